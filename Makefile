@@ -1,0 +1,41 @@
+# The handful of commands people run. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_AUDIT := demo-2026-mcc
+
+.PHONY: install run test bench stress lint format schemas clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "qms-audit needs Python 3.11 or newer: run 'make PYTHON=python3.11 ...'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/qms-audit tui $(DEMO_AUDIT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+stress: $(STAMP)
+	QMS_AUDIT_STRESS=long $(BIN)/python -m pytest -q tests/test_crash_safety.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+
+schemas: $(STAMP)
+	$(BIN)/python -m qms_audit.schemas.regenerate
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

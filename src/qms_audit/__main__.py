@@ -1,0 +1,4 @@
+from qms_audit.cli import main
+
+if __name__ == "__main__":
+    main()

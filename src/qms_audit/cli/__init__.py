@@ -1,0 +1,78 @@
+"""The `qms-audit` command line. Every command is a thin shell over the same domain functions the TUI uses.
+
+Heavy libraries (textual, python-docx, openpyxl) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from qms_audit import __version__, exit_codes
+from qms_audit.cli.common import AppContext
+from qms_audit.cli.standards import standards
+from qms_audit.cli.workspace import init
+from qms_audit.errors import QmsError
+
+DEBUG_ENV = "QMS_AUDIT_DEBUG"
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="qms-audit")
+@click.option("--workspace", "-w", metavar="DIR",
+              help="Workspace folder (default: $QMS_AUDIT_WORKSPACE, else the nearest folder upwards "
+                   "that has standards/).")
+@click.option("--as", "actor", metavar="NAME",
+              help="Name recorded for changes (default: $QMS_AUDIT_USER, git user.name, login name).")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
+    """Audit a micro-credential quality management system from the terminal.
+
+    Run without a command to open the auditor's TUI.
+    """
+    ctx.obj = AppContext(workspace_arg=workspace, actor_arg=actor)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+cli.add_command(init)
+cli.add_command(standards)
+
+
+def main(argv: list[str] | None = None) -> None:
+    code = run(argv)
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn every outcome into an exit code; users never see a traceback."""
+    try:
+        result = cli.main(args=argv, prog_name="qms-audit", standalone_mode=False)
+        return result if isinstance(result, int) else exit_codes.OK
+    except QmsError as exc:
+        for line in exc.lines():
+            click.echo(f"error: {line}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exit_codes.BAD_INPUT
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return exit_codes.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing left to say.
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return exit_codes.OK
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); set {DEBUG_ENV}=1 to see "
+                   "the details and please report it", err=True)
+        return exit_codes.INTERNAL

@@ -1,0 +1,61 @@
+"""What every command shares: the resolved workspace, the acting person, and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from qms_audit.locations import Workspace, find_workspace
+
+
+@dataclass
+class AppContext:
+    workspace_arg: str | None = None
+    actor_arg: str | None = None
+    _workspace: Workspace | None = field(default=None, repr=False)
+    _actor: str | None = field(default=None, repr=False)
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = find_workspace(self.workspace_arg)
+        return self._workspace
+
+    @property
+    def actor(self) -> str:
+        if self._actor is None:
+            from qms_audit.identity import current_actor
+
+            self._actor = current_actor(self.actor_arg)
+        return self._actor
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Sequence[int] = ()) -> None:
+    """A plain aligned table that reads well over SSH and pastes into e-mail."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        parts = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(row)]
+        click.echo("  ".join(parts).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,153 @@
+"""`qms-audit standards ...`: list, show, validate and describe the standards of the workspace."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from qms_audit import exit_codes
+from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
+from qms_audit.errors import QmsError
+from qms_audit.files import display_path
+from qms_audit.model.standard import Clause, Force, Standard
+from qms_audit.standards import StandardLibrary, load_standard_file
+
+
+@click.group()
+def standards() -> None:
+    """Standards the workspace audits against (YAML files in standards/)."""
+
+
+def _summary(std: Standard) -> dict:
+    reqs = std.requirements()
+    forces = Counter(r.force.value for r in reqs)
+    return {
+        "id": std.id,
+        "title": std.title,
+        "version": std.version,
+        "kind": std.kind,
+        "clauses": len(std.clauses),
+        "auditable_clauses": len(std.auditable_clauses()),
+        "requirements": len(reqs),
+        "must": forces.get(Force.MUST.value, 0),
+        "should": forces.get(Force.SHOULD.value, 0),
+        "sops": len(std.sops),
+        "rating": std.rating.kind,
+    }
+
+
+@standards.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def list_standards(app: AppContext, as_json: bool) -> None:
+    """The workspace's standards: id, title, version, clauses and requirements."""
+    library = StandardLibrary(app.workspace)
+    loaded = library.load_all()
+    good = [item.standard for item in loaded if item.standard is not None]
+    bad = [item for item in loaded if item.error is not None]
+    if as_json:
+        emit_json([_summary(s) for s in good])
+    else:
+        rows = [(s["id"], s["version"], s["clauses"], f'{s["requirements"]} ({s["must"]} must, {s["should"]} should)',
+                 s["sops"], s["title"]) for s in map(_summary, good)]
+        print_table(["id", "version", "clauses", "requirements", "SOPs", "title"], rows, right=[2, 4])
+    for item in bad:
+        click.echo(f"error: {display_path(item.path, app.workspace.root)} is invalid "
+                   f"(`qms-audit standards validate` lists the problems)", err=True)
+    if bad:
+        raise click.exceptions.Exit(exit_codes.BAD_INPUT)
+
+
+def _clause_tree(clause: Clause, depth: int) -> None:
+    pad = "  " * depth
+    tag = " (informative)" if clause.informative else (f" [{clause.pdca.value}]" if clause.pdca else "")
+    click.echo(f"{pad}{clause.number} {clause.title}{tag}")
+    for req in clause.requirements:
+        sop = f"  SOP {req.sop}" if req.sop else ""
+        click.echo(f"{pad}  - {req.ref:<10} {req.force.value:<6} {req.pdca.value}  {req.title}{sop}")
+    for sub in clause.clauses:
+        _clause_tree(sub, depth + 1)
+
+
+@standards.command("show")
+@click.argument("standard_id")
+@click.option("--version", "version", help="A specific version, when several are kept.")
+@click.option("--json", "as_json", is_flag=True, help="The whole standard as JSON.")
+@pass_app
+def show_standard(app: AppContext, standard_id: str, version: str | None, as_json: bool) -> None:
+    """A standard's clauses, requirements and SOPs as a tree."""
+    std = StandardLibrary(app.workspace).get(standard_id, version)
+    if as_json:
+        emit_json(std.model_dump(mode="json"))
+        return
+    s = _summary(std)
+    click.echo(f"{std.title}")
+    click.echo(f"id {std.id}  version {std.version}  kind {std.kind}  rating {std.rating.kind}")
+    click.echo(f"source: {std.source.citation}")
+    click.echo(f"{s['requirements']} requirements ({s['must']} must, {s['should']} should) in "
+               f"{s['auditable_clauses']} auditable clauses; {s['sops']} SOPs")
+    click.echo("")
+    for clause in std.clauses:
+        _clause_tree(clause, 0)
+    if std.sops:
+        click.echo("")
+        click.echo("SOPs")
+        for sop in std.sops:
+            click.echo(f"  {sop.id:<14} clause {sop.clause:<6} {sop.title}")
+
+
+@standards.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def validate_standards(app: AppContext, files: tuple[Path, ...]) -> None:
+    """Check standard files (all of the workspace's by default); one line per problem."""
+    library: StandardLibrary | None = None
+    if files:
+        base = None
+        try:
+            base = app.workspace.root
+        except QmsError:
+            base = None
+        targets = list(files)
+    else:
+        library = StandardLibrary(app.workspace)
+        base = app.workspace.root
+        targets = library.files()
+        if not targets:
+            raise QmsError(f"no standard files in {display_path(app.workspace.standards_dir)}/")
+    failed = 0
+    for path in targets:
+        shown = display_path(path, base)
+        try:
+            std = library.load(path) if library else load_standard_file(path, base=base)
+        except QmsError as exc:
+            failed += 1
+            for line in exc.lines():
+                click.echo(f"error: {line}", err=True)
+            continue
+        s = _summary(std)
+        click.echo(f"ok  {shown}  ({std.id} {std.version}: {s['clauses']} clauses, {s['requirements']} "
+                   f"requirements, {s['sops']} SOPs)")
+    if failed:
+        click.echo(f"{failed} of {len(targets)} file(s) invalid", err=True)
+        raise click.exceptions.Exit(exit_codes.BAD_INPUT)
+
+
+@standards.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def schema(output: Path | None) -> None:
+    """The JSON Schema of the standard format, for editors that complete and check YAML."""
+    from qms_audit.schemas import standard_schema
+
+    text = json.dumps(standard_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        from qms_audit.files import atomic_write_text
+
+        atomic_write_text(output, text)
+        click.echo(f"wrote {display_path(output)}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,86 @@
+"""The hash-chained event log of a record folder: one small JSON file per entry under `log/`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from qms_audit.files import sha256_bytes
+from qms_audit.model.log import LogEntry
+
+LOG_DIR = "log"
+
+
+def canonical_bytes(entry_fields: dict[str, Any]) -> bytes:
+    return json.dumps(entry_fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def entry_hash(entry: LogEntry) -> str:
+    return sha256_bytes(canonical_bytes(entry.model_dump(mode="json", exclude={"hash"})))
+
+
+def entry_file_name(entry: LogEntry) -> str:
+    return f"{entry.seq:06d}-{entry.hash[:12]}.json"
+
+
+def serialize_entry(entry: LogEntry) -> str:
+    return json.dumps(entry.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass
+class LoadedEntry:
+    name: str
+    entry: LogEntry | None
+    error: str | None = None
+
+
+class EventLog:
+    """Reads the log incrementally: a long-lived reader (the TUI) only parses files it has not seen."""
+
+    def __init__(self, folder: Path) -> None:
+        self.dir = folder / LOG_DIR
+        self._loaded: dict[str, LoadedEntry] = {}
+
+    def refresh(self) -> list[LoadedEntry]:
+        try:
+            names = {n for n in os.listdir(self.dir) if n.endswith(".json") and not n.startswith(".")}
+        except FileNotFoundError:
+            names = set()
+        for gone in set(self._loaded) - names:
+            del self._loaded[gone]
+        for name in sorted(names - set(self._loaded)):
+            self._loaded[name] = self._read(name)
+        return [self._loaded[n] for n in sorted(self._loaded)]
+
+    def _read(self, name: str) -> LoadedEntry:
+        try:
+            data = (self.dir / name).read_bytes()
+            return LoadedEntry(name, LogEntry.model_validate_json(data))
+        except OSError as exc:
+            return LoadedEntry(name, None, f"cannot read ({exc.strerror})")
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return LoadedEntry(name, None, f"not a valid log entry ({where}: {first['msg']})")
+
+    def entries(self) -> list[LogEntry]:
+        return [item.entry for item in self.refresh() if item.entry is not None]
+
+    def heads(self) -> list[LogEntry]:
+        entries = self.entries()
+        referenced = {h for e in entries for h in e.prev}
+        return sorted((e for e in entries if e.hash not in referenced), key=lambda e: (e.seq, e.hash))
+
+    def remember(self, name: str, entry: LogEntry) -> None:
+        """Note an entry this process just wrote, so the next head lookup needs no re-read."""
+        self._loaded[name] = LoadedEntry(name, entry)
+
+
+def ordered(entries: list[LogEntry]) -> list[LogEntry]:
+    """Entries oldest first: by chain height, then time, then hash (stable across machines)."""
+    return sorted(entries, key=lambda e: (e.seq, e.at, e.hash))

@@ -1,0 +1,196 @@
+"""A record folder (an audit, or the register of NCs raised outside audits) and its transactions.
+
+A change is one transaction: under the folder's lock, pending work from a killed writer is completed
+first; the new file contents and the log entry describing them are written to a journal
+(`.journal.json`, atomically), then applied file by file (each atomically), then the journal is removed.
+A process killed at any point leaves either no journal (nothing or everything applied) or a complete
+journal that the next reader or writer applies. So every record is always the old or the new version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from qms_audit.errors import InvalidFile, Locked, StorageError
+from qms_audit.files import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
+from qms_audit.model.log import FieldChange, LogEntry
+from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
+from qms_audit.store.lock import RecordLock
+
+JOURNAL_NAME = ".journal.json"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def record_bytes(model: BaseModel) -> bytes:
+    """The on-disk form of a record: indented JSON, empty optional fields left out, newline-terminated."""
+    return (model.model_dump_json(indent=2, exclude_none=True) + "\n").encode("utf-8")
+
+
+class Transaction:
+    def __init__(self, folder: RecordFolder, *, actor: str, action: str, target: str, summary: str,
+                 reason: str | None) -> None:
+        self.folder = folder
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.summary = summary
+        self.reason = reason
+        self.writes: dict[str, bytes] = {}
+        self.removals: set[str] = set()
+        self.changes: list[FieldChange] = []
+        self.manifest: dict[str, str] | None = None
+        self.at = utc_now()
+        self.entry: LogEntry | None = None
+
+    def write(self, relpath: str, model: BaseModel) -> None:
+        self.writes[relpath] = record_bytes(model)
+        self.removals.discard(relpath)
+
+    def remove(self, relpath: str) -> None:
+        self.writes.pop(relpath, None)
+        self.removals.add(relpath)
+
+    def change(self, field: str, before: Any, after: Any) -> None:
+        if before != after:
+            self.changes.append(FieldChange(field=field, before=_jsonable(before), after=_jsonable(after)))
+
+    @property
+    def empty(self) -> bool:
+        return not self.writes and not self.removals
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "value") and isinstance(getattr(value, "value", None), str):
+        return value.value
+    return value
+
+
+class RecordFolder:
+    def __init__(self, folder: Path, *, label: str) -> None:
+        self.folder = folder
+        self.label = label
+        self.log = EventLog(folder)
+
+    @property
+    def journal_path(self) -> Path:
+        return self.folder / JOURNAL_NAME
+
+    def lock(self, actor: str, timeout: float | None = None) -> RecordLock:
+        return RecordLock(self.folder, actor=actor, label=self.label, timeout=timeout)
+
+    # -- recovery ----------------------------------------------------------------------------------------
+
+    def pending(self) -> bool:
+        return self.journal_path.exists()
+
+    def recover(self) -> bool:
+        """Complete a transaction whose writer was killed. Call with the lock held."""
+        if not self.journal_path.exists():
+            return False
+        try:
+            journal = json.loads(self.journal_path.read_text(encoding="utf-8"))
+            writes: dict[str, str] = journal["writes"]
+            removals: list[str] = journal["removals"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StorageError(f"{self.label}: the pending-change journal {JOURNAL_NAME} is unreadable ({exc}); "
+                               "move it aside and run `qms-audit verify`") from None
+        self._apply(writes, removals)
+        return True
+
+    def ensure_recovered(self, actor: str) -> None:
+        """Readers call this: if a killed writer left work pending, finish it before reading."""
+        if not self.pending():
+            return
+        try:
+            with self.lock(actor):
+                self.recover()
+        except (Locked, StorageError):
+            # Read-only copy or a live writer: the files on disk are still a consistent old version.
+            pass
+
+    def _apply(self, writes: dict[str, str], removals: list[str]) -> None:
+        for relpath, text in writes.items():
+            atomic_write_bytes(self._safe_path(relpath), text.encode("utf-8"))
+        for relpath in removals:
+            with contextlib.suppress(FileNotFoundError):
+                self._safe_path(relpath).unlink()
+        try:
+            self.journal_path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StorageError(f"{self.label}: cannot remove the journal ({exc.strerror})") from None
+        fsync_dir(self.folder)
+
+    def _safe_path(self, relpath: str) -> Path:
+        path = (self.folder / relpath).resolve()
+        root = self.folder.resolve()
+        if root not in path.parents:
+            raise InvalidFile(f"{self.label}: journal names a path outside the record folder: {relpath}")
+        return path
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self, *, actor: str, action: str, target: str = "", summary: str = "",
+                    reason: str | None = None) -> Iterator[Transaction]:
+        with self.lock(actor):
+            self.recover()
+            tx = Transaction(self, actor=actor, action=action, target=target, summary=summary, reason=reason)
+            yield tx
+            if not tx.empty:
+                self._commit(tx)
+
+    def _commit(self, tx: Transaction) -> None:
+        heads = self.log.heads()
+        files = {rel: sha256_bytes(data) for rel, data in tx.writes.items()}
+        files.update({rel: None for rel in tx.removals})
+        draft = LogEntry(
+            seq=max((h.seq for h in heads), default=0) + 1,
+            at=tx.at,
+            actor=tx.actor,
+            action=tx.action,
+            target=tx.target,
+            summary=tx.summary,
+            reason=tx.reason,
+            changes=tx.changes,
+            files=dict(sorted(files.items())),
+            manifest=tx.manifest,
+            prev=[h.hash for h in heads],
+            hash="0" * 64,
+        )
+        entry = draft.model_copy(update={"hash": entry_hash(draft)})
+        name = entry_file_name(entry)
+        writes = {rel: data.decode("utf-8") for rel, data in tx.writes.items()}
+        writes[f"{LOG_DIR}/{name}"] = serialize_entry(entry)
+        journal = {"at": tx.at.isoformat(), "actor": tx.actor, "action": tx.action,
+                   "writes": writes, "removals": sorted(tx.removals)}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.journal_path, json.dumps(journal, ensure_ascii=False))
+        self._apply(writes, sorted(tx.removals))
+        self.log.remember(name, entry)
+        tx.entry = entry
+
+
+def list_json(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder / n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from qms_audit.errors import BadInput, NotFound
+from qms_audit.locations import ENV_WORKSPACE, find_workspace
+from tests.conftest import REPO, run_process
+
+
+def test_the_repository_is_a_workspace():
+    ws = find_workspace(cwd=REPO / "src" / "qms_audit")
+    assert ws.root == REPO
+
+
+def test_discovery_order_flag_then_env_then_ancestors(tmp_path, workspace):
+    other = tmp_path / "other"
+    (other / "standards").mkdir(parents=True)
+    inner = workspace / "audits"
+    # nearest ancestor with standards/
+    assert find_workspace(env={}, cwd=inner).root == workspace
+    # the variable wins over the current folder
+    assert find_workspace(env={ENV_WORKSPACE: str(other)}, cwd=inner).root == other.resolve()
+    # the flag wins over the variable
+    assert find_workspace(workspace, env={ENV_WORKSPACE: str(other)}, cwd=inner).root == workspace
+
+
+def test_no_workspace_is_a_clear_error(tmp_path):
+    with pytest.raises(NotFound, match="no workspace found"):
+        find_workspace(env={}, cwd=tmp_path)
+    with pytest.raises(BadInput, match="not a workspace"):
+        find_workspace(tmp_path, env={})
+
+
+def test_init_creates_a_workspace_with_shipped_standards(cli, tmp_path):
+    target = tmp_path / "new-ws"
+    result = cli("init", target)
+    assert result.code == 0, result.err
+    names = sorted(p.stem for p in (target / "standards").glob("*.yaml"))
+    assert names == ["eu-mc-2022", "mc-qms", "mc-readiness"]
+    assert (target / "sop_templates").is_dir()
+    assert (target / "audits").is_dir()
+    listed = cli("-w", target, "standards", "list", "--json")
+    assert listed.code == 0
+    assert {s["id"] for s in __import__("json").loads(listed.out)} == set(names)
+
+
+def test_init_refuses_an_existing_workspace(cli, workspace):
+    before = sorted(p.name for p in workspace.iterdir())
+    result = cli("init", workspace)
+    assert result.code == 2
+    assert "already a workspace" in result.err
+    assert sorted(p.name for p in workspace.iterdir()) == before
+
+
+def test_init_with_demo_copies_the_demo_audit(cli, tmp_path):
+    target = tmp_path / "with-demo"
+    result = cli("init", target, "--demo")
+    assert result.code == 0, result.err
+    shipped = sorted(p.name for p in (REPO / "audits").iterdir() if (p / "audit.json").is_file())
+    copied = sorted(p.name for p in (target / "audits").iterdir() if (p / "audit.json").is_file())
+    assert copied == shipped
+
+
+@pytest.mark.slow
+def test_installed_wheel_carries_the_standards_and_inits_away_from_the_repo(tmp_path):
+    """`pip install` + `qms-audit init` must work without the repository next to the package."""
+    import subprocess
+    import sys
+
+    wheel_dir = tmp_path / "wheel"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheel_dir),
+                            str(REPO)], capture_output=True, text=True, timeout=300, check=False)
+    assert build.returncode == 0, build.stderr
+    wheel = next(wheel_dir.glob("qms_audit-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        zf.extractall(tmp_path / "site")
+    for std in ("mc-qms", "eu-mc-2022", "mc-readiness"):
+        assert f"qms_audit/_shipped/standards/{std}.yaml" in names
+    # run from the unpacked wheel only, in a folder far from the repository
+    away = tmp_path / "away"
+    away.mkdir()
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PYTHONSAFEPATH": "1"}
+    result = run_process("init", away / "ws", cwd=away, env=env)
+    assert result.code == 0, result.err
+    assert (away / "ws" / "standards" / "mc-qms.yaml").is_file()
+    listed = run_process("-w", away / "ws", "standards", "list", cwd=away, env=env)
+    assert listed.code == 0, listed.err
+    assert "mc-qms" in listed.out
+    assert Path(tmp_path / "site" / "qms_audit" / "_shipped").is_dir()
