@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_AUDIT := demo-2026-mcc
+DEMO_AUDIT := demo-2026-foe
 
 .PHONY: install run test bench stress lint format schemas clean
 

@@ -36,6 +36,8 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("QMS_AUDIT_WORKSPACE", raising=False)
     monkeypatch.setenv("QMS_AUDIT_USER", "Test Auditor")
     monkeypatch.delenv("QMS_AUDIT_DEBUG", raising=False)
+    monkeypatch.setenv("QMS_AUDIT_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("QMS_AUDIT_LOCK_TIMEOUT", "2")
 
 
 @pytest.fixture
@@ -74,7 +76,10 @@ def demo_workspace(tmp_path) -> Path:
     """A copy of the repository's workspace including the demo audit, safe to modify."""
     target = tmp_path / "demo-ws"
     target.mkdir()
-    for name in ("standards", "sop_templates", "audits"):
-        if (REPO / name).exists():
-            shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns(".lock*", "*.tmp"))
+    for name in ("standards", "sop_templates", "audits", "ncs", "institution.yaml", "programme.yaml", "templates"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns(".lock*", "*.tmp"))
+        elif source.is_file():
+            shutil.copy2(source, target / name)
     return target

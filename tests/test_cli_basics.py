@@ -18,6 +18,7 @@ def test_unknown_command_is_a_usage_error(cli):
     result = cli("-w", REPO, "no-such-command")
     assert result.code == 2
     assert "No such command" in result.err
+    assert len(result.err_lines) == 1
 
 
 def test_console_entry_point_runs_as_a_process():

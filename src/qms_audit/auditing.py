@@ -299,14 +299,6 @@ class _Change:
         self.snapshot.record = record
         self.tx.write(AUDIT_FILE, record)
 
-    def start_if_planned(self) -> None:
-        if self.record.status is AuditStatus.PLANNED:
-            change = StatusChange(status=AuditStatus.IN_PROGRESS, at=self.tx.at, by=self.tx.actor,
-                                  reason="first result recorded")
-            self.tx.change("status", self.record.status, AuditStatus.IN_PROGRESS)
-            self.put_record(self.record.model_copy(update={"status": AuditStatus.IN_PROGRESS,
-                                                           "history": [*self.record.history, change]}))
-
 
 def _ref_key(ref: str) -> list[tuple[int, object]]:
     return [(0, int(p)) if p.isdigit() else (1, p) for p in ref.split(".")]
@@ -376,7 +368,6 @@ def rate(opened: OpenedAudit, ref: str, grade: Grade, *, actor: str, note: str |
             tx.change(f"{ref}.{name}", getattr(current, name), getattr(updated, name))
         _sync_findings(change, req, grade, statement or new_note, tx)
         change.put_result(ref, updated)
-        change.start_if_planned()
         opened.snapshot = change.snapshot
         return updated
 
@@ -425,11 +416,21 @@ def _due_for(grade: Grade, at: dt.datetime) -> dt.date | None:
     return (at.date() + dt.timedelta(days=days)) if days else None
 
 
-def next_finding_id(workspace: Workspace, grade: Grade, year: int, unit_code: str,
+def next_finding_id(workspace: Workspace, grade: Grade, year: int, unit_code: str, *, clause: str | None = None,
                     taken: Sequence[str] = ()) -> str:
+    """The next free id. Findings of an audit are numbered in blocks by clause (clause 8: 801, 802, ...),
+    so auditors working on different clauses on different branches never pick the same id; NCs raised
+    outside audits take the lowest free number below 100."""
     prefix = f"{FINDING_PREFIX[grade]}-{year}-{unit_code}-"
-    used = [int(i.rsplit("-", 1)[1]) for i in [*existing_finding_ids(workspace), *taken] if i.startswith(prefix)]
-    return f"{prefix}{max(used, default=0) + 1:03d}"
+    used = {int(i.rsplit("-", 1)[1]) for i in [*existing_finding_ids(workspace), *taken] if i.startswith(prefix)}
+    if clause is not None and clause.isdigit() and 0 < int(clause) < 100:
+        block = range(int(clause) * 100 + 1, int(clause) * 100 + 100)
+    else:
+        block = range(1, 100)
+    number = next((n for n in block if n not in used), None)
+    if number is None:  # a full block: continue above every block
+        number = max([*used, 10000]) + 1
+    return f"{prefix}{number:03d}"
 
 
 def _new_finding(change: _Change, ref: str, grade: Grade, statement: str, tx: Transaction,
@@ -438,7 +439,7 @@ def _new_finding(change: _Change, ref: str, grade: Grade, statement: str, tx: Tr
     plan = change.record.plan
     year = (plan.start_date or tx.at.date()).year
     finding_id = next_finding_id(change.opened.workspace, grade, year, plan.scope.unit_code,
-                                 taken=list(change.snapshot.findings))
+                                 clause=change.standard.top_clause_of(ref), taken=list(change.snapshot.findings))
     result = change.result(ref)
     finding = Finding(
         id=finding_id, grade=grade, audit_id=change.record.id, standard=change.standard.key, ref=ref,
@@ -470,7 +471,6 @@ def raise_finding(opened: OpenedAudit, ref: str, grade: Grade, statement: str, *
             updated = current.model_copy(update={"grade": grade, "rated_by": actor, "rated_at": tx.at})
             tx.change(f"{ref}.grade", current.grade, grade)
             change.put_result(ref, updated)
-        change.start_if_planned()
         opened.snapshot = change.snapshot
         return finding
 
@@ -499,7 +499,6 @@ def add_evidence(opened: OpenedAudit, ref: str, *, phase: Phase, kind: EvidenceK
         current = change.result(ref)
         change.put_result(ref, current.model_copy(update={"evidence": [*current.evidence, evidence]}))
         tx.change(f"{ref}.evidence", None, evidence)
-        change.start_if_planned()
         opened.snapshot = change.snapshot
         return evidence
 
@@ -612,7 +611,7 @@ def set_status(opened: OpenedAudit, status: AuditStatus, *, actor: str, reason: 
     with _changing(opened, actor, "audit.status", opened.id, f"status -> {status.value}", reason=reason) as tx:
         change = _Change(opened, tx)
         change.refuse_if_closed()
-        current = change.record.status
+        current = effective_status(change.snapshot)
         if status is current:
             return change.record
         if status not in ALLOWED_STATUS_MOVES.get(current, set()):
@@ -628,6 +627,16 @@ def set_status(opened: OpenedAudit, status: AuditStatus, *, actor: str, reason: 
         return record
 
 
+def effective_status(snapshot: AuditSnapshot) -> AuditStatus:
+    """A planned audit with results or findings is in progress. The move is derived rather than written,
+    so that auditors starting on different clauses do not all change audit.json (and conflict in git)."""
+    status = snapshot.record.status
+    if status is AuditStatus.PLANNED and (any(c.results for c in snapshot.clause_files.values())
+                                          or snapshot.findings):
+        return AuditStatus.IN_PROGRESS
+    return status
+
+
 def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> AuditRecord:
     """Close and seal the audit: every file's hash goes into the closing log entry."""
     from qms_audit.files import sha256_bytes
@@ -641,7 +650,7 @@ def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> 
             raise Refused(f"audit {opened.id} still has open nonconformities ({', '.join(open_ncs)}); close "
                           "their CAPA first (`qms-audit nc list --open`)")
         if change.record.status not in (AuditStatus.REPORTED, AuditStatus.FOLLOW_UP):
-            raise Refused(f"audit {opened.id} is {change.record.status.label}; report it first "
+            raise Refused(f"audit {opened.id} is {effective_status(change.snapshot).label}; report it first "
                           f"(`qms-audit audit status {opened.id} reported`)")
         record = change.record.model_copy(update={
             "status": AuditStatus.CLOSED,

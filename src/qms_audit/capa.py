@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qms_audit import clock
 from qms_audit.errors import BadInput, NotFound, Refused, choice_hint
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import (
@@ -42,11 +43,11 @@ def same_person(a: str, b: str) -> bool:
 
 def _since_last_failure(capa: Capa) -> list[CapaAction]:
     """Actions that count now: after a 'not effective' result only actions planned since then."""
-    failed = [v for v in capa.verifications if v.result is VerificationResult.NOT_EFFECTIVE]
-    if not failed:
-        return list(capa.actions)
-    cutoff = failed[-1].recorded_at
-    return [a for a in capa.actions if a.planned_at > cutoff]
+    judged: set[str] = set()
+    for verification in capa.verifications:
+        if verification.result is VerificationResult.NOT_EFFECTIVE:
+            judged.update(verification.actions)
+    return [a for a in capa.actions if a.id not in judged]
 
 
 def stage(finding: Finding) -> str:
@@ -308,8 +309,8 @@ def verify(workspace: Workspace, finding_id: str, *, by: str, result: str, metho
         last_done = max((a.done_at for a in current if a.done_at), default=None)
         if last_done is not None and when < last_done.date():
             raise BadInput(f"the verification date {when} is before the last action was done ({last_done:%Y-%m-%d})")
-        verification = Verification(method=method.strip(), by=by.strip(), on=when, result=outcome,
-                                    note=note, recorded_at=tx.at)
+        verification = Verification(actions=[a.id for a in current], method=method.strip(), by=by.strip(),
+                                    on=when, result=outcome, note=note, recorded_at=tx.at)
         tx.change(f"{finding_id}.capa.verification", None, verification)
         new_capa = capa.model_copy(update={"verifications": [*capa.verifications, verification]})
         return _save(tx, located.relpath, before, before.model_copy(update={"capa": new_capa}),
@@ -387,7 +388,7 @@ class RegisterRow:
 
 def register_rows(workspace: Workspace, *, today: dt.date | None = None) -> list[RegisterRow]:
     """Every finding of the workspace (audits and register), for the NC/CAPA register."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     rows: list[RegisterRow] = []
     register = NcRegister(workspace)
     if register.folder.is_dir():

@@ -292,13 +292,12 @@ def validate_located(located: Located, model: type[M], *, checks: Sequence[Check
 def load_json_model(path: Path, model: type[M], *, what: str, max_bytes: int = 20 * MIB,
                     base: Path | None = None) -> M:
     """Fast path for machine-written records; on failure, re-read to give located problems."""
-    shown = display_path(path, base)
-    data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, shown=shown)
+    data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, base=base)
     try:
         return model.model_validate_json(data)
     except ValidationError:
         pass
-    raise InvalidFile(problems=json_problems(data, model, shown=shown))
+    raise InvalidFile(problems=json_problems(data, model, shown=display_path(Path(path), base)))
 
 
 def json_problems(data: bytes, model: type[BaseModel], *, shown: str) -> list[Problem]:

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from qms_audit.errors import InvalidFile, NotFound, StorageError
@@ -38,29 +39,38 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def read_bytes_bounded(path: Path, *, max_bytes: int, what: str, shown: str | None = None) -> bytes:
-    """Read a whole file, refusing missing, non-regular and oversized files with a one-line reason."""
-    shown = shown or display_path(path)
+def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: str | None = None,
+                       base: Path | None = None) -> bytes:
+    """Read a whole file, refusing missing, non-regular and oversized files with a one-line reason.
+
+    This is on the hot path of loading a portfolio, so the displayed name is only worked out on failure.
+    """
+
+    def name() -> str:
+        return shown or display_path(Path(path), base)
+
     try:
-        st = path.stat()
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; one open() keeps this hot path cheap
     except FileNotFoundError:
-        raise NotFound(f"{shown}: no such file") from None
+        raise NotFound(f"{name()}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidFile(f"{name()}: not a regular file") from None
     except OSError as exc:
-        raise StorageError(f"{shown}: cannot read ({exc.strerror})") from None
-    if not path.is_file():
-        raise InvalidFile(f"{shown}: not a regular file")
-    if st.st_size > max_bytes:
-        raise InvalidFile(
-            f"{shown}: file is {human_size(st.st_size)}; {what} files are limited to {human_size(max_bytes)}"
-            " (split it or remove embedded data)"
-        )
-    try:
-        with path.open("rb") as fh:
+        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    with fh:
+        try:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise InvalidFile(f"{name()}: not a regular file")
+            if st.st_size > max_bytes:
+                raise InvalidFile(
+                    f"{name()}: file is {human_size(st.st_size)}; {what} files are limited to "
+                    f"{human_size(max_bytes)} (split it or remove embedded data)")
             data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise StorageError(f"{shown}: cannot read ({exc.strerror})") from None
+        except OSError as exc:
+            raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
     if len(data) > max_bytes:  # the file grew while we looked at it
-        raise InvalidFile(f"{shown}: file is larger than the {human_size(max_bytes)} limit for {what} files")
+        raise InvalidFile(f"{name()}: file is larger than the {human_size(max_bytes)} limit for {what} files")
     return data
 
 

@@ -144,5 +144,19 @@ def shipped_dir() -> Path:
     raise StorageError("the shipped standards are missing from this installation; reinstall qms-audit")
 
 
+ENV_CACHE = "QMS_AUDIT_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where derived, disposable data is kept (parsed standards). QMS_AUDIT_CACHE=off disables it."""
+    configured = os.environ.get(ENV_CACHE)
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qms-audit"
+
+
 def schemas_dir() -> Path:
     return Path(__file__).resolve().parent / "schemas"

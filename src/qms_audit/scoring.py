@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import NamedTuple
 
 from qms_audit.model.audit import Finding, Grade, RequirementResult
 from qms_audit.model.common import PHASES, Phase
-from qms_audit.model.standard import Requirement, ScoringRules, Standard
+from qms_audit.model.standard import ScoringRules, Standard
 
 GRADE_VALUE_FIXED = {
     Grade.CONFORMITY: 1.0,
@@ -71,8 +72,7 @@ def maturity_level(phases: Iterable[Phase]) -> int:
     return level
 
 
-@dataclass(frozen=True)
-class RequirementScore:
+class RequirementScore(NamedTuple):
     ref: str
     clause: str
     phase: str
@@ -136,24 +136,13 @@ class AuditScore:
     out_of_scope: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        data = asdict(self)
+        data = asdict(replace(self, requirements={}))
         data.pop("requirements")
         data["maturity"]["distribution"] = {str(k): v for k, v in self.maturity.distribution.items()}
         data["requirements"] = {ref: {"value": r.value, "maturity": r.maturity, "assessed": r.assessed,
                                       "applicable": r.applicable}
                                 for ref, r in self.requirements.items()}
         return data
-
-
-def _weighted(items: list[RequirementScore]) -> tuple[float | None, float | None]:
-    """(raw score over assessed, coverage = assessed weight / applicable weight)."""
-    applicable = [r for r in items if r.applicable]
-    assessed = [r for r in applicable if r.assessed]
-    w_app = sum(r.weight for r in applicable)
-    w_ass = sum(r.weight for r in assessed)
-    coverage = (w_ass / w_app) if w_app > 0 else None
-    raw = (sum(r.weight * (r.value or 0.0) for r in assessed) / w_ass) if w_ass > 0 else None
-    return raw, coverage
 
 
 def _reportable(raw: float | None, coverage: float | None, rules: ScoringRules) -> float | None:
@@ -166,35 +155,115 @@ def open_finding(finding: Finding) -> bool:
     return finding.withdrawn is None and not (finding.capa is not None and finding.capa.closed_at is not None)
 
 
+def _plan(standard: Standard) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
+    """The auditable clauses and their requirements, worked out once per standard object."""
+    cached = standard._score_plan
+    if cached is not None:
+        return cached
+    plan = []
+    for top in standard.clauses:
+        reqs = [(r.ref, r.pdca.value, r.weight) for r in top.all_requirements()]
+        if top.informative or not reqs:
+            continue
+        plan.append((top.number, top.title, top.weight, reqs))
+    standard._score_plan = plan
+    return plan
+
+
+class _Tally:
+    """Running sums for one clause or one PDCA phase (kept flat: this loop runs for every requirement)."""
+
+    __slots__ = ("applicable", "assessed", "maturity", "w_applicable", "w_assessed", "w_value")
+
+    def __init__(self) -> None:
+        self.applicable = self.assessed = self.maturity = 0
+        self.w_applicable = self.w_assessed = self.w_value = 0.0
+
+    def add(self, weight: float, applicable: bool, assessed: bool, value: float | None, maturity: int
+            ) -> None:
+        if applicable:
+            self.applicable += 1
+            self.w_applicable += weight
+            if assessed:
+                self.assessed += 1
+                self.w_assessed += weight
+                self.w_value += weight * (value or 0.0)
+                self.maturity += maturity
+
+    def merge(self, other: _Tally) -> None:
+        self.applicable += other.applicable
+        self.assessed += other.assessed
+        self.maturity += other.maturity
+        self.w_applicable += other.w_applicable
+        self.w_assessed += other.w_assessed
+        self.w_value += other.w_value
+
+    @property
+    def raw(self) -> float | None:
+        return self.w_value / self.w_assessed if self.w_assessed > 0 else None
+
+    @property
+    def coverage(self) -> float | None:
+        return self.w_assessed / self.w_applicable if self.w_applicable > 0 else None
+
+    @property
+    def mean_maturity(self) -> float | None:
+        return self.maturity / self.assessed if self.assessed else None
+
+
 def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
                 findings: Iterable[Finding] = (), *, scope: Iterable[str] = ()) -> AuditScore:
     rules = standard.scoring
     scope_set = set(scope)
     findings = [f for f in findings if f.withdrawn is None]
     open_major_refs = Counter(f.ref for f in findings if f.grade is Grade.MAJOR_NC and open_finding(f))
+    values = {**GRADE_VALUE_FIXED, Grade.MINOR_NC: rules.minor_value, Grade.MAJOR_NC: rules.major_value}
+    levels = standard.uses_levels
+    top_level = standard.max_level or 1
+    get = results.get
 
     req_scores: dict[str, RequirementScore] = {}
     clause_scores: dict[str, ClauseScore] = {}
     out_of_scope: list[str] = []
-    empty = RequirementResult()
-    for top in standard.clauses:
-        reqs: list[Requirement] = list(top.all_requirements())
-        if top.informative or not reqs:
+    phases = {p.value: _Tally() for p in PHASES}
+    total = _Tally()
+    distribution = dict.fromkeys(range(5), 0)
+    grade_counts: Counter[str] = Counter()
+    for number, title, clause_weight, reqs in _plan(standard):
+        if scope_set and number not in scope_set:
+            out_of_scope.append(number)
             continue
-        if scope_set and top.number not in scope_set:
-            out_of_scope.append(top.number)
-            continue
-        items = []
-        for req in reqs:
-            result = results.get(req.ref, empty)
-            item = RequirementScore(
-                ref=req.ref, clause=top.number, phase=req.pdca.value, weight=req.weight,
-                applicable=is_applicable(result), assessed=is_assessed(standard, result),
-                value=requirement_value(standard, result), maturity=maturity_level(result.phases))
-            req_scores[req.ref] = item
-            items.append(item)
-        raw, coverage = _weighted(items)
-        majors = sum(open_major_refs.get(r.ref, 0) for r in items)
+        by_phase = {p: _Tally() for p in phases}
+        majors = 0
+        for ref, phase, weight in reqs:
+            result = get(ref)
+            if result is None:
+                applicable, assessed, value, mat, grade = True, False, None, 0, Grade.NOT_ASSESSED
+            else:
+                grade = result.grade
+                if grade is Grade.NOT_APPLICABLE:
+                    applicable, assessed, value = False, False, None
+                elif levels:
+                    assessed = result.level is not None
+                    value = max(0.0, min(1.0, result.level / top_level)) if assessed else None
+                    applicable = True
+                else:
+                    assessed = grade is not Grade.NOT_ASSESSED
+                    applicable, value = True, values.get(grade)
+                mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
+            req_scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
+            by_phase[phase].add(weight, applicable, assessed, value, mat)
+            grade_counts[grade.value] += 1
+            if assessed:
+                distribution[mat] += 1
+            if open_major_refs:
+                majors += open_major_refs.get(ref, 0)
+        tally = _Tally()
+        for key, part in by_phase.items():
+            tally.merge(part)
+            phases[key].merge(part)
+        total.merge(tally)
+        raw, coverage = tally.raw, tally.coverage
         capped = False
         if raw is not None and majors and raw > rules.major_cap:
             raw, capped = rules.major_cap, True
@@ -208,36 +277,21 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
             band_name, band_label = "not-assessed", "Not assessed"
         else:
             band_name, band_label = "insufficient-coverage", "Insufficient coverage"
-        assessed_items = [r for r in items if r.assessed]
-        clause_scores[top.number] = ClauseScore(
-            number=top.number, title=top.title, weight=top.weight, score=score, raw_score=raw,
-            coverage=coverage, band=band_name, band_label=band_label, capped=capped, open_majors=majors,
-            requirements=len(items), applicable=sum(1 for r in items if r.applicable),
-            assessed=len(assessed_items),
-            maturity=(sum(r.maturity for r in assessed_items) / len(assessed_items)) if assessed_items else None)
+        clause_scores[number] = ClauseScore(
+            number=number, title=title, weight=clause_weight, score=score, raw_score=raw, coverage=coverage,
+            band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=len(reqs),
+            applicable=tally.applicable, assessed=tally.assessed, maturity=tally.mean_maturity)
 
-    all_items = list(req_scores.values())
     scored = [c for c in clause_scores.values() if c.raw_score is not None]
     w_total = sum(c.weight for c in scored)
     overall_raw = (sum(c.weight * (c.raw_score or 0.0) for c in scored) / w_total) if w_total else None
-    _, coverage = _weighted(all_items)
+    coverage = total.coverage
     overall = _reportable(overall_raw, coverage, rules)
+    pdca = {key: PhaseScore(score=_reportable(t.raw, t.coverage, rules), raw_score=t.raw, coverage=t.coverage,
+                            applicable=t.applicable, assessed=t.assessed) for key, t in phases.items()}
+    maturity = Maturity(overall=total.mean_maturity, distribution=distribution,
+                        clauses={n: c.maturity for n, c in clause_scores.items()})
 
-    pdca: dict[str, PhaseScore] = {}
-    for phase in PHASES:
-        items = [r for r in all_items if r.phase == phase.value]
-        raw, cov = _weighted(items)
-        pdca[phase.value] = PhaseScore(score=_reportable(raw, cov, rules), raw_score=raw, coverage=cov,
-                                       applicable=sum(1 for r in items if r.applicable),
-                                       assessed=sum(1 for r in items if r.assessed))
-
-    assessed_all = [r for r in all_items if r.assessed]
-    maturity = Maturity(
-        overall=(sum(r.maturity for r in assessed_all) / len(assessed_all)) if assessed_all else None,
-        distribution={lvl: sum(1 for r in assessed_all if r.maturity == lvl) for lvl in range(5)},
-        clauses={n: c.maturity for n, c in clause_scores.items()})
-
-    grade_counts = Counter(results.get(r.ref, empty).grade.value for r in all_items)
     finding_counts: dict[str, dict[str, int]] = {}
     for grade in (Grade.MAJOR_NC, Grade.MINOR_NC, Grade.OBSERVATION, Grade.OFI):
         mine = [f for f in findings if f.grade is grade]
@@ -246,8 +300,7 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
     escalations = [{"ref": ref, "minors": n} for ref, n in sorted(minors_by_ref.items())
                    if n >= rules.escalate_minors_at]
 
-    verdict, label, reasons = _verdict(standard, overall, overall_raw, coverage, clause_scores,
-                                       finding_counts)
+    verdict, label, reasons = _verdict(standard, overall, coverage, clause_scores, finding_counts)
     return AuditScore(
         overall=overall, overall_raw=overall_raw, coverage=coverage, verdict=verdict, verdict_label=label,
         verdict_reasons=reasons, clauses=clause_scores, pdca=pdca, maturity=maturity,
@@ -258,7 +311,7 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
         out_of_scope=out_of_scope)
 
 
-def _verdict(standard: Standard, overall: float | None, overall_raw: float | None, coverage: float | None,
+def _verdict(standard: Standard, overall: float | None, coverage: float | None,
              clauses: Mapping[str, ClauseScore], findings: Mapping[str, Mapping[str, int]]
              ) -> tuple[str, str, list[str]]:
     rules = standard.scoring

@@ -6,7 +6,15 @@ import shutil
 from pathlib import Path
 
 from qms_audit.errors import BadInput, StorageError
-from qms_audit.locations import AUDITS, SOP_TEMPLATES, STANDARDS, Workspace, is_workspace, shipped_dir
+from qms_audit.locations import (
+    AUDITS,
+    NC_REGISTER,
+    SOP_TEMPLATES,
+    STANDARDS,
+    Workspace,
+    is_workspace,
+    shipped_dir,
+)
 
 WORKSPACE_README = """\
 # qms-audit workspace
@@ -40,6 +48,9 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
             else:
                 (staging / name).mkdir()
         (staging / AUDITS).mkdir()
+        if with_demo and (source / NC_REGISTER).is_dir():
+            shutil.copytree(source / NC_REGISTER, staging / NC_REGISTER,
+                            ignore=shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__"))
         if with_demo and (source / AUDITS).is_dir():
             for audit in sorted((source / AUDITS).iterdir()):
                 if audit.is_dir() and (audit / "audit.json").is_file():
@@ -49,7 +60,7 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
         # standards/ last: its presence is what makes the folder a workspace
         if (directory / "README.md").exists():
             (staging / "README.md").unlink()
-        for name in (SOP_TEMPLATES, AUDITS, "README.md", STANDARDS):
+        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, "README.md", STANDARDS):
             if (staging / name).exists():
                 (staging / name).rename(directory / name)
         staging.rmdir()

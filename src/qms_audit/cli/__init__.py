@@ -5,6 +5,8 @@ Heavy libraries (textual, python-docx, openpyxl) are imported inside the command
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import sys
 
@@ -12,14 +14,39 @@ import click
 
 from qms_audit import __version__, exit_codes
 from qms_audit.cli.common import AppContext
-from qms_audit.cli.standards import standards
-from qms_audit.cli.workspace import init
 from qms_audit.errors import QmsError
 
 DEBUG_ENV = "QMS_AUDIT_DEBUG"
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module is imported only when that command runs, so `qms-audit --version` or
+# `qms-audit score` do not pay for the imports of every other command.
+COMMANDS = {
+    "init": "qms_audit.cli.workspace:init",
+    "standards": "qms_audit.cli.standards:standards",
+    "audit": "qms_audit.cli.audit:audit",
+    "score": "qms_audit.cli.audit:score_cmd",
+    "verify": "qms_audit.cli.audit:verify_cmd",
+    "nc": "qms_audit.cli.capa:nc",
+    "capa": "qms_audit.cli.capa:capa",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        module = importlib.import_module(module_name)
+        return getattr(module, attr)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="qms-audit")
 @click.option("--workspace", "-w", metavar="DIR",
               help="Workspace folder (default: $QMS_AUDIT_WORKSPACE, else the nearest folder upwards "
@@ -37,8 +64,6 @@ def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
         click.echo(ctx.get_help())
 
 
-cli.add_command(init)
-cli.add_command(standards)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,18 +82,20 @@ def run(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "qms-audit"
+        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        return exit_codes.BAD_INPUT
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {exc.format_message()}", err=True)
         return exit_codes.BAD_INPUT
     except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         return exit_codes.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        except OSError:
-            pass
         return exit_codes.OK
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):

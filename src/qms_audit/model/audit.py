@@ -261,12 +261,13 @@ class Evidence(StrictModel):
 
 
 class RequirementResult(StrictModel):
-    grade: Grade = Grade.NOT_ASSESSED
+    # Defaults are left out of the files: a level-rated result reads {"level": 3}, not a grade beside it.
+    grade: Grade = Field(default=Grade.NOT_ASSESSED, exclude_if=lambda g: g is Grade.NOT_ASSESSED)
     level: Annotated[int, Field(ge=0, le=10)] | None = Field(
         default=None, description="For standards rated on levels (self-assessments).")
-    note: str = ""
+    note: str = Field(default="", exclude_if=lambda n: n == "")
     na_reason: str | None = None
-    evidence: list[Evidence] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list, exclude_if=lambda e: not e)
     rated_by: str | None = None
     rated_at: dt.datetime | None = None
 
@@ -350,6 +351,7 @@ class VerificationResult(StrEnum):
 
 
 class Verification(StrictModel):
+    actions: list[NonEmpty] = Field(default_factory=list, description="The actions whose effect was verified.")
     method: NonEmpty
     by: NonEmpty
     on: dt.date

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,21 +67,22 @@ class AuditStore(RecordFolder):
     def exists(self) -> bool:
         return (self.folder / AUDIT_FILE).is_file()
 
-    def _load(self, rel: str, model):
-        return load_json_model(self.folder / rel, model, what="audit record", max_bytes=MAX_RECORD_BYTES,
+    def _load(self, path: str, model):
+        return load_json_model(path, model, what="audit record", max_bytes=MAX_RECORD_BYTES,
                                base=self.workspace.root)
 
     def load_record(self) -> AuditRecord:
-        return self._load(AUDIT_FILE, AuditRecord)
+        return self._load(os.path.join(self.folder, AUDIT_FILE), AuditRecord)
 
     def load(self) -> AuditSnapshot:
-        record = self.load_record()
-        snap = AuditSnapshot(record)
-        for path in list_json(self.folder / RESULTS_DIR):
-            clause_file = self._load(f"{RESULTS_DIR}/{path.name}", ClauseResults)
+        # Plain strings and scandir: a portfolio load opens tens of thousands of these files.
+        root = str(self.folder)
+        snap = AuditSnapshot(self._load(os.path.join(root, AUDIT_FILE), AuditRecord))
+        for path in _json_files(os.path.join(root, RESULTS_DIR)):
+            clause_file = self._load(path, ClauseResults)
             snap.clause_files[clause_file.clause] = clause_file
-        for path in list_json(self.folder / FINDINGS_DIR):
-            finding = self._load(f"{FINDINGS_DIR}/{path.name}", Finding)
+        for path in _json_files(os.path.join(root, FINDINGS_DIR)):
+            finding = self._load(path, Finding)
             snap.findings[finding.id] = finding
         return snap
 
@@ -102,6 +104,14 @@ class NcRegister(RecordFolder):
                                       base=self.workspace.root)
             out[finding.id] = finding
         return out
+
+
+def _json_files(folder: str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.path for e in entries if e.name.endswith(".json") and not e.name.startswith("."))
+    except FileNotFoundError:
+        return []
 
 
 FINDING_FILE = re.compile(r"^(NC|OBS|OFI)-(\d{4})-([A-Z][A-Z0-9]{1,9})-(\d{3,})\.json$")

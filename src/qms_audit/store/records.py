@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from qms_audit import clock
 from qms_audit.errors import InvalidFile, Locked, StorageError
 from qms_audit.files import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
 from qms_audit.model.log import FieldChange, LogEntry
@@ -29,7 +30,7 @@ JOURNAL_NAME = ".journal.json"
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 def record_bytes(model: BaseModel) -> bytes:

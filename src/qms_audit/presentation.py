@@ -1,0 +1,32 @@
+"""Words and numbers as people read them, shared by the CLI, the TUI and the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from qms_audit.model.audit import Grade, RequirementResult
+from qms_audit.model.standard import Standard
+
+
+def pct(value: float | None, *, none: str = "—") -> str:
+    return none if value is None else f"{value * 100:.0f}%"
+
+
+def result_label(standard: Standard, result: RequirementResult, *, short: bool = False) -> str:
+    """'Minor nonconformity', or for a levels standard '3 Established'."""
+    if standard.uses_levels and result.level is not None and result.grade is not Grade.NOT_APPLICABLE:
+        label = next((lvl.label for lvl in standard.rating.levels if lvl.value == result.level), "")
+        return f"{result.level}" if short else f"{result.level} {label}".strip()
+    return result.grade.short if short else result.grade.label
+
+
+def date(value: dt.date | dt.datetime | None, *, none: str = "") -> str:
+    if value is None:
+        return none
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"

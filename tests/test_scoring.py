@@ -1,0 +1,188 @@
+"""The scoring rules of docs/scoring.md: the worked example, and invariants checked by hypothesis."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qms_audit.model.audit import Grade
+from qms_audit.scoring import maturity_level, score_audit
+from tests.factories import major, make_standard, requirement, result
+
+C, MIN, MAJ, NA, OFI, NAS = (Grade.CONFORMITY, Grade.MINOR_NC, Grade.MAJOR_NC, Grade.NOT_APPLICABLE, Grade.OFI,
+                            Grade.NOT_ASSESSED)
+
+
+@pytest.fixture
+def example():
+    std = make_standard({
+        "4": [requirement("4.a"), requirement("4.b", weight=2), requirement("4.c"), requirement("4.d", pdca="D"),
+              requirement("4.e", pdca="C")],
+        "8": [requirement("8.a", pdca="D"), requirement("8.b", pdca="D"), requirement("8.c", pdca="C"),
+              requirement("8.d", pdca="C"), requirement("8.e", pdca="A")],
+    })
+    results = {
+        "4.a": result(C, "P", "D", "C"), "4.b": result(MIN, "P"), "4.c": result(NA), "4.d": result(OFI, "P", "D"),
+        "4.e": result(NAS),
+        "8.a": result(MAJ, "P", "D"), "8.b": result(C, "P", "D", "C", "A"), "8.c": result(C, "D"),
+        "8.d": result(C, "P", "D", "C"), "8.e": result(C, "P", "D", "C", "A"),
+    }
+    return std, results
+
+
+def test_worked_example_with_an_open_major(example):
+    std, results = example
+    score = score_audit(std, results, [major("8.a")])
+    c4, c8 = score.clauses["4"], score.clauses["8"]
+    assert c4.coverage == pytest.approx(0.8)
+    assert c4.score == pytest.approx(0.75) and c4.band == "largely-conforming"
+    assert c8.raw_score == pytest.approx(0.74) and c8.capped and c8.band == "partially-conforming"
+    assert score.overall == pytest.approx(0.745)
+    assert score.coverage == pytest.approx(0.9)
+    assert score.verdict == "not-conforming"
+    assert score.maturity.overall == pytest.approx(19 / 8)
+    assert score.maturity.distribution == {0: 1, 1: 1, 2: 2, 3: 2, 4: 2}
+
+
+def test_worked_example_once_the_major_is_closed(example):
+    std, results = example
+    score = score_audit(std, results, [major("8.a", closed=True)])
+    assert score.clauses["8"].score == pytest.approx(0.8) and not score.clauses["8"].capped
+    assert score.overall == pytest.approx(0.775)
+    assert score.verdict == "largely-conforming"
+
+
+def test_open_minor_keeps_the_verdict_below_conforming():
+    std = make_standard({"1": [requirement(f"1.{c}") for c in "abcdefghijklmnopqrst"]})
+    results = {f"1.{c}": result(C) for c in "abcdefghijklmnopqrst"}
+    assert score_audit(std, results).verdict == "conforming"
+    from qms_audit.model.audit import Finding
+
+    results["1.a"] = result(MIN)
+    minor = Finding(id="NC-2026-TST-002", grade=MIN, ref="1.a", statement="x", raised_by="t",
+                    raised_at=major("1.a").raised_at)
+    score = score_audit(std, results, [minor])
+    assert score.overall == pytest.approx(0.975)
+    assert score.verdict == "largely-conforming"
+
+
+def test_clause_below_threshold_is_not_shown_and_verdict_is_incomplete():
+    std = make_standard({"1": [requirement("1.a"), requirement("1.b")], "2": [requirement("2.a")]})
+    score = score_audit(std, {"1.a": result(C), "2.a": result(C)})
+    assert score.clauses["1"].score is None and score.clauses["1"].raw_score == 1.0
+    assert score.clauses["1"].band == "insufficient-coverage"
+    assert score.verdict == "incomplete"
+
+
+def test_scope_excludes_clauses():
+    std = make_standard({"1": [requirement("1.a")], "2": [requirement("2.a")]})
+    score = score_audit(std, {"1.a": result(C)}, scope=["1"])
+    assert list(score.clauses) == ["1"] and score.out_of_scope == ["2"]
+    assert score.overall == 1.0
+
+
+def test_levels_standard_scores_level_over_top():
+    std = make_standard({"1": [requirement("1.a", force="should"), requirement("1.b", force="should")]},
+                        levels=True)
+    score = score_audit(std, {"1.a": result(level=3), "1.b": result(level=1)})
+    assert score.overall == pytest.approx(0.5)
+
+
+def test_escalation_flag_at_three_minors():
+    from qms_audit.model.audit import Finding
+
+    std = make_standard({"1": [requirement("1.a")]})
+    minors = [Finding(id=f"NC-2026-TST-{i:03d}", grade=MIN, ref="1.a", statement="x", raised_by="t",
+                      raised_at=major("1.a").raised_at) for i in range(1, 4)]
+    assert score_audit(std, {"1.a": result(MIN)}, minors[:2]).escalations == []
+    assert score_audit(std, {"1.a": result(MIN)}, minors).escalations == [{"ref": "1.a", "minors": 3}]
+
+
+@pytest.mark.parametrize("phases, level", [((), 0), (("P",), 1), (("P", "D"), 2), (("D", "C", "A"), 0),
+                                           (("P", "C"), 1), (("A", "C", "D", "P"), 4)])
+def test_maturity_ladder(phases, level):
+    from qms_audit.model.common import Phase
+
+    assert maturity_level(Phase(p) for p in phases) == level
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+ASSESSED = [Grade.MAJOR_NC, Grade.MINOR_NC, Grade.OBSERVATION, Grade.OFI, Grade.CONFORMITY, Grade.GOOD_PRACTICE]
+ALL = [*ASSESSED, Grade.NOT_APPLICABLE, Grade.NOT_ASSESSED]
+VALUE_ORDER = {Grade.MAJOR_NC: 0, Grade.MINOR_NC: 1, Grade.OBSERVATION: 2, Grade.OFI: 2, Grade.CONFORMITY: 2,
+               Grade.GOOD_PRACTICE: 2}
+
+audits = st.lists(
+    st.tuples(st.sampled_from(["1", "2", "3"]), st.sampled_from(ALL), st.sampled_from([0.5, 1.0, 2.0, 3.0]),
+              st.sets(st.sampled_from("PDCA"))),
+    min_size=1, max_size=25)
+
+
+def build(items, extra=None):
+    clauses: dict[str, list[dict]] = {}
+    results = {}
+    findings = []
+    for i, (clause, grade, weight, phases) in enumerate([*items, *(extra or [])]):
+        ref = f"{clause}.r{i}"
+        clauses.setdefault(clause, []).append(requirement(ref, weight=weight, pdca="PDCA"[i % 4]))
+        results[ref] = result(grade, *sorted(phases, key="PDCA".index))
+        if grade is Grade.MAJOR_NC:
+            findings.append(major(ref, fid=f"NC-2026-TST-{i + 1:03d}"))
+    return make_standard(clauses), results, findings
+
+
+def all_scores(score):
+    values = [score.overall, score.overall_raw, score.coverage]
+    values += [c.score for c in score.clauses.values()] + [c.raw_score for c in score.clauses.values()]
+    values += [p.score for p in score.pdca.values()] + [p.raw_score for p in score.pdca.values()]
+    return [v for v in values if v is not None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(audits)
+def test_scores_stay_between_zero_and_one(items):
+    std, results, findings = build(items)
+    score = score_audit(std, results, findings)
+    assert all(0.0 <= v <= 1.0 for v in all_scores(score))
+    if score.maturity.overall is not None:
+        assert 0.0 <= score.maturity.overall <= 4.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(audits, st.lists(st.sampled_from(["1", "2", "3"]), min_size=1, max_size=5))
+def test_adding_not_applicable_requirements_changes_no_score(items, na_clauses):
+    std, results, findings = build(items)
+    before = score_audit(std, results, findings)
+    extra = [(clause, Grade.NOT_APPLICABLE, 1.0, set()) for clause in na_clauses]
+    std2, results2, findings2 = build(items, extra)
+    after = score_audit(std2, results2, findings2)
+    assert after.overall == before.overall and after.overall_raw == before.overall_raw
+    assert after.coverage == before.coverage
+    for number, clause in before.clauses.items():
+        assert after.clauses[number].score == clause.score
+        assert after.clauses[number].raw_score == clause.raw_score
+    assert after.verdict == before.verdict
+
+
+@settings(max_examples=300, deadline=None)
+@given(audits, st.data())
+def test_upgrading_a_rating_never_lowers_a_score(items, data):
+    assessed = [i for i, (_, grade, _, _) in enumerate(items) if grade in ASSESSED]
+    if not assessed:
+        return
+    index = data.draw(st.sampled_from(assessed))
+    clause, grade, weight, phases = items[index]
+    better = data.draw(st.sampled_from([g for g in ASSESSED if VALUE_ORDER[g] > VALUE_ORDER[grade]] or [grade]))
+    upgraded = list(items)
+    upgraded[index] = (clause, better, weight, phases)
+    std, results, findings = build(items)
+    std2, results2, findings2 = build(upgraded)
+    before, after = score_audit(std, results, findings), score_audit(std2, results2, findings2)
+    for a, b in ((before.overall_raw, after.overall_raw), (before.overall, after.overall)):
+        if a is not None:
+            assert b is not None and b >= a - 1e-12
+    for number, c in before.clauses.items():
+        if c.raw_score is not None:
+            assert after.clauses[number].raw_score >= c.raw_score - 1e-12
