@@ -207,3 +207,37 @@ def test_two_auditors_on_different_clauses_merge_without_conflict(cli, workspace
     newest = json.loads(log_files(ws)[-1].read_text())
     assert len(newest["prev"]) == 2
     assert verify(cli, ws).code == 0
+
+
+@pytest.mark.parametrize("stored", ["../../../etc/passwd", "/etc/passwd", "evidence/../../audit.json"])
+def test_evidence_paths_cannot_leave_the_audit_folder(ws, cli, stored):
+    from qms_audit.auditing import resolve_evidence_path
+    from qms_audit.errors import Refused
+
+    opened = open_audit(Workspace(ws), AID)
+    with pytest.raises(Refused, match="leaves the audit folder|outside the audit folder"):
+        resolve_evidence_path(opened, stored)
+    # a record edited to point there is reported by verify
+    path = folder(ws) / "results" / "clause-04.json"
+    data = json.loads(path.read_text())
+    data["results"]["4.1.a"]["evidence"] = [{
+        "id": "E-0badf11e", "phase": "D", "kind": "record", "text": "planted", "collected_by": "x",
+        "collected_at": "2026-10-01T00:00:00Z",
+        "file": {"path": stored, "sha256": "0" * 64, "size": 1, "original_name": "x"}}]
+    path.write_text(json.dumps(data))
+    result = verify(cli, ws)
+    assert result.code == 1 and "refused" in result.out
+
+
+def test_symlinked_evidence_leading_out_is_refused(ws, cli, tmp_path):
+    from qms_audit.auditing import resolve_evidence_path
+    from qms_audit.errors import Refused
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the report")
+    (folder(ws) / "evidence").mkdir(exist_ok=True)
+    link = folder(ws) / "evidence" / "innocent.txt"
+    link.symlink_to(secret)
+    opened = open_audit(Workspace(ws), AID)
+    with pytest.raises(Refused, match="outside the audit folder"):
+        resolve_evidence_path(opened, "evidence/innocent.txt")
