@@ -215,7 +215,7 @@ def test_evidence_paths_cannot_leave_the_audit_folder(ws, cli, stored):
     from qms_audit.errors import Refused
 
     opened = open_audit(Workspace(ws), AID)
-    with pytest.raises(Refused, match="leaves the audit folder|outside the audit folder"):
+    with pytest.raises(Refused, match=r"leaves the audit folder|outside the audit folder"):
         resolve_evidence_path(opened, stored)
     # a record edited to point there is reported by verify
     path = folder(ws) / "results" / "clause-04.json"

@@ -372,6 +372,55 @@ def rate(opened: OpenedAudit, ref: str, grade: Grade, *, actor: str, note: str |
         return updated
 
 
+def set_note(opened: OpenedAudit, ref: str, note: str, *, actor: str, expect: str | None = None) -> RequirementResult:
+    """Change only the auditor's note on a requirement (the TUI saves notes as they are typed).
+
+    `expect` is the note the editor started from; if someone else changed it meanwhile: Conflict.
+    """
+    requirement(opened, ref)
+    with _changing(opened, actor, "result.note", ref, f"note on {ref}") as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        current = change.result(ref)
+        if expect is not None and current.note != expect:
+            raise Conflict(f"the note on {ref} was changed by {current.rated_by or 'someone else'} since you opened "
+                           "it; your text was not saved over theirs and is still in the form: reload and merge it")
+        if current.note == note:
+            return current
+        tx.change(f"{ref}.note", current.note, note)
+        updated = current.model_copy(update={"note": note})
+        change.put_result(ref, updated)
+        opened.snapshot = change.snapshot
+        return updated
+
+
+def update_finding(opened: OpenedAudit, finding_id: str, *, actor: str, statement: str | None = None,
+                   evidence_text: str | None = None, due: dt.date | None = None) -> Finding:
+    """Reword a finding's statement or evidence summary, or agree a new due date, before the audit closes."""
+    with _changing(opened, actor, "finding.update", finding_id, f"edited {finding_id}") as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        finding = change.snapshot.findings.get(finding_id)
+        if finding is None:
+            raise NotFound(f"audit {opened.id} has no finding {finding_id}")
+        update: dict[str, Any] = {}
+        if statement is not None:
+            if not statement.strip():
+                raise BadInput("the finding statement cannot be empty")
+            update["statement"] = statement.strip()
+        if evidence_text is not None:
+            update["evidence"] = evidence_text.strip()
+        if due is not None:
+            update["response_due"] = due
+        for name, value in update.items():
+            tx.change(f"{finding_id}.{name}", getattr(finding, name), value)
+        updated = finding.model_copy(update=update)
+        if updated != finding:
+            change.put_finding(updated)
+        opened.snapshot = change.snapshot
+        return updated
+
+
 def _sync_findings(change: _Change, req: Requirement, grade: Grade, statement: str | None,
                    tx: Transaction) -> None:
     """Keep the requirement's findings consistent with its rating."""

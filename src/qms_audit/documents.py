@@ -14,13 +14,17 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from qms_audit.errors import InvalidFile, Problem, did_you_mean
 from qms_audit.files import MIB, decode_text, display_path, read_bytes_bounded
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml():
+    """PyYAML, imported on first use: most commands read only JSON records and cached standards."""
+    import yaml
+
+    return yaml
 
 M = TypeVar("M", bound=BaseModel)
 Path_ = tuple[str | int, ...]
@@ -85,6 +89,7 @@ class _Builder:
         self.problems.append(Problem(message, file=self.shown, line=node.start_mark.line + 1, hint=hint))
 
     def build(self, node: Any, path: Path_, depth: int, active: set[int]) -> Any:
+        yaml = _yaml()
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig(node)
@@ -152,7 +157,8 @@ def parse_yaml_text(text: str, *, shown: str) -> Located:
     """Parse YAML safely; raise InvalidFile with the line of every problem."""
     if not text.strip():
         raise InvalidFile(f"{shown}: file is empty (expected a YAML mapping)")
-    loader = Loader(text)
+    yaml = _yaml()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         try:
             node = loader.get_single_node()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from qms_audit.errors import BadInput, NotFound, StorageError
@@ -135,6 +134,8 @@ def shipped_dir() -> Path:
 
     An installed wheel carries them in the package; a source checkout uses the repository's own folders.
     """
+    from importlib import resources  # slow to import, and only needed here
+
     packaged = Path(str(resources.files("qms_audit"))) / "_shipped"
     if (packaged / STANDARDS).is_dir():
         return packaged

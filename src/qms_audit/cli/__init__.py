@@ -29,6 +29,8 @@ COMMANDS = {
     "verify": "qms_audit.cli.audit:verify_cmd",
     "nc": "qms_audit.cli.capa:nc",
     "capa": "qms_audit.cli.capa:capa",
+    "tui": "qms_audit.cli.tui:tui",
+    "serve": "qms_audit.cli.tui:serve",
 }
 
 
@@ -61,7 +63,9 @@ def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
     """
     ctx.obj = AppContext(workspace_arg=workspace, actor_arg=actor)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from qms_audit.tui.app import run_tui
+
+        run_tui(ctx.obj.workspace, ctx.obj.actor)
 
 
 

@@ -29,6 +29,9 @@ def finding_relpath(finding_id: str) -> str:
     return f"{FINDINGS_DIR}/{finding_id}.json"
 
 
+_EMPTY_RESULT = RequirementResult()
+
+
 @dataclass
 class AuditSnapshot:
     """Everything recorded in one audit folder, as read at one moment."""
@@ -46,9 +49,10 @@ class AuditSnapshot:
 
     def result(self, ref: str) -> RequirementResult:
         for clause_file in self.clause_files.values():
-            if ref in clause_file.results:
-                return clause_file.results[ref]
-        return RequirementResult()
+            found = clause_file.results.get(ref)
+            if found is not None:
+                return found
+        return _EMPTY_RESULT
 
     def findings_for(self, ref: str, *, include_withdrawn: bool = False) -> list[Finding]:
         return [f for f in self.findings.values()

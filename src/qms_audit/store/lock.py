@@ -10,8 +10,6 @@ import socket
 import sys
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from qms_audit.errors import Locked, StorageError
 
 ENV_LOCK_TIMEOUT = "QMS_AUDIT_LOCK_TIMEOUT"
@@ -35,6 +33,8 @@ class RecordLock:
         self.actor = actor
         self.label = label
         self.timeout = lock_timeout() if timeout is None else timeout
+        from filelock import FileLock  # imported on the first write: readers never need it
+
         self._lock = FileLock(str(folder / LOCK_NAME), timeout=self.timeout)
         self.acquired = False
 
@@ -47,6 +47,8 @@ class RecordLock:
             return "another qms-audit process"
 
     def __enter__(self) -> RecordLock:
+        from filelock import Timeout
+
         try:
             self._lock.acquire()
         except Timeout:

@@ -1,0 +1,1 @@
+"""The auditor's terminal interface (Textual). Only this package imports textual."""

@@ -1,0 +1,115 @@
+"""The Textual application: screens over one workspace, every action also in the command palette."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from qms_audit.errors import QmsError
+from qms_audit.locations import Workspace
+from qms_audit.session import AuditSession
+
+
+class QmsAuditApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "qms-audit"
+    BINDINGS = [
+        Binding("question_mark", "help", "help", id="app.help"),
+        Binding("ctrl+q", "quit", "quit", id="app.quit", priority=True),
+        Binding("f2", "toggle_dark", "light/dark", id="app.theme", show=False),
+        Binding("ctrl+o", "open_picker", "audits", id="app.audits", show=False),
+    ]
+
+    def __init__(self, workspace: Workspace, actor: str, *, audit_id: str | None = None,
+                 keymap: dict[str, str] | None = None, theme: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.actor = actor
+        self.initial_audit = audit_id
+        self.initial_keymap = keymap or {}
+        if theme:
+            self.theme = theme
+
+    def on_mount(self) -> None:
+        from qms_audit.tui.screens.picker import PickerScreen
+
+        if self.initial_keymap:
+            self.set_keymap(self.initial_keymap)
+        if self.initial_audit:
+            # straight to the audit; the list of audits is built when first asked for (ctrl+o)
+            self.open_audit(self.initial_audit)
+        else:
+            self.push_screen(PickerScreen(self.workspace, self.actor))
+
+    def open_audit(self, audit_id: str) -> None:
+        from qms_audit.tui.screens.audit import AuditScreen
+
+        try:
+            session = AuditSession(self.workspace, audit_id, self.actor)
+        except QmsError as exc:
+            self.notify(exc.message, title=f"Cannot open {audit_id}", severity="error", timeout=10)
+            return
+        # The standard and the audit stay in memory for the whole session: moving them out of the garbage
+        # collector's young generations keeps its pauses out of the auditor's key presses.
+        gc.collect()
+        gc.freeze()
+        self.push_screen(AuditScreen(session))
+
+    def flush_all(self) -> None:
+        """Commit whatever is being typed on any open screen (before leaving it or quitting)."""
+        for screen in self.screen_stack:
+            flush = getattr(screen, "flush_note", None)
+            if flush is not None:
+                flush()
+
+    async def action_quit(self) -> None:
+        self.flush_all()
+        self.exit()
+
+    def action_open_picker(self) -> None:
+        from qms_audit.tui.screens.picker import PickerScreen
+
+        self.flush_all()
+        if not any(isinstance(s, PickerScreen) for s in self.screen_stack):
+            self.push_screen(PickerScreen(self.workspace, self.actor))
+            return
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        from qms_audit.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # the current screen's own actions first, then Textual's (theme, keys, quit, screenshot)
+        commands = getattr(screen, "palette_commands", None)
+        if commands is not None:
+            for title, help_text, callback in commands():
+                yield SystemCommand(title, help_text, callback)
+        yield SystemCommand("Help", "Every key of every screen (?)", self.action_help)
+        yield SystemCommand("Audits", "Back to the list of audits (ctrl+o)", self.action_open_picker)
+        yield from super().get_system_commands(screen)
+
+
+def run_tui(workspace: Workspace, actor: str, audit_id: str | None = None, *, theme: str | None = None) -> None:
+    from qms_audit.tui.keymap import keymap_files, load_keymap
+
+    keymap: dict[str, str] = {}
+    if keymap_files(workspace):  # checking ids imports every screen; only worth it when there is a keymap
+        from qms_audit.tui.screens.help import all_binding_ids
+
+        keymap = load_keymap(workspace, all_binding_ids())
+    if audit_id is not None:
+        from qms_audit.auditing import audit_store
+
+        audit_store(workspace, audit_id)  # an unknown id fails here, with a hint, before the screen opens
+    QmsAuditApp(workspace, actor, audit_id=audit_id, keymap=keymap, theme=theme).run()

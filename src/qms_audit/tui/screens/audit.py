@@ -1,0 +1,503 @@
+"""The auditor's main screen: the checklist beside the requirement being assessed.
+
+Every change goes through the session (and so the record layer) at once; notes are kept as drafts on every
+keystroke and committed when the auditor pauses, leaves the field or the requirement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static, TextArea
+
+from qms_audit import clock
+from qms_audit.errors import QmsError
+from qms_audit.model.audit import EvidenceKind, Grade
+from qms_audit.model.common import Phase
+from qms_audit.presentation import pct
+from qms_audit.session import FILTERS, AuditSession
+from qms_audit.tui.forms import Field, FormScreen
+from qms_audit.tui.messages import RecordChanged, RequirementChosen
+from qms_audit.tui.widgets.checklist import Checklist
+from qms_audit.tui.widgets.requirement import RequirementPane
+
+NOTE_SAVE_DELAY = 0.6  # seconds of quiet typing before the note is committed to the audit
+
+GRADE_KEYS = {"1": Grade.CONFORMITY, "2": Grade.GOOD_PRACTICE, "3": Grade.OFI, "4": Grade.OBSERVATION,
+              "5": Grade.MINOR_NC, "6": Grade.MAJOR_NC}
+
+
+class TopBar(Static):
+    DEFAULT_CSS = """
+    TopBar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+    """
+
+
+class Banner(Static):
+    DEFAULT_CSS = """
+    Banner { height: auto; background: $warning 30%; color: $text; padding: 0 1; display: none; }
+    Banner.shown { display: block; }
+    """
+
+
+class AuditScreen(Screen):
+    BINDINGS = [
+        Binding("1", "rate('1')", "rate", id="rate.1", key_display="1-6",
+                tooltip="1 conformity, 2 good practice, 3 OFI, 4 observation, 5 minor NC, 6 major NC"),
+        *[Binding(k, f"rate('{k}')", f"rate {label}", id=f"rate.{k}", show=False)
+          for k, label in (("2", "good practice (or level 2)"), ("3", "opportunity for improvement (or level 3)"),
+                           ("4", "observation (or level 4)"), ("5", "minor nonconformity"),
+                           ("6", "major nonconformity"))],
+        Binding("0", "rate('0')", "rate level 0 (standards rated on levels)", id="rate.0", show=False),
+        Binding("x", "not_applicable", "N/A", id="rate.na"),
+        Binding("u", "unrate", "unrate", id="rate.clear", show=False),
+        Binding("left_square_bracket", "move(-1)", "previous requirement", id="req.prev", show=False),
+        Binding("right_square_bracket", "move(1)", "move", id="req.next", key_display="[ ]"),
+        Binding("slash", "jump", "jump to a ref", id="req.jump", show=False),
+        Binding("v", "filter", "filter", id="req.filter", show=False),
+        Binding("e", "add_evidence", "evid.", id="evidence.add"),
+        Binding("n", "edit_note", "write the note", id="note.edit", show=False),
+        Binding("f", "finding", "finding", id="finding.edit", show=False),
+        Binding("r", "respond", "auditee response", id="finding.respond", show=False),
+        Binding("escape", "leave_note", "back to checklist", id="note.leave", show=False),
+        Binding("ctrl+s", "save_note", "save note now", id="note.save", show=False),
+        Binding("d", "dashboard", "dash", id="screen.dashboard"),
+        Binding("c", "register", "CAPA", id="screen.register"),
+        Binding("a", "audits", "audit list", id="screen.audits", show=False),
+    ]
+
+    def __init__(self, session: AuditSession) -> None:
+        super().__init__()
+        self.session = session
+        self.ref: str | None = None
+        self.note_base = ""  # the note as last saved; a save says it started from this
+        self.note_timer: Timer | None = None
+        self.save_state = "saved"
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(id="topbar")
+        yield Banner(id="banner")
+        with Horizontal(id="work"):
+            yield Checklist(self.session, id="checklist")
+            yield RequirementPane(self.session, id="pane")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        reason = self.session.read_only_reason()
+        banner = self.query_one(Banner)
+        if reason:
+            banner.update(Text(f"READ-ONLY  {reason}", style="bold"))
+            banner.add_class("shown")
+        self.refresh_topbar()
+        checklist = self.query_one(Checklist)
+        checklist.focus()
+        first = next(iter(checklist.req_nodes), None)
+        if first:
+            checklist.select_ref(first, scroll=False)
+            self.show_ref(first)
+        self.restore_drafts()
+
+    # -- display -------------------------------------------------------------------------------------------
+
+    def refresh_topbar(self) -> None:
+        session = self.session
+        score = session.score()
+        state = {"saved": ("● saved", "green"), "pending": ("● typing…", "yellow"),
+                 "failed": ("✖ NOT SAVED", "bold red")}[self.save_state]
+        when = f" {session.last_saved_at:%H:%M:%S}" if session.last_saved_at and self.save_state == "saved" else ""
+        text = Text()
+        text.append(state[0] + when, style=state[1])
+        text.append(f"  {session.audit_id}", style="bold")
+        text.append(f" · {session.status.label} · {pct(score.overall)} cov {pct(score.coverage)} · "
+                    f"{score.verdict_label.split(':')[0]}")
+        if self.session.checklist_filter != "all":
+            text.append(f" · filter: {FILTERS[self.session.checklist_filter]}", style="italic")
+        if self.size.width >= 110:
+            text.append(f" · {session.standard.key}", style="dim")
+        self.query_one(TopBar).update(text, layout=False)
+
+    def show_ref(self, ref: str) -> None:
+        if ref == self.ref:
+            return
+        self.flush_note()
+        self.ref = ref
+        pane = self.query_one(RequirementPane)
+        pane.show(ref)
+        self.note_base = self.session.result(ref).note
+
+    def after_change(self, ref: str | None = None) -> None:
+        ref = ref or self.ref
+        checklist = self.query_one(Checklist)
+        pane = self.query_one(RequirementPane)
+        if ref:
+            checklist.refresh_ref(ref)
+        if ref == self.ref:
+            pane.update_rating()
+            pane.update_evidence()
+            pane.update_findings()
+        self.refresh_topbar()
+        self.post_message(RecordChanged(ref))
+
+    def fail(self, exc: QmsError) -> None:
+        self.notify(exc.message, title="Not saved", severity="error", timeout=8)
+
+    # -- moving around ---------------------------------------------------------------------------------------
+
+    @on(RequirementChosen)
+    def _chosen(self, message: RequirementChosen) -> None:
+        self.show_ref(message.ref)
+
+    def action_move(self, step: int) -> None:
+        if self.ref is None:
+            return
+        target = self.session.neighbour(self.ref, step, self.session.checklist_filter)
+        if target is None:
+            self.notify("no more requirements this way", timeout=2)
+            return
+        self.go_to(target)
+
+    def go_to(self, ref: str) -> None:
+        checklist = self.query_one(Checklist)
+        if not checklist.select_ref(ref):
+            checklist.rebuild("all")
+            self.session.checklist_filter = "all"
+            checklist.select_ref(ref)
+        self.show_ref(ref)
+
+    def action_jump(self) -> None:
+        refs = [r.ref for r in self.session.requirements()]
+        form = FormScreen("Jump to a requirement", [Field("ref", "Reference (e.g. 8.1.c, or its start: 8.1)",
+                                                          required=True, suggestions=refs)], submit_label="Go")
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            ref = self.session.find_ref(str(values["ref"]))
+            if ref is None:
+                self.notify(f"no requirement matches '{values['ref']}'", severity="warning")
+            else:
+                self.go_to(ref)
+                self.query_one(Checklist).focus()
+        self.app.push_screen(form, done)
+
+    def action_filter(self) -> None:
+        form = FormScreen("Show in the checklist", [Field("filter", "Filter", kind="select", required=True,
+                                                          options=[(v, k) for k, v in FILTERS.items()],
+                                                          value=self.session.checklist_filter)], submit_label="Apply")
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            self.apply_filter(str(values["filter"]))
+        self.app.push_screen(form, done)
+
+    def apply_filter(self, key: str) -> None:
+        self.session.checklist_filter = key
+        checklist = self.query_one(Checklist)
+        checklist.rebuild(key)
+        if self.ref and checklist.select_ref(self.ref):
+            pass
+        elif checklist.req_nodes:
+            first = next(iter(checklist.req_nodes))
+            checklist.select_ref(first)
+            self.show_ref(first)
+        else:
+            self.notify("nothing matches this filter", timeout=3)
+        self.refresh_topbar()
+
+    # -- rating ------------------------------------------------------------------------------------------------
+
+    def action_rate(self, key: str) -> None:
+        if self.ref is None:
+            return
+        if self.session.standard.uses_levels:
+            level = int(key)
+            if level > self.session.standard.max_level:
+                self.notify(f"levels go from 0 to {self.session.standard.max_level}", severity="warning")
+                return
+            self.rate(Grade.NOT_ASSESSED, level=level)
+            return
+        grade = GRADE_KEYS.get(key)
+        if grade is None:
+            self.notify("rate with 1-6, x for not applicable, u to clear", timeout=3)
+            return
+        req = self.session.requirement(self.ref)
+        if grade.is_nc and not req.can_raise_nc:
+            self.notify(f"{self.ref} is a 'should' requirement: a gap is an OFI at most (press 3)",
+                        severity="warning", timeout=6)
+            return
+        self.flush_note()
+        needs_statement = grade.makes_finding and not any(f.grade is grade for f in self.session.findings_for(self.ref))
+        lighter = [f for f in self.session.findings_for(self.ref) if f.grade.severity < grade.severity
+                   and f.grade.is_nc == grade.is_nc]
+        if needs_statement and not lighter:
+            note = self.session.result(self.ref).note
+            form = FormScreen(f"{grade.label}: the finding", [
+                Field("statement", "What was found (the finding statement)", kind="area", value=note, required=True),
+            ], note=f"{self.ref}: say what does not meet the requirement and where; evidence is linked automatically.")
+
+            def done(values: dict | None) -> None:
+                if values:
+                    self.rate(grade, statement=str(values["statement"]))
+            self.app.push_screen(form, done)
+            return
+        self.rate(grade)
+
+    def rate(self, grade: Grade, *, level: int | None = None, na_reason: str | None = None,
+             statement: str | None = None) -> None:
+        assert self.ref is not None
+        try:
+            self.session.rate(self.ref, grade, level=level, na_reason=na_reason, statement=statement)
+        except QmsError as exc:
+            self.fail(exc)
+            return
+        self.after_change()
+
+    def action_not_applicable(self) -> None:
+        if self.ref is None:
+            return
+        current = self.session.result(self.ref)
+        form = FormScreen("Not applicable", [Field("reason", "Why it does not apply (ISO 9001 4.3)", kind="area",
+                                                   value=current.na_reason or "", required=True)],
+                          note=f"{self.ref}: an exclusion needs a written justification.")
+
+        def done(values: dict | None) -> None:
+            if values:
+                self.rate(Grade.NOT_APPLICABLE, na_reason=str(values["reason"]))
+        self.app.push_screen(form, done)
+
+    def action_unrate(self) -> None:
+        if self.ref is not None:
+            self.rate(Grade.NOT_ASSESSED)
+
+    # -- evidence and findings ---------------------------------------------------------------------------------
+
+    def action_add_evidence(self) -> None:
+        if self.ref is None:
+            return
+        req = self.session.requirement(self.ref)
+        fields = [
+            Field("phase", "PDCA phase", kind="select", required=True, value=req.pdca.value,
+                  options=[(f"{p.value} {p.label}: {req.evidence.for_phase(p)[:48]}", p.value) for p in Phase]),
+            Field("kind", "Kind", kind="select", required=True, value="document",
+                  options=[(k.value, k.value) for k in EvidenceKind]),
+            Field("text", "What the evidence is and what it shows", kind="area", required=True),
+            Field("reference", "Reference (document number, URL, interviewee)"),
+            Field("file", "File to copy into the audit (path)"),
+            Field("sample", "Sample size (if sampled)", kind="int"),
+            Field("population", "Population sampled from", kind="int"),
+        ]
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            ref = self.ref
+            assert ref is not None
+            try:
+                self.session.add_evidence(
+                    ref, phase=Phase(str(values["phase"])), kind=EvidenceKind(str(values["kind"])),
+                    text=str(values["text"]), reference=values["reference"],  # type: ignore[arg-type]
+                    file=Path(str(values["file"])).expanduser() if values["file"] else None,
+                    sample_size=values["sample"], population=values["population"])  # type: ignore[arg-type]
+            except QmsError as exc:
+                self.fail(exc)
+                return
+            self.notify(f"evidence added to {ref}", timeout=2)
+            self.after_change(ref)
+        self.app.push_screen(FormScreen(f"Evidence for {self.ref}", fields), done)
+
+    def _one_finding(self):
+        findings = self.session.findings_for(self.ref) if self.ref else []
+        if not findings:
+            self.notify("no finding on this requirement: rate it 3-6 to raise one", timeout=4)
+            return None
+        return findings[-1]
+
+    def action_finding(self) -> None:
+        finding = self._one_finding()
+        if finding is None:
+            return
+        form = FormScreen(f"{finding.id} ({finding.grade.label.lower()})", [
+            Field("statement", "Finding statement", kind="area", value=finding.statement, required=True),
+            Field("evidence", "Objective evidence (summary)", kind="area", value=finding.evidence),
+        ])
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            try:
+                self.session.update_finding(finding.id, statement=str(values["statement"]),
+                                            evidence_text=str(values["evidence"] or ""))
+            except QmsError as exc:
+                self.fail(exc)
+                return
+            self.after_change()
+        self.app.push_screen(form, done)
+
+    def action_respond(self) -> None:
+        finding = self._one_finding()
+        if finding is None:
+            return
+        current = finding.response
+        form = FormScreen(f"Auditee response to {finding.id}", [
+            Field("position", "Position", kind="select", required=True,
+                  value=current.position if current else "acknowledged",
+                  options=[("acknowledged", "acknowledged"), ("disputed (diverging opinion)", "disputed")]),
+            Field("by", "Who responded for the auditee", required=True, value=current.by if current else ""),
+            Field("text", "Their words (required for a dispute)", kind="area", value=current.text if current else ""),
+        ])
+
+        def done(values: dict | None) -> None:
+            if not values:
+                return
+            try:
+                self.session.respond(finding.id, position=str(values["position"]), text=str(values["text"] or ""),
+                                     by=str(values["by"]))
+            except QmsError as exc:
+                self.fail(exc)
+                return
+            self.after_change()
+        self.app.push_screen(form, done)
+
+    # -- the note: drafts on every keystroke, committed on a pause --------------------------------------------
+
+    def action_edit_note(self) -> None:
+        self.query_one("#note", TextArea).focus()
+
+    def action_leave_note(self) -> None:
+        self.flush_note()
+        self.query_one(Checklist).focus()
+
+    @on(TextArea.Changed, "#note")
+    def _note_changed(self, event: TextArea.Changed) -> None:
+        if self.ref is None or event.text_area.text == self.note_base:
+            return
+        self.session.keep_draft(self.ref, event.text_area.text, self.note_base)
+        self.set_save_state("pending")
+        if self.note_timer is not None:
+            self.note_timer.stop()
+        self.note_timer = self.set_timer(NOTE_SAVE_DELAY, self.flush_note)
+
+    def action_save_note(self) -> None:
+        self.flush_note()
+
+    def flush_note(self) -> None:
+        if self.note_timer is not None:
+            self.note_timer.stop()
+            self.note_timer = None
+        if self.ref is None or not self.is_mounted:
+            return
+        try:
+            note = self.query_one("#note", TextArea)
+        except NoMatches:  # the screen is being taken down; the draft already holds the text
+            return
+        text = note.text
+        if text == self.note_base:
+            if self.save_state == "pending":
+                self.set_save_state("saved")
+            return
+        try:
+            self.session.save_note(self.ref, text, self.note_base)
+        except QmsError as exc:
+            self.set_save_state("failed")
+            self.fail(exc)
+            return
+        self.note_base = text
+        self.set_save_state("saved")
+        self.after_change()
+
+    def set_save_state(self, state: str) -> None:
+        if state != self.save_state:
+            self.save_state = state
+            self.refresh_topbar()
+
+    def restore_drafts(self) -> None:
+        """Text typed before a crash: put it back and save it (or report why it cannot be)."""
+        for draft in self.session.pending_drafts():
+            saved = self.session.result(draft.ref).note
+            if draft.text == saved:
+                self.session.drafts.clear(draft.ref)
+                continue
+            if saved != draft.base:
+                self.notify(f"unsaved text for {draft.ref} from {draft.at[:16]} differs from the saved note, which "
+                            "someone changed since; it is shown in the note to merge by hand", severity="warning",
+                            timeout=10)
+                self.go_to(draft.ref)
+                self.query_one("#note", TextArea).load_text(draft.text)
+                continue
+            try:
+                self.session.save_note(draft.ref, draft.text, draft.base)
+            except QmsError as exc:
+                self.fail(exc)
+                continue
+            self.notify(f"restored text for {draft.ref} that was typed before the last session ended", timeout=6)
+            self.query_one(Checklist).refresh_ref(draft.ref)
+            if draft.ref == self.ref:
+                self.query_one(RequirementPane).show(draft.ref)
+                self.note_base = draft.text
+        self.refresh_topbar()
+
+    def on_screen_suspend(self) -> None:
+        self.flush_note()
+
+    # -- other screens --------------------------------------------------------------------------------------
+
+    def action_dashboard(self) -> None:
+        from qms_audit.tui.screens.dashboard import DashboardScreen
+
+        self.flush_note()
+        self.app.push_screen(DashboardScreen(self.session))
+
+    def action_register(self) -> None:
+        from qms_audit.tui.screens.register import RegisterScreen
+
+        self.flush_note()
+        self.app.push_screen(RegisterScreen(self.session.workspace, self.session.actor,
+                                            audit_id=self.session.audit_id))
+
+    def action_audits(self) -> None:
+        self.app.action_open_picker()
+
+    def on_screen_resume(self) -> None:
+        # back from the register: CAPA work may have changed findings
+        self.session.reload()
+        checklist = self.query_one(Checklist)
+        checklist.rebuild()
+        if self.ref:
+            checklist.select_ref(self.ref)
+            pane = self.query_one(RequirementPane)
+            pane.update_rating()
+            pane.update_findings()
+            pane.update_evidence()
+        self.refresh_topbar()
+
+    def palette_commands(self):
+        yield ("Rate: conformity", "Rate the current requirement conformity (1)", lambda: self.action_rate("1"))
+        yield ("Rate: opportunity for improvement", "OFI (3)", lambda: self.action_rate("3"))
+        yield ("Rate: minor nonconformity", "Minor NC (5)", lambda: self.action_rate("5"))
+        yield ("Rate: major nonconformity", "Major NC (6)", lambda: self.action_rate("6"))
+        yield ("Rate: not applicable", "With a written justification (x)", self.action_not_applicable)
+        yield ("Add evidence", "Record evidence for the current requirement (e)", self.action_add_evidence)
+        yield ("Edit finding", "Statement and evidence of the finding (f)", self.action_finding)
+        yield ("Auditee response", "Acknowledgement or diverging opinion (r)", self.action_respond)
+        yield ("Jump to requirement", "Type a reference (/)", self.action_jump)
+        for key, label in FILTERS.items():
+            yield (f"Filter: {label}", "Show only these requirements in the checklist",
+                   lambda key=key: self.apply_filter(key))
+        yield ("Dashboard", "Scores per clause and PDCA phase (d)", self.action_dashboard)
+        yield ("NC and CAPA register", "Findings and corrective action (c)", self.action_register)
+        yield ("Save note now", "Commit the note being typed (ctrl+s)", self.action_save_note)
+        yield ("Next requirement", "(])", lambda: self.action_move(1))
+        yield ("Previous requirement", "([)", lambda: self.action_move(-1))
+
+
+def _now() -> str:
+    return clock.now().strftime("%H:%M:%S")

@@ -1,0 +1,1 @@
+"""Widgets that render the domain models; they report upwards with typed messages."""

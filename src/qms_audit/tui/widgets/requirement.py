@@ -1,0 +1,120 @@
+"""One requirement: the question, its source, the SOP, the rating, findings, evidence and evidence prompts
+(a scrollable text view), with the auditor's note editor kept below it.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
+
+from qms_audit import capa
+from qms_audit.model.common import PHASES
+from qms_audit.presentation import date, result_label
+from qms_audit.session import AuditSession
+from qms_audit.tui.widgets.textview import TextView
+
+
+class RequirementPane(Vertical):
+    DEFAULT_CSS = """
+    RequirementPane { padding: 0 0 0 1; }
+    RequirementPane #req-view { height: 1fr; scrollbar-gutter: stable; }
+    RequirementPane #note-label { height: 1; color: $text-muted; }
+    RequirementPane #note { height: 6; min-height: 3; }
+    """
+
+    def __init__(self, session: AuditSession, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self.ref: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TextView(id="req-view")
+        yield Static("note: n to write, saved as you type", id="note-label")
+        note = TextArea("", id="note", soft_wrap=True)
+        note.cursor_blink = False  # over SSH on a poor link, every blink is a screen update sent
+        yield note
+
+    @property
+    def view(self) -> TextView:
+        return self.query_one("#req-view", TextView)
+
+    def show(self, ref: str) -> None:
+        self.ref = ref
+        self.view.set_text(self.describe())
+        note = self.query_one("#note", TextArea)
+        note.load_text(self.session.result(ref).note)
+        note.read_only = self.session.read_only_reason() is not None
+
+    def refresh_details(self) -> None:
+        """After a change to the current requirement: redraw, keeping the reader's place."""
+        if self.ref is not None:
+            self.view.set_text(self.describe(), keep_scroll=True)
+
+    # the screen calls these after a change
+    update_rating = update_evidence = update_findings = refresh_details
+
+    def describe(self) -> Text:
+        session = self.session
+        ref = self.ref
+        assert ref is not None
+        req = session.requirement(ref)
+        result = session.result(ref)
+        clause = session.standard.clause_of(ref)
+        text = Text()
+        text.append(f"{ref}  {req.title}  ", style="bold")
+        text.append(req.force.value.upper(), style="bold red" if req.force.value == "must" else "bold yellow")
+        text.append(f"  {req.pdca.label}\n", style="bold")
+        text.append(req.question + "\n\n")
+        text.append(f"Clause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
+        if req.source_modal:
+            text.append(f" ({req.source_modal.value})", style="dim")
+        if req.sop:
+            sop = session.standard.sop(req.sop)
+            text.append(f"\nRelies on {req.sop}" + (f": {sop.title}" if sop else ""), style="dim")
+        if req.criticality.value != "normal" or req.weight != 1:
+            text.append(f"\nCriticality {req.criticality.value}, weight {req.weight:g}", style="dim")
+        if req.guidance:
+            text.append(f"\nGuidance: {req.guidance}", style="italic")
+        text.append("\n\nRating: ", style="bold")
+        text.append(result_label(session.standard, result))
+        if result.rated_by:
+            text.append(f"  ({result.rated_by}, {date(result.rated_at)})", style="dim")
+        if result.na_reason:
+            text.append(f"\nWhy not applicable: {result.na_reason}")
+        keys = ("0-4 level" if session.standard.uses_levels else
+                "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
+        text.append(f"\n{keys}  x N/A  u unrate", style="dim")
+        findings = session.findings_for(ref)
+        if findings:
+            text.append("\n\nFindings", style="bold")
+            for f in findings:
+                text.append(f"\n{f.id} {f.grade.label.lower()}: ", style="red" if f.grade.is_nc else "yellow")
+                text.append(f.statement)
+                if f.response:
+                    said = f": {f.response.text}" if f.response.text else ""
+                    text.append(f"\n  auditee ({f.response.by}) {f.response.position}{said}", style="italic")
+                if f.grade.is_nc:
+                    text.append(f"\n  CAPA {capa.stage(f)}", style="dim")
+        evidence = result.evidence
+        text.append("\n\n")
+        if evidence:
+            text.append(f"Evidence ({len(evidence)})", style="bold")
+            for ev in evidence:
+                text.append(f"\n{ev.phase.value} ", style="bold")
+                text.append(f"{ev.kind.value}: ", style="dim")
+                text.append(ev.text)
+                if ev.reference:
+                    text.append(f" [{ev.reference}]", style="dim")
+                if ev.file:
+                    text.append(f" (file {ev.file.original_name})", style="cyan")
+                if ev.sample:
+                    text.append(f" sample {ev.sample}", style="dim")
+        else:
+            text.append("No evidence yet (e to add)", style="dim")
+        text.append("\n\nWhat evidence would look like", style="bold")
+        for phase in PHASES:
+            text.append(f"\n{phase.label:<6}", style="bold")
+            text.append(req.evidence.for_phase(phase))
+        return text
