@@ -29,6 +29,12 @@ COMMANDS = {
     "verify": "qms_audit.cli.audit:verify_cmd",
     "nc": "qms_audit.cli.capa:nc",
     "capa": "qms_audit.cli.capa:capa",
+    "sop": "qms_audit.cli.sop:sop",
+    "report": "qms_audit.cli.report:report",
+    "docs": "qms_audit.cli.quality:docs",
+    "credentials": "qms_audit.cli.quality:credentials",
+    "profile": "qms_audit.cli.quality:profile",
+    "checklist": "qms_audit.cli.report:checklist",
     "tui": "qms_audit.cli.tui:tui",
     "serve": "qms_audit.cli.tui:serve",
 }

@@ -53,6 +53,26 @@ def nc_list(app: AppContext, only_open, overdue, audit_id, all_grades, as_json) 
                   "OVERDUE" if r.overdue else "") for r in rows])
 
 
+@nc.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path), required=True)
+@click.option("--open", "only_open", is_flag=True, help="Only findings whose CAPA is not closed.")
+@click.option("--all-grades", is_flag=True, help="Include observations and OFIs (default: NCs only).")
+@pass_app
+def nc_export(app: AppContext, output, only_open, all_grades) -> None:
+    """The workspace's NC/CAPA register as an Excel workbook (a filterable table, coloured by grade and overdue)."""
+    from qms_audit import capa
+    from qms_audit.files import atomic_write_bytes
+    from qms_audit.reports.register_xlsx import build_register
+
+    if output.suffix.lower() != ".xlsx":
+        raise BadInput(f"{output}: the file name should end in .xlsx")
+    rows = [r for r in capa.register_rows(app.workspace)
+            if (all_grades or r.finding.grade.is_nc) and r.stage != "withdrawn"
+            and (not only_open or r.stage != "closed")]
+    atomic_write_bytes(output, build_register(app.workspace, rows))
+    click.echo(f"wrote {output} ({len(rows)} findings)")
+
+
 @nc.command("show")
 @click.argument("finding_id")
 @click.option("--json", "as_json", is_flag=True)

@@ -18,7 +18,15 @@ def standard_schema() -> dict[str, Any]:
     return _with_header(Standard.model_json_schema(), "qms-audit:standard.schema.json", "qms-audit standard")
 
 
+def profile_schema() -> dict[str, Any]:
+    from qms_audit.model.profile import InstitutionProfile
+
+    return _with_header(InstitutionProfile.model_json_schema(), "qms-audit:profile.schema.json",
+                        "qms-audit institution profile")
+
+
 # file name -> generator; the drift test walks this table
 SCHEMAS = {
     "standard.schema.json": standard_schema,
+    "profile.schema.json": profile_schema,
 }

@@ -80,6 +80,12 @@ class QmsAuditApp(App):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
             self.pop_screen()
 
+    def open_checks(self, screen: Screen | None = None) -> None:
+        from qms_audit.tui.screens.checks import ChecksScreen
+
+        session = getattr(screen, "session", None)
+        self.push_screen(ChecksScreen(self.workspace, self.actor, audit_id=session.audit_id if session else None))
+
     def action_help(self) -> None:
         from qms_audit.tui.screens.help import HelpScreen
 
@@ -97,6 +103,9 @@ class QmsAuditApp(App):
                 yield SystemCommand(title, help_text, callback)
         yield SystemCommand("Help", "Every key of every screen (?)", self.action_help)
         yield SystemCommand("Audits", "Back to the list of audits (ctrl+o)", self.action_open_picker)
+        if screen.__class__.__name__ != "ChecksScreen":
+            yield SystemCommand("Quality checks", "Desk review of documents and the catalogue check",
+                                lambda: self.open_checks(screen))
         yield from super().get_system_commands(screen)
 
 

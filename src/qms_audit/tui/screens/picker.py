@@ -23,6 +23,7 @@ class PickerScreen(Screen):
         Binding("enter", "open", "open", id="picker.open"),
         Binding("n", "new", "new audit", id="picker.new"),
         Binding("c", "register", "CAPA register", id="picker.register"),
+        Binding("q", "checks", "quality checks", id="picker.checks"),
     ]
     DEFAULT_CSS = """
     PickerScreen #picker-title { padding: 0 1; text-style: bold; }
@@ -125,7 +126,13 @@ class PickerScreen(Screen):
         self.reload()
         self.app.open_audit(opened.id)
 
+    def action_checks(self) -> None:
+        from qms_audit.tui.screens.checks import ChecksScreen
+
+        self.app.push_screen(ChecksScreen(self.workspace, self.actor))
+
     def palette_commands(self):
         yield ("Open the selected audit", "(enter)", self.action_open)
         yield ("New audit", "Plan a new audit (n)", self.action_new)
         yield ("NC and CAPA register", "Every finding of the workspace (c)", self.action_register)
+        yield ("Quality checks", "Desk review of documents, catalogue check (q)", self.action_checks)

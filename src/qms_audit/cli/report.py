@@ -1,0 +1,79 @@
+"""`qms-audit report A --format docx|xlsx|pdf` and `qms-audit checklist export|import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qms_audit.cli.common import AppContext, pass_app
+
+
+@click.command("report")
+@click.argument("audit_id")
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "pdf"]), default="docx", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write (default reports/AUDIT-report.FORMAT in the workspace).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="A .docx whose styles, letterhead and logo the report uses "
+                   "(default: templates/report-template.docx in the workspace, when present).")
+@pass_app
+def report(app: AppContext, audit_id: str, fmt: str, output: Path | None, template: Path | None) -> None:
+    """The audit report: Word (ISO 19011 6.5.1 contents), Excel registers, or PDF via LibreOffice."""
+    from qms_audit.reports.build import write_report
+
+    path = write_report(app.workspace, audit_id, fmt, output, template=template)
+    click.echo(f"wrote {path}")
+
+
+@click.group("checklist")
+def checklist() -> None:
+    """The offline checklist: export a fill-in workbook, import it back."""
+
+
+@checklist.command("export")
+@click.argument("audit_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_app
+def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
+    """Write a workbook with drop-downs and locked reference columns, to fill in Excel or LibreOffice."""
+    from qms_audit.auditing import open_audit
+    from qms_audit.errors import BadInput
+    from qms_audit.files import atomic_write_bytes
+    from qms_audit.reports.checklist_xlsx import export_checklist
+
+    if output.suffix.lower() != ".xlsx":
+        raise BadInput(f"{output}: the file name should end in .xlsx")
+    opened = open_audit(app.workspace, audit_id, actor=app.actor)
+    atomic_write_bytes(output, export_checklist(opened))
+    click.echo(f"wrote {output} ({len(opened.scoped_requirements())} requirements)")
+
+
+@checklist.command("import")
+@click.argument("audit_id")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@pass_app
+def checklist_import(app: AppContext, audit_id: str, workbook: Path, dry_run: bool) -> None:
+    """Read a filled-in workbook back; every change is checked first, then recorded and logged."""
+    from qms_audit.auditing import open_audit
+    from qms_audit.reports.checklist_xlsx import apply_import, plan_import
+
+    opened = open_audit(app.workspace, audit_id, actor=app.actor)
+    if opened.record.is_closed:
+        from qms_audit.errors import Refused
+
+        raise Refused(f"audit {audit_id} is closed and cannot be changed; reopen it first")
+    plan = plan_import(opened, workbook)
+    for note in plan.skipped:
+        click.echo(f"skipped  {note}")
+    if not plan.changes:
+        click.echo("no changes")
+        return
+    for change in plan.changes:
+        click.echo(f"{'would ' if dry_run else ''}{change.description}  [{change.cell}]")
+    if dry_run:
+        click.echo(f"{len(plan.changes)} change(s) would be recorded; run without --dry-run to record them")
+        return
+    apply_import(opened, plan, actor=app.actor)
+    click.echo(f"recorded {len(plan.changes)} change(s) in audit {audit_id}")

@@ -1,0 +1,61 @@
+"""Charts as pictures for the Word report, drawn with Pillow (no plotting library, same bytes every time)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+BAND_COLOURS = [(0.90, (46, 125, 50)), (0.75, (0, 121, 107)), (0.60, (230, 145, 56)), (0.0, (198, 40, 40))]
+GREY = (189, 189, 189)
+INK = (33, 33, 33)
+SCALE = 2  # drawn at twice the size for a crisp print
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size * SCALE)
+    except TypeError:  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def _colour(value: float | None) -> tuple[int, int, int]:
+    if value is None:
+        return GREY
+    return next(c for threshold, c in BAND_COLOURS if value >= threshold)
+
+
+def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, threshold: float | None = None,
+              width: int = 900) -> bytes:
+    """Horizontal bars: (label, value in [0, 1] or None, note). Returns PNG bytes."""
+    s = SCALE
+    label_font, value_font, title_font = _font(13), _font(12), _font(15)
+    row_h = 30
+    top = 46
+    label_w = 300
+    bar_x = label_w + 20
+    bar_w = width - bar_x - 90
+    height = top + row_h * len(rows) + 40
+    image = Image.new("RGB", (width * s, height * s), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10 * s, 10 * s), title, fill=INK, font=title_font)
+    for i, (label, value, note) in enumerate(rows):
+        y = top + i * row_h
+        shown = label if len(label) <= 38 else label[:36] + "..."
+        draw.text((10 * s, (y + 6) * s), shown, fill=INK, font=label_font)
+        draw.rectangle([bar_x * s, (y + 5) * s, (bar_x + bar_w) * s, (y + row_h - 7) * s], fill=(240, 240, 240))
+        if value is not None:
+            end = bar_x + bar_w * max(0.0, min(1.0, value))
+            draw.rectangle([bar_x * s, (y + 5) * s, end * s, (y + row_h - 7) * s], fill=_colour(value))
+        text = "n/a" if value is None else f"{value * 100:.0f}%"  # the bundled font has no dash glyph
+        draw.text(((bar_x + bar_w + 8) * s, (y + 6) * s), text + (f" {note}" if note else ""), fill=INK,
+                  font=value_font)
+    if threshold is not None:
+        x = bar_x + bar_w * threshold
+        draw.line([x * s, (top - 4) * s, x * s, (top + row_h * len(rows)) * s], fill=INK, width=2 * s)
+        draw.text(((x - 30) * s, (top + row_h * len(rows) + 4) * s), f"pass {threshold * 100:.0f}%", fill=INK,
+                  font=value_font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()

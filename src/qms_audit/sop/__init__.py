@@ -1,0 +1,1 @@
+"""SOP drafts from Jinja2 templates, filled from the institution profile, and checks of the templates."""

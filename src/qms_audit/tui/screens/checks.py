@@ -1,0 +1,172 @@
+"""The quality manager's checks in the TUI: a desk review of a folder of documents and the catalogue check.
+
+Both run in a worker thread (the screen stays responsive and shows progress) and call the same functions as
+`qms-audit docs check` and `qms-audit credentials check`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from qms_audit import clock
+from qms_audit.errors import QmsError
+from qms_audit.locations import Workspace
+from qms_audit.tui.forms import Field, FormScreen
+
+STATE_STYLE = {"current": "green", "missing": "bold red", "incomplete": "red", "draft": "yellow",
+               "overdue": "red", "unknown-dates": "yellow"}
+
+
+class ChecksScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "back", id="checks.back"),
+        Binding("r", "desk_review", "desk review", id="checks.desk_review"),
+        Binding("k", "catalogue", "catalogue check", id="checks.catalogue"),
+    ]
+    DEFAULT_CSS = """
+    ChecksScreen #checks-intro { padding: 0 1; }
+    ChecksScreen ProgressBar { padding: 0 1; display: none; }
+    ChecksScreen ProgressBar.running { display: block; }
+    ChecksScreen VerticalScroll { padding: 0 1; }
+    """
+
+    def __init__(self, workspace: Workspace, actor: str, audit_id: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.actor = actor
+        self.audit_id = audit_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text.assemble(("Quality checks", "bold"), "\nr: desk review of a folder of the institution's "
+                                   "documents (which required SOPs exist, complete, approved, not overdue)\n"
+                                   "k: check a micro-credential catalogue (.xlsx or .csv) against the EU standard "
+                                   "elements"), id="checks-intro")
+        yield ProgressBar(id="progress", show_eta=False)
+        with VerticalScroll():
+            yield Static("", id="results")
+        yield Footer()
+
+    # -- desk review ------------------------------------------------------------------------------------------
+
+    def action_desk_review(self) -> None:
+        fields = [Field("folder", "Folder of documents (.docx, .md, .pdf)", required=True,
+                        value=str(Path.cwd()))]
+        if self.audit_id:
+            fields.append(Field("attach", f"Attach the results as evidence to audit {self.audit_id}?", kind="select",
+                                value="no", options=[("no", "no"), ("yes", "yes")], required=True))
+        self.app.push_screen(FormScreen("Desk review", fields, submit_label="Run"),
+                             lambda v: v and self.run_desk_review(Path(str(v["folder"])).expanduser(),
+                                                                  v.get("attach") == "yes"))
+
+    @work(thread=True, exclusive=True, group="checks")
+    def run_desk_review(self, folder: Path, attach: bool) -> None:
+        from qms_audit.deskreview import attach_to_audit, review_folder
+        from qms_audit.profile import maybe_profile
+        from qms_audit.standards import StandardLibrary
+
+        self.app.call_from_thread(self._start, "reading documents")
+        try:
+            standards = [i.standard for i in StandardLibrary(self.workspace).load_all() if i.standard and
+                         i.standard.sops]
+            profile = maybe_profile(self.workspace)
+            review = review_folder(folder, standards, today=clock.today(),
+                                   review_cycle_months=profile.review_cycle_months if profile else 24,
+                                   progress=lambda done, total: self.app.call_from_thread(self._progress, done, total))
+            attached = 0
+            if attach and self.audit_id:
+                from qms_audit.auditing import open_audit
+
+                attached = attach_to_audit(open_audit(self.workspace, self.audit_id, actor=self.actor), review,
+                                           actor=self.actor)
+        except QmsError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._show_review, review, attached)
+
+    def _show_review(self, review, attached: int) -> None:
+        self._stop()
+        text = Text()
+        text.append(f"Desk review of {review.folder}: {review.documents} document(s), {len(review.unreadable)} "
+                    f"unreadable, {len(review.unrecognised)} not an SOP; {review.gaps} SOP(s) need attention\n\n",
+                    style="bold")
+        for s in review.sops:
+            text.append(f"{s.sop_id:<13}", style="bold")
+            text.append(f"{s.state:<14}", style=STATE_STYLE.get(s.state, ""))
+            text.append(s.summary() + "\n")
+        for name, reason in review.unreadable:
+            text.append(f"\nskipped {name}: {reason}", style="yellow")
+        if attached:
+            text.append(f"\n\nattached {attached} evidence entries to audit {self.audit_id}", style="green")
+        self.query_one("#results", Static).update(text)
+
+    # -- catalogue ------------------------------------------------------------------------------------------
+
+    def action_catalogue(self) -> None:
+        self.app.push_screen(FormScreen("Catalogue check", [Field("file", "Catalogue (.xlsx or .csv)",
+                                                                   required=True)], submit_label="Check"),
+                             lambda v: v and self.run_catalogue(Path(str(v["file"])).expanduser()))
+
+    @work(thread=True, exclusive=True, group="checks")
+    def run_catalogue(self, path: Path) -> None:
+        from qms_audit.credentials import check_catalogue
+        from qms_audit.profile import maybe_profile
+
+        self.app.call_from_thread(self._start, "checking the catalogue")
+        try:
+            profile = maybe_profile(self.workspace)
+            result = check_catalogue(path, today=clock.today(),
+                                     credit_hours=profile.credit_hours if profile else 40.0,
+                                     ects_hours=profile.ects_hours if profile else 27.5)
+        except QmsError as exc:
+            self.app.call_from_thread(self._failed, exc.message)
+            return
+        self.app.call_from_thread(self._show_catalogue, result)
+
+    def _show_catalogue(self, result) -> None:
+        self._stop()
+        text = Text(f"{result.aligned} of {len(result.rows)} micro-credentials carry every EU Annex I mandatory "
+                    f"element\n\n", style="bold")
+        for row in result.rows:
+            text.append(f"row {row.row:<4} ", style="dim")
+            text.append("aligned  " if row.aligned else "NOT      ", style="green" if row.aligned else "bold red")
+            text.append(f"{row.title or '(no title)'}")
+            if row.ects is not None:
+                text.append(f"  {row.ects:g} ECTS", style="dim")
+            for problem in row.problems:
+                text.append(f"\n           {problem}", style="red")
+            text.append("\n")
+        if result.missing_columns:
+            text.append("\ncolumns not found: " + ", ".join(result.missing_columns), style="yellow")
+        self.query_one("#results", Static).update(text)
+
+    # -- progress ------------------------------------------------------------------------------------------
+
+    def _start(self, label: str) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.add_class("running")
+        self.query_one("#results", Static).update(Text(f"{label}...", style="italic"))
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=total, progress=done)
+
+    def _stop(self) -> None:
+        self.query_one(ProgressBar).remove_class("running")
+
+    def _failed(self, message: str) -> None:
+        self._stop()
+        self.query_one("#results", Static).update(Text(message, style="bold red"))
+        self.notify(message, severity="error", timeout=8)
+
+    def palette_commands(self):
+        yield ("Desk review", "Check a folder of documents for the required SOPs (r)", self.action_desk_review)
+        yield ("Catalogue check", "Check a micro-credential catalogue against the EU elements (k)",
+               self.action_catalogue)
