@@ -245,6 +245,21 @@ def model_at(root: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel
     return current
 
 
+# What a user should write when a value does not have the form a field's pattern asks for
+PATTERN_HINTS = {
+    r"^\d{4}-(0[1-9]|1[0-2])$": "write a month as YYYY-MM, e.g. 2026-03",
+    r"^[a-z0-9][a-z0-9._-]{0,63}$": "use lower-case letters, digits, '.', '_' or '-', e.g. mc-qms",
+    r"^[0-9A-Za-z]{1,8}(\.[0-9A-Za-z]{1,8}){0,5}$": "write a clause number such as 4 or 9.2.1",
+    r"^[0-9A-Za-z]{1,8}(\.[0-9A-Za-z]{1,8}){1,6}$": "write a requirement ref such as 4.2.a",
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$": "use capitals, digits and '-', e.g. SOP-RISK",
+    r"^[A-Z][A-Z0-9]{1,9}$": "use 2-10 capitals or digits starting with a letter, e.g. FOE",
+    r"^[a-z][a-z0-9_]{1,40}$": "use lower-case letters, digits and '_', e.g. quality_manager",
+    r"^[A-Za-z][A-Za-z0-9]{1,11}$": "use 2-12 letters or digits starting with a letter, e.g. UTN",
+    r"^A\d+$": "number actions A1, A2, ...",
+    r"^A[0-9]+$": "number actions A1, A2, ...",
+}
+
+
 def validation_problems(exc: ValidationError, located: Located, model: type[BaseModel],
                         prefix: Path_ = ()) -> list[Problem]:
     problems: list[Problem] = []
@@ -261,6 +276,10 @@ def validation_problems(exc: ValidationError, located: Located, model: type[Base
             problems.append(located.problem(path, f"unknown field '{key}'", hint))
         elif kind == "missing":
             problems.append(located.problem(path, "required field is missing", "add it"))
+        elif kind == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") in PATTERN_HINTS:
+            value = err.get("input")
+            problems.append(located.problem(path, f"{value!r} does not have the expected form",
+                                            PATTERN_HINTS[err["ctx"]["pattern"]]))
         else:
             message = err["msg"]
             value = err.get("input")

@@ -99,3 +99,13 @@ def choice_hint(word: str, choices: Iterable[str], limit: int = 12) -> str:
         return close
     shown = ", ".join(choices[:limit]) + (", ..." if len(choices) > limit else "")
     return f"expected one of: {shown}" if choices else "nothing is defined yet"
+
+
+def from_validation(exc: Exception, what: str) -> BadInput:
+    """A pydantic error on values typed at the command line, as one line naming the field."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return BadInput(f"{what}: {exc}")
+    first = errors()[0]
+    place = ".".join(str(p) for p in first.get("loc", ())) or "value"
+    return BadInput(f"{what}: {place}: {first.get('msg', 'invalid')}")

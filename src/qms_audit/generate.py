@@ -281,3 +281,149 @@ def ids_by_year(ids: Sequence[str]) -> dict[int, list[str]]:
     for audit_id in ids:
         out.setdefault(int(audit_id[:4]), []).append(audit_id)
     return out
+
+
+# -- a whole sample workspace for the management views ---------------------------------------------------
+
+
+def sample_profile() -> dict:
+    """An institution profile that matches the generated units and auditors (the university is fictional)."""
+    people = [{"name": "Prof Aminah Yusof", "position": "Vice-Chancellor", "unit": "Office of the Vice-Chancellor"},
+              {"name": "Prof Rosli Ahmad", "position": "Deputy Vice-Chancellor (Academic)",
+               "unit": "Office of the Vice-Chancellor"},
+              {"name": "Ms Aishah Rahman", "position": "Director", "unit": "Micro-Credential Centre"},
+              {"name": "Dr Kamal Hassan", "position": "Head of Certification",
+               "unit": "Micro-Credential Certification Unit"}]
+    people += [{"name": name, "position": "Internal auditor", "unit": unit, "auditor": True}
+               for name, unit in AUDITORS]
+    people += [{"name": name, "position": "Micro-credential coordinator", "unit": UNITS[i % len(UNITS)][0]}
+               for i, name in enumerate(OWNERS)]
+    return {
+        "format": 1, "name": "Universiti Teknologi Nusantara", "short_name": "UTN", "country": "Malaysia",
+        "city": "Kuala Lumpur", "mc_unit": "Micro-Credential Centre",
+        "certification_unit": "Micro-Credential Certification Unit", "quality_unit": "Quality Assurance Unit",
+        "units": [{"name": name, "code": code} for name, code in UNITS]
+        + [{"name": "Quality Assurance Unit", "code": "QAU"}, {"name": "Micro-Credential Centre", "code": "MCC"},
+           {"name": "Micro-Credential Certification Unit", "code": "MCU"}],
+        "people": people,
+        "roles": {"head_of_institution": "Prof Aminah Yusof", "quality_manager": "Dr Farah Aziz",
+                  "mc_manager": "Ms Aishah Rahman", "certification_head": "Dr Kamal Hassan",
+                  "audit_programme_owner": "Dr Farah Aziz", "sop_approver": "Prof Rosli Ahmad"},
+    }
+
+
+FEEDBACK = [
+    ("learner_feedback", "Learners of a stackable micro-credential were not told how it counts towards the degree",
+     "4.2.a"),
+    ("complaint", "A learner's certificate was issued without the learning outcomes listed", "8.3.c"),
+    ("industry_feedback", "An industry partner was not consulted when the curriculum was revised", "4.2.b"),
+    ("external_audit", "The accreditation visit found the SOP register out of date", "1.3.b"),
+]
+REVIEW_ACTIONS = [
+    ("Train two more internal auditors from the faculties", "Dr Farah Aziz"),
+    ("Publish the stacking rules on every micro-credential page", "Ms Aishah Rahman"),
+    ("Add learner satisfaction to the faculty dashboards", "Dr Mei Lin Tan"),
+    ("Budget for a digital credential platform", "Prof Rosli Ahmad"),
+    ("Revise the assessment SOP after the recurring NCs", "Dr Kamal Hassan"),
+]
+
+
+def generate_sample_workspace(directory, *, audits: int, years: int, seed: int = 7,
+                              progress: Callable[[int, int], None] | None = None) -> tuple[Workspace, list[str]]:
+    """A workspace holding a multi-year portfolio: profile, audits, register NCs, held reviews, a programme."""
+    import yaml
+
+    from qms_audit.capa import raise_nc
+    from qms_audit.files import atomic_write_text
+    from qms_audit.model.review import Decision, PlannedReviewAction, ReviewMinutes
+    from qms_audit.reviews import record_review, set_action
+    from qms_audit.standards import StandardLibrary
+    from qms_audit.workspace_setup import create_workspace
+
+    ws = create_workspace(directory)
+    atomic_write_text(ws.profile_path, "# A fictional university, made by `qms-audit generate portfolio`.\n"
+                      + yaml.safe_dump(sample_profile(), sort_keys=False, allow_unicode=True, width=110))
+    std = StandardLibrary(ws).get("mc-qms")
+    today = clock.today()
+    first = today.year - years + 1
+    ids = generate_portfolio(ws, std, PortfolioSpec(audits=audits, first_year=first, years=years, seed=seed),
+                             progress=progress)
+    rng = random.Random(seed)
+    for year in range(first, today.year + 1):
+        for n, (source, statement, ref) in enumerate(FEEDBACK):
+            when = dt.datetime(year, 3 + 2 * n, 10, 10, tzinfo=dt.UTC)
+            if when.date() > today:
+                continue
+            with clock.using(lambda when=when: when):
+                raise_nc(ws, source=source, statement=statement, grade=Grade.MINOR_NC,
+                         unit=UNITS[(year + n) % len(UNITS)][0], unit_code=UNITS[(year + n) % len(UNITS)][1],
+                         actor="Dr Farah Aziz", ref=ref, standard=std.id)
+    for year in range(first, today.year):
+        held = dt.date(year + 1, 1, 20)
+        if held > today:
+            continue
+        actions = [PlannedReviewAction(description=text, owner=owner, due=dt.date(year + 1, 6 + i, 30))
+                   for i, (text, owner) in enumerate(REVIEW_ACTIONS[(year % 2):(year % 2) + 3])]
+        minutes = ReviewMinutes(
+            title=f"University management review {year}", held_on=held, period_from=dt.date(year, 1, 1),
+            period_to=dt.date(year, 12, 31), chair="Prof Aminah Yusof",
+            attendees=["Prof Rosli Ahmad", "Dr Farah Aziz", "Ms Aishah Rahman", "Dr Kamal Hassan"],
+            issues=["National qualifications framework revised its micro-credential guidelines",
+                    "Two faculties merged their continuing education offices"][: 1 + year % 2],
+            decisions=[Decision(kind="improvement", text="Bring the clauses with repeated NCs into the next "
+                                "audit programme early"),
+                       Decision(kind="resources", text="Fund auditor training for the faculties")],
+            actions=actions)
+        with clock.using(lambda held=held: dt.datetime(held.year, held.month, held.day, 16, tzinfo=dt.UTC)):
+            review = record_review(ws, minutes, actor="Dr Farah Aziz")
+        for action in review.actions:
+            done_on = action.due - dt.timedelta(days=rng.randint(-20, 40))
+            if done_on < today and rng.random() < 0.7:
+                with clock.using(lambda d=done_on: dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.UTC)):
+                    set_action(ws, review.id, action.id, status="done", actor=action.owner, on=done_on,
+                               note="Done and reported to the committee")
+    atomic_write_text(ws.programme_path, _sample_programme(ws, ids, today))
+    return ws, ids
+
+
+def _sample_programme(ws: Workspace, ids: list[str], today: dt.date) -> str:
+    """This year's programme: the audits already held, those still to come, one left overdue, and one whose
+    lead auditor comes from the unit audited (an independence conflict for `programme show` to catch)."""
+    import yaml
+
+    from qms_audit.store.audits import AuditStore
+
+    year = today.year
+    planned = []
+    held_units = set()
+    for audit_id in ids:
+        if not audit_id.startswith(f"{year}-"):
+            continue
+        record = AuditStore(ws, audit_id).load().record
+        unit = record.plan.scope.auditee_unit
+        if unit in held_units:
+            continue
+        held_units.add(unit)
+        start = record.plan.start_date or record.created_at.date()
+        planned.append({"unit": unit, "standard": "mc-qms", "month": f"{start.year}-{start.month:02d}",
+                        "lead": record.plan.lead.name, "team": [m.name for m in record.plan.team],
+                        "audit": audit_id})
+    # units not yet audited this year, then two follow-up audits: one already overdue, one still to come
+    follow_ups = [name for name, _ in UNITS if name not in held_units] + [UNITS[0][0], UNITS[2][0]]
+    for i, unit in enumerate(follow_ups):
+        lead = next(name for name, home in AUDITORS[i % len(AUDITORS):] + AUDITORS if home != unit)
+        month = max(1, today.month - 1) if i % 2 == 0 else min(12, today.month + 1)
+        entry = {"unit": unit, "standard": "mc-qms", "clauses": ["8", "9", "10"] if i % 2 else ["6", "7"],
+                 "month": f"{year}-{month:02d}", "lead": lead, "notes": "Follow-up of earlier findings"}
+        planned.append(entry)
+    conflict = next(((name, home) for name, home in AUDITORS if home in dict(UNITS)), None)
+    if conflict:
+        planned.append({"unit": conflict[1], "standard": "mc-qms", "clauses": ["7"], "month": f"{year}-12",
+                        "lead": conflict[0], "notes": "Follow-up of the resources findings"})
+    programme = {"format": 1, "name": f"Internal audit programme {year}", "owner": "Dr Farah Aziz",
+                 "cycle_start": f"{year}-01", "cycle_end": f"{year}-12",
+                 "method": "Every faculty once a year; clauses with NCs are followed up within the year.",
+                 "audits": planned}
+    return ("# yaml-language-server: $schema=programme.schema.json\n"
+            "# The audit programme of this workspace (ISO 9001:2015 9.2.2); `qms-audit programme show` reads it.\n"
+            + yaml.safe_dump(programme, sort_keys=False, allow_unicode=True, width=110))

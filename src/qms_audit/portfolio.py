@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from qms_audit.auditing import effective_status
 from qms_audit.errors import QmsError
@@ -44,6 +44,19 @@ class AuditDigest:
     standard_key: str
     findings: list[Finding]
     score: AuditScore
+    # weighted (sum of values, sum of weights) of the assessed requirements of each clause at its own level
+    # (e.g. 9.2.1), so that any clause or sub-clause can be scored across audits without the results
+    by_clause: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def clause_score(self, number: str) -> float | None:
+        """Weighted score of a clause and its sub-clauses in this audit, None when nothing was assessed."""
+        value = weight = 0.0
+        prefix = number + "."
+        for n, (v, w) in self.by_clause.items():
+            if n == number or n.startswith(prefix):
+                value += v
+                weight += w
+        return value / weight if weight else None
 
 
 def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
@@ -66,9 +79,15 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
 
 
 def digest(item: LoadedAudit) -> AuditDigest:
+    by_clause: dict[str, tuple[float, float]] = {}
+    for ref, req in item.score.requirements.items():
+        if req.applicable and req.assessed:
+            number = item.standard.clause_of(ref).number
+            value, weight = by_clause.get(number, (0.0, 0.0))
+            by_clause[number] = (value + req.weight * (req.value or 0.0), weight + req.weight)
     return AuditDigest(id=item.id, record=item.snapshot.record, status=effective_status(item.snapshot),
                        standard_key=item.standard.key, findings=list(item.snapshot.findings.values()),
-                       score=replace(item.score, requirements={}))
+                       score=replace(item.score, requirements={}), by_clause=by_clause)
 
 
 def _digest_chunk(args: tuple[str, list[str]]) -> tuple[list[AuditDigest], list[str]]:

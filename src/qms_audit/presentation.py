@@ -30,3 +30,19 @@ def date(value: dt.date | dt.datetime | None, *, none: str = "") -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], *, low: float = 0.0, high: float = 1.0) -> str:
+    """One character per value, scaled between low and high; a gap where there is no value."""
+    out = []
+    span = (high - low) or 1.0
+    for v in values:
+        if v is None:
+            out.append("·")
+        else:
+            x = (min(high, max(low, v)) - low) / span
+            out.append(SPARKS[min(len(SPARKS) - 1, int(x * (len(SPARKS) - 1) + 0.5))])
+    return "".join(out)

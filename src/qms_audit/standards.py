@@ -65,6 +65,11 @@ def standard_problems(std: Standard) -> Iterator[Issue]:
         if sop.clause not in clause_numbers:
             yield ("sops", i, "clause"), f"SOP '{sop.id}' names clause '{sop.clause}', which does not exist", \
                 choice_hint(sop.clause, list(clause_numbers))
+    for key, numbers in std.review_inputs.items():
+        for k, number in enumerate(numbers):
+            if number not in clause_numbers:
+                yield ("review_inputs", key, k), f"clause '{number}' does not exist", \
+                    choice_hint(number, list(clause_numbers))
     if requirement_count == 0:
         yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
 

@@ -232,3 +232,9 @@ def verify_audit(workspace: Workspace, audit_id: str) -> VerifyReport:
 
 def verify_register(workspace: Workspace) -> VerifyReport:
     return verify_folder(workspace, NcRegister(workspace), register=True)
+
+
+def verify_reviews(workspace: Workspace) -> VerifyReport:
+    from qms_audit.store.reviews import ReviewRecords
+
+    return verify_folder(workspace, ReviewRecords(workspace), register=True)

@@ -35,6 +35,10 @@ COMMANDS = {
     "credentials": "qms_audit.cli.quality:credentials",
     "profile": "qms_audit.cli.quality:profile",
     "checklist": "qms_audit.cli.report:checklist",
+    "programme": "qms_audit.cli.management:programme",
+    "trends": "qms_audit.cli.management:trends_cmd",
+    "review": "qms_audit.cli.management:review",
+    "generate": "qms_audit.cli.management:generate",
     "tui": "qms_audit.cli.tui:tui",
     "serve": "qms_audit.cli.tui:serve",
 }

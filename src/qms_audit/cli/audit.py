@@ -384,11 +384,11 @@ def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
 
 @click.command("verify")
 @click.argument("audit_ids", nargs=-1)
-@click.option("--all", "all_", is_flag=True, help="Every audit and the NC register.")
+@click.option("--all", "all_", is_flag=True, help="Every audit, the NC register and the management reviews.")
 @pass_app
 def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
     """Check the hash-chained log and every record against it; exit 1 if anything was tampered with."""
-    from qms_audit.verify import verify_audit, verify_register
+    from qms_audit.verify import verify_audit, verify_register, verify_reviews
 
     ws = app.workspace
     targets = list(audit_ids) or (ws.audit_ids() if all_ else [])
@@ -397,6 +397,8 @@ def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
     reports = [verify_audit(ws, a) for a in targets]
     if all_ and ws.nc_register_dir.is_dir():
         reports.append(verify_register(ws))
+    if all_ and ws.reviews_dir.is_dir():
+        reports.append(verify_reviews(ws))
     failed = 0
     for report in reports:
         for note in report.notes:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from qms_audit import exit_codes
-from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
-
-
-def progress_bar(label: str):
-    """Progress on stderr, only where someone is watching (a terminal)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def report(done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / max(1, total))
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-    return report
+from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, progress_bar
 
 
 @click.group("docs")

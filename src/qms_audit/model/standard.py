@@ -167,6 +167,9 @@ class Source(StrictModel):
     notes: str | None = None
 
 
+ReviewInput = Literal["a", "b", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "d", "e", "f"]
+
+
 class Standard(StrictModel):
     format: Literal[1] = Field(default=1, description="Version of this file format.")
     id: Slug
@@ -178,6 +181,10 @@ class Standard(StrictModel):
     rating: RatingScheme = Field(default_factory=RatingScheme)
     scoring: ScoringRules = Field(default_factory=ScoringRules)
     sops: list[SopDefinition] = Field(default_factory=list)
+    review_inputs: dict[ReviewInput, list[NonEmpty]] = Field(
+        default_factory=dict,
+        description="Clauses whose audit results inform each management review input (ISO 9001:2015 9.3.2): "
+                    "a, b, c1-c7 (performance trends), d, e, f. The review pack shows their scores and findings.")
     clauses: list[Clause] = Field(min_length=1)
 
     _by_ref: dict[str, Requirement] = PrivateAttr(default_factory=dict)

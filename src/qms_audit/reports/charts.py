@@ -59,3 +59,44 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, thre
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
+
+
+SERIES_COLOURS = [(198, 40, 40), (230, 145, 56), (0, 121, 107), (92, 107, 192), (120, 144, 156)]
+
+
+def column_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
+                 width: int = 900, height: int = 360) -> bytes:
+    """Stacked columns of counts, one column per category (e.g. NCs per year by grade), with a legend."""
+    s = SCALE
+    label_font, value_font, title_font = _font(12), _font(11), _font(15)
+    top, bottom, left, right = 50, 40, 50, 20
+    plot_h = height - top - bottom
+    totals = [sum(values[i] for _, values in series) for i in range(len(categories))]
+    peak = max(totals, default=0) or 1
+    image = Image.new("RGB", (width * s, height * s), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10 * s, 10 * s), title, fill=INK, font=title_font)
+    legend_x = width - right
+    for k in range(len(series) - 1, -1, -1):  # right-aligned legend, first series leftmost
+        name = series[k][0]
+        legend_x -= 14 + 8 * len(name) + 14
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        draw.rectangle([legend_x * s, 14 * s, (legend_x + 12) * s, 26 * s], fill=colour)
+        draw.text(((legend_x + 16) * s, 13 * s), name, fill=INK, font=value_font)
+    draw.line([left * s, (top + plot_h) * s, (width - right) * s, (top + plot_h) * s], fill=INK, width=s)
+    slot = (width - left - right) / max(1, len(categories))
+    bar_w = min(60, slot * 0.6)
+    for i, category in enumerate(categories):
+        x = left + slot * i + (slot - bar_w) / 2
+        y = top + plot_h
+        for k, (_name, values) in enumerate(series):
+            h = plot_h * values[i] / peak
+            if h > 0:
+                draw.rectangle([x * s, (y - h) * s, (x + bar_w) * s, y * s],
+                               fill=SERIES_COLOURS[k % len(SERIES_COLOURS)])
+            y -= h
+        draw.text((x * s, (y - 16) * s), str(totals[i]), fill=INK, font=value_font)
+        draw.text((x * s, (top + plot_h + 6) * s), category[:12], fill=INK, font=label_font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()

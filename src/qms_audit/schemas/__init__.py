@@ -25,8 +25,16 @@ def profile_schema() -> dict[str, Any]:
                         "qms-audit institution profile")
 
 
+def programme_schema() -> dict[str, Any]:
+    from qms_audit.model.programme import Programme
+
+    return _with_header(Programme.model_json_schema(), "qms-audit:programme.schema.json",
+                        "qms-audit audit programme")
+
+
 # file name -> generator; the drift test walks this table
 SCHEMAS = {
     "standard.schema.json": standard_schema,
     "profile.schema.json": profile_schema,
+    "programme.schema.json": programme_schema,
 }

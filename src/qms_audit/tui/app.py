@@ -86,6 +86,13 @@ class QmsAuditApp(App):
         session = getattr(screen, "session", None)
         self.push_screen(ChecksScreen(self.workspace, self.actor, audit_id=session.audit_id if session else None))
 
+    def open_management(self) -> None:
+        from qms_audit.tui.screens.management import ManagementScreen
+
+        self.flush_all()
+        if not isinstance(self.screen, ManagementScreen):
+            self.push_screen(ManagementScreen(self.workspace, self.actor))
+
     def action_help(self) -> None:
         from qms_audit.tui.screens.help import HelpScreen
 
@@ -106,6 +113,9 @@ class QmsAuditApp(App):
         if screen.__class__.__name__ != "ChecksScreen":
             yield SystemCommand("Quality checks", "Desk review of documents and the catalogue check",
                                 lambda: self.open_checks(screen))
+        if screen.__class__.__name__ != "ManagementScreen":
+            yield SystemCommand("Management dashboard", "Trends across audits, programme, review actions",
+                                self.open_management)
         yield from super().get_system_commands(screen)
 
 

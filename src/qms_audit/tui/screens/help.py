@@ -26,13 +26,14 @@ def screens_and_bindings():
     from qms_audit.tui.screens.audit import AuditScreen
     from qms_audit.tui.screens.checks import ChecksScreen
     from qms_audit.tui.screens.dashboard import DashboardScreen
+    from qms_audit.tui.screens.management import ManagementScreen
     from qms_audit.tui.screens.picker import PickerScreen
     from qms_audit.tui.screens.register import CapaScreen, RegisterScreen
 
     return [("Everywhere", QmsAuditApp.BINDINGS), ("Audit list", PickerScreen.BINDINGS),
             ("Checklist and requirement", AuditScreen.BINDINGS), ("Dashboard", DashboardScreen.BINDINGS),
             ("NC and CAPA register", RegisterScreen.BINDINGS), ("One NC's corrective action", CapaScreen.BINDINGS),
-            ("Quality checks", ChecksScreen.BINDINGS),
+            ("Quality checks", ChecksScreen.BINDINGS), ("Management dashboard", ManagementScreen.BINDINGS),
             ("Forms", FormScreen.BINDINGS)]
 
 

@@ -24,6 +24,7 @@ class PickerScreen(Screen):
         Binding("n", "new", "new audit", id="picker.new"),
         Binding("c", "register", "CAPA register", id="picker.register"),
         Binding("q", "checks", "quality checks", id="picker.checks"),
+        Binding("m", "management", "management", id="picker.management"),
     ]
     DEFAULT_CSS = """
     PickerScreen #picker-title { padding: 0 1; text-style: bold; }
@@ -130,6 +131,9 @@ class PickerScreen(Screen):
         from qms_audit.tui.screens.checks import ChecksScreen
 
         self.app.push_screen(ChecksScreen(self.workspace, self.actor))
+
+    def action_management(self) -> None:
+        self.app.open_management()
 
     def palette_commands(self):
         yield ("Open the selected audit", "(enter)", self.action_open)

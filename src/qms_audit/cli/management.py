@@ -1,0 +1,361 @@
+"""Commands for management: `programme`, `trends`, `review` (pack, record, actions) and `generate portfolio`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from qms_audit import exit_codes
+from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, progress_bar, warn
+from qms_audit.cli.options import DATE
+from qms_audit.errors import BadInput, from_validation
+
+
+def _today() -> dt.date:
+    from qms_audit import clock
+
+    return clock.today()
+
+
+def _digests(app: AppContext, label: str = "reading audits"):
+    from qms_audit.portfolio import load_digests
+
+    errors: list[str] = []
+    digests = load_digests(app.workspace, errors=errors, progress=progress_bar(label))
+    for error in errors:
+        warn(f"left out (unreadable): {error}")
+    return digests
+
+
+# -- programme -------------------------------------------------------------------------------------------
+
+
+@click.group("programme")
+def programme() -> None:
+    """The audit programme (programme.yaml): coverage, gaps, overdue audits, independence (ISO 9001 9.2.2)."""
+
+
+@programme.command("show")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--check", is_flag=True, help="Exit 1 when there are gaps, overdue audits or conflicts.")
+@pass_app
+def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
+    """The planned audits with their status, clause coverage per standard, gaps and conflicts."""
+    from qms_audit.profile import maybe_profile
+    from qms_audit.programme import load_programme, view
+
+    ws = app.workspace
+    prog = load_programme(ws)
+    shown = view(ws, prog, _digests(app), maybe_profile(ws), today=_today())
+    overdue = [r for r in shown.rows if r.status == "overdue"]
+    conflicts = [r for r in shown.rows if r.conflicts]
+    if as_json:
+        emit_json({
+            "name": prog.name, "owner": prog.owner, "cycle": [prog.cycle_start, prog.cycle_end],
+            "audits": [{**r.planned.model_dump(mode="json", exclude_none=True), "status": r.status,
+                        "carried_out_by": r.audit, "conflicts": r.conflicts} for r in shown.rows],
+            "coverage": shown.coverage, "gaps": shown.gaps, "units_not_audited": shown.units_not_audited,
+            "people_not_in_profile": shown.unknown_people})
+    else:
+        click.echo(f"{prog.name}: owner {prog.owner}, cycle {prog.cycle_start} to {prog.cycle_end}")
+        if prog.method:
+            import textwrap
+
+            click.echo(textwrap.fill(f"Method: {prog.method}", width=110, subsequent_indent="  "))
+        click.echo("")
+        print_table(["Month", "Unit", "Standard", "Clauses", "Lead", "Status", "Audit"], [
+            (r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or "all",
+             r.planned.lead, r.status.upper() if r.status == "overdue" else r.status, r.audit or "")
+            for r in shown.rows])
+        for std_id, clauses in shown.coverage.items():
+            numbers = sorted(clauses, key=lambda n: [int(p) if p.isdigit() else p for p in n.split(".")])
+            units = sorted({entry.rsplit(" (", 1)[0] for entries in clauses.values() for entry in entries})
+            one_year = prog.cycle_start[:4] == prog.cycle_end[:4]
+            click.echo(f"\nCoverage of {std_id}: when each unit is audited on each clause "
+                       f"({'MM' if one_year else 'YY-MM'})")
+            print_table(["Unit", *numbers], [
+                (unit, *[",".join(e.rsplit(" (", 1)[1][5:7] if one_year else e.rsplit(" (", 1)[1][2:7]
+                                  for e in clauses.get(n, [])
+                                  if e.rsplit(" (", 1)[0] == unit) or "·" for n in numbers])
+                for unit in units])
+        click.echo("")
+        for std_id, gaps in shown.gaps.items():
+            click.echo(f"Gaps in {std_id}: " + (("clauses " + ", ".join(gaps) + " are not planned in this cycle")
+                                                if gaps else "none, every auditable clause is planned"))
+        click.echo(f"Overdue: {len(overdue)}" + "".join(f"\n  {r.planned.month} {r.planned.unit}" for r in overdue))
+        click.echo(f"Independence conflicts: {len(conflicts)}" + "".join(
+            f"\n  {r.planned.month} {r.planned.unit}: {'; '.join(r.conflicts)}" for r in conflicts))
+        if shown.units_not_audited:
+            click.echo("Units of institution.yaml with no audit planned: " + ", ".join(shown.units_not_audited))
+        if shown.unknown_people:
+            click.echo("Auditors not in institution.yaml (independence not checked): "
+                       + ", ".join(shown.unknown_people))
+    if check and (overdue or conflicts or any(shown.gaps.values())):
+        raise click.exceptions.Exit(exit_codes.FINDINGS)
+
+
+@programme.command("suggest")
+@click.option("--year", type=int, help="The year to plan (default: next year).")
+@click.option("--standard", "standard_id", default="mc-qms", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the proposal as a programme file (refuses to overwrite programme.yaml).")
+@pass_app
+def programme_suggest(app: AppContext, year: int | None, standard_id: str, output: Path | None) -> None:
+    """Propose next year's programme from earlier results: clauses with NCs come back sooner."""
+    from qms_audit.files import atomic_write_text
+    from qms_audit.profile import maybe_profile
+    from qms_audit.programme import programme_yaml, suggest
+
+    ws = app.workspace
+    year = year or _today().year + 1
+    proposal, reasons = suggest(ws, _digests(app), maybe_profile(ws), year=year, standard_id=standard_id)
+    text = programme_yaml(proposal)
+    if output is None:
+        click.echo(text, nl=False)
+        click.echo("")
+        for reason in reasons:
+            click.echo(f"# {reason}")
+        return
+    if output.resolve() == ws.programme_path.resolve() and output.exists():
+        raise BadInput(f"{output}: the current programme is there; write the proposal elsewhere and merge it")
+    atomic_write_text(output, text)
+    click.echo(f"wrote {output}: {len(proposal.audits)} audits proposed for {year}")
+    for reason in reasons:
+        click.echo(f"  {reason}")
+
+
+# -- trends ----------------------------------------------------------------------------------------------
+
+
+@click.command("trends")
+@click.option("--unit", help="Only audits of this unit (name or code).")
+@click.option("--standard", "standard_id", help="Only audits against this standard.")
+@click.option("--period", help="Only audits that started in FROM..TO (e.g. 2023..2026 or 2025-07..2026-06).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, period: str | None,
+               as_json: bool) -> None:
+    """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
+    from qms_audit.presentation import pct, sparkline
+    from qms_audit.reviews import parse_period
+    from qms_audit.trends import compute, filter_digests
+
+    since, until = parse_period(period) if period else (None, None)
+    digests = _digests(app)
+    chosen = filter_digests(digests, unit=unit, standard=standard_id, since=since, until=until)
+    if not chosen:
+        what = ", ".join(x for x in (unit and f"unit {unit}", standard_id and f"standard {standard_id}",
+                                     period and f"period {period}") if x) or "the workspace"
+        raise BadInput(f"no audits match {what} (of {len(digests)} in the workspace)")
+    t = compute(chosen, today=_today())
+    if as_json:
+        emit_json(t.to_json())
+        return
+    years = t.cycles
+    click.echo(f"Trends over {t.audits} audits of {len(t.units)} unit(s), {years[0]}-{years[-1]}; "
+               f"standards: {', '.join(t.standards)}")
+    click.echo("\nOverall score per cycle")
+    print_table(["Cycle", "Audits", "Mean", "Min", "Max", "Maturity", "Verdicts"], [
+        (y, t.overall[y]["audits"], pct(t.overall[y]["mean"]), pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
+         "—" if t.maturity[y] is None else f"{t.maturity[y]:.1f}",
+         ", ".join(f"{k} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years], right=(1, 2, 3, 4, 5))
+    click.echo("\nClause scores per cycle")
+    seen = [v for per in t.clauses.values() for v in per.values() if v is not None]
+    low = max(0.0, int((min(seen, default=0.0) - 0.05) * 10) / 10)  # scaled to the data, so small moves show
+    print_table(["Clause", *[str(y) for y in years], f"Trend ({low:.0%}-100%)"], [
+        (number, *[pct(per.get(y)) for y in years], sparkline([per.get(y) for y in years], low=low))
+        for number, per in t.clauses.items()], right=tuple(range(1, len(years) + 1)))
+    click.echo("\nFindings per cycle")
+    print_table(["Cycle", "Major", "Minor", "Observation", "OFI"], [
+        (y, t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"]) for y in years],
+        right=(1, 2, 3, 4))
+    click.echo("\nNonconformities by clause (all cycles)")
+    print_table(["Clause", "Major", "Minor"], [(c, v["major"], v["minor"]) for c, v in t.ncs_by_clause.items()],
+                right=(1, 2))
+    click.echo(f"\nRecurring NCs (same requirement nonconforming in consecutive audits of a unit): {len(t.recurring)}")
+    for r in t.recurring[:30]:
+        click.echo(f"  {r.unit}: {r.ref} in {len(r.audits)} audits in a row ({', '.join(map(str, r.years))})")
+    if len(t.recurring) > 30:
+        click.echo(f"  ... and {len(t.recurring) - 30} more (--json lists them all)")
+    c = t.capa
+    click.echo(f"\nCAPA: {c.open} open ({c.overdue} overdue), {c.closed} closed ({c.closed_late} late), "
+               f"{c.not_effective} verified not effective at least once; mean "
+               f"{'—' if c.mean_days_to_close is None else f'{c.mean_days_to_close:.0f}'} days to close")
+    click.echo("  open by age: " + ", ".join(f"{label} {n}" for label, n in c.open_by_age.items()))
+
+
+# -- management review -------------------------------------------------------------------------------------
+
+
+@click.group("review")
+def review() -> None:
+    """Management review (ISO 9001 9.3): the pack for the meeting, and its decisions and actions afterwards."""
+
+
+def _default_period() -> tuple[dt.date, dt.date]:
+    today = _today()
+    return today - dt.timedelta(days=364), today
+
+
+@review.command("pack")
+@click.option("--period", help="FROM..TO, e.g. 2025-07..2026-06 (default: since the previous review, or the "
+                               "last twelve months).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.docx or FILE.xlsx (default: reports/management-review-FROM-TO.docx).")
+@pass_app
+def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
+    """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
+    from qms_audit.files import atomic_write_bytes
+    from qms_audit.review_pack import gather
+    from qms_audit.reviews import load_reviews, parse_period
+
+    ws = app.workspace
+    if period:
+        start, stop = parse_period(period)
+    else:
+        reviews = load_reviews(ws)
+        start, stop = _default_period()
+        if reviews:
+            start = reviews[-1].period_to + dt.timedelta(days=1)
+        if start > stop:
+            raise BadInput("the last review covered up to today; name the period with --period FROM..TO")
+    path = output or ws.reports_dir / f"management-review-{start.isoformat()}-{stop.isoformat()}.docx"
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("docx", "xlsx"):
+        raise BadInput(f"{path}: the pack is written as .docx or .xlsx")
+    pack = gather(ws, start, stop, today=_today(), digests=_digests(app))
+    for error in pack.errors:
+        warn(f"left out (unreadable): {error}")
+    if fmt == "docx":
+        from qms_audit.reports.review_docx import build_review_docx
+
+        data = build_review_docx(pack)
+    else:
+        from qms_audit.reports.review_xlsx import build_review_xlsx
+
+        data = build_review_xlsx(pack)
+    atomic_write_bytes(path, data)
+    click.echo(f"wrote {path}: {len(pack.audits)} audits in {start.isoformat()}..{stop.isoformat()}, "
+               f"{sum(1 for c in pack.carried if c.state in ('open', 'overdue'))} review actions still open")
+
+
+@review.command("record")
+@click.option("--file", "minutes_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the review from a YAML file (held_on, period_from, period_to, chair, decisions, ...).")
+@click.option("--held-on", type=DATE, help="The day the review was held.")
+@click.option("--period", help="The period it reviewed, FROM..TO.")
+@click.option("--chair")
+@click.option("--title", default="Management review", show_default=True)
+@click.option("--attendee", "attendees", multiple=True)
+@click.option("--issue", "issues", multiple=True, help="A change in internal or external issues noted (9.3.2 b).")
+@click.option("--decision", "decisions", multiple=True,
+              help="KIND: TEXT where KIND is improvement, qms-change, resources or other.")
+@click.option("--action", "actions", multiple=True, help="'DESCRIPTION | OWNER | DUE (YYYY-MM-DD)'.")
+@pass_app
+def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date | None, period: str | None,
+                  chair: str | None, title: str, attendees: tuple[str, ...], issues: tuple[str, ...],
+                  decisions: tuple[str, ...], actions: tuple[str, ...]) -> None:
+    """Store the decisions and actions of a held review, so that the next pack reports their status."""
+    from pydantic import ValidationError
+
+    from qms_audit.model.review import PlannedReviewAction, ReviewMinutes
+    from qms_audit.reviews import load_minutes, parse_decision, parse_period, record_review
+
+    ws = app.workspace
+    if minutes_file is not None:
+        if any((held_on, period, chair, attendees, issues, decisions, actions)):
+            raise BadInput("give the review either in --file or as options, not both")
+        minutes = load_minutes(minutes_file, base=ws.root)
+    else:
+        missing = [name for name, value in (("--held-on", held_on), ("--period", period), ("--chair", chair))
+                   if not value]
+        if missing:
+            raise BadInput(f"missing {', '.join(missing)} (or give the review in --file)")
+        start, stop = parse_period(period or "")
+        planned = []
+        for text in actions:
+            parts = [p.strip() for p in text.split("|")]
+            if len(parts) != 3 or not all(parts):
+                raise BadInput(f"--action '{text}': write it as 'DESCRIPTION | OWNER | DUE'")
+            try:
+                due = dt.date.fromisoformat(parts[2])
+            except ValueError:
+                raise BadInput(f"--action '{text}': '{parts[2]}' is not a date (YYYY-MM-DD)") from None
+            planned.append(PlannedReviewAction(description=parts[0], owner=parts[1], due=due))
+        try:
+            minutes = ReviewMinutes(title=title, held_on=held_on, period_from=start, period_to=stop,
+                                    chair=chair, attendees=list(attendees), issues=list(issues),
+                                    decisions=[parse_decision(d) for d in decisions], actions=planned)
+        except ValidationError as exc:
+            raise from_validation(exc, "review") from None
+    saved = record_review(ws, minutes, actor=app.actor)
+    click.echo(f"recorded review {saved.id}: {len(saved.decisions)} decision(s), {len(saved.actions)} action(s)")
+    for action in saved.actions:
+        click.echo(f"  {action.id}  due {action.due.isoformat()}  {action.owner}: {action.description}")
+
+
+@review.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def review_list(app: AppContext, as_json: bool) -> None:
+    """Reviews held, and the state of every action they set."""
+    from qms_audit.reviews import action_state, load_reviews
+
+    reviews = load_reviews(app.workspace)
+    today = _today()
+    if as_json:
+        emit_json([{**r.model_dump(mode="json"), "action_states": {a.id: action_state(a, today) for a in r.actions}}
+                   for r in reviews])
+        return
+    if not reviews:
+        click.echo("no management review recorded yet (qms-audit review record)")
+        return
+    for r in reviews:
+        click.echo(f"{r.id}  {r.title}: period {r.period_from.isoformat()}..{r.period_to.isoformat()}, "
+                   f"chair {r.chair}, {len(r.decisions)} decision(s)")
+        for a in r.actions:
+            click.echo(f"  {a.id:<4} {action_state(a, today):<10} due {a.due.isoformat()}  {a.owner}: "
+                       f"{a.description}")
+
+
+@review.command("action")
+@click.argument("review_id")
+@click.argument("action_id")
+@click.option("--status", type=click.Choice(["done", "dropped", "open"]), required=True)
+@click.option("--note")
+@click.option("--on", "on", type=DATE, help="When it was done or dropped (default today).")
+@pass_app
+def review_action(app: AppContext, review_id: str, action_id: str, status: str, note: str | None,
+                  on: dt.date | None) -> None:
+    """Follow up an action set by a review: done, dropped, or open again."""
+    from qms_audit.reviews import set_action
+
+    action = set_action(app.workspace, review_id, action_id, status=status, actor=app.actor, note=note, on=on)
+    click.echo(f"{review_id} {action.id}: {action.status}"
+               + (f" on {action.closed_on.isoformat()}" if action.closed_on else ""))
+
+
+# -- generated portfolio -----------------------------------------------------------------------------------
+
+
+@click.group("generate")
+def generate() -> None:
+    """Generated sample data, to try the management views and to measure speed."""
+
+
+@generate.command("portfolio")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--audits", type=click.IntRange(1, 20000), default=40, show_default=True)
+@click.option("--years", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def generate_portfolio_cmd(directory: Path, audits: int, years: int, seed: int) -> None:
+    """A new workspace in DIRECTORY with a multi-year portfolio of a fictional university: audits with
+    findings and CAPAs, NCs from complaints and feedback, held reviews with actions, and this year's programme."""
+    from qms_audit.generate import generate_sample_workspace
+
+    ws, ids = generate_sample_workspace(directory, audits=audits, years=years, seed=seed,
+                                        progress=progress_bar("writing audits"))
+    click.echo(f"created {ws.root}: {len(ids)} audits over {years} year(s), NC register, reviews, programme.yaml")
+    click.echo(f"next: qms-audit -w {directory} trends   |   programme show   |   review pack -o pack.docx")

@@ -1,0 +1,63 @@
+"""A management review held (`reviews/<date>.yaml`): its decisions and the actions it set (ISO 9001 9.3.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from qms_audit.model.common import NonEmpty, StrictModel
+
+
+class ReviewAction(StrictModel):
+    id: Annotated[str, StringConstraints(pattern=r"^A\d+$")]
+    description: NonEmpty
+    owner: NonEmpty
+    due: dt.date
+    status: Literal["open", "done", "dropped"] = "open"
+    closed_on: dt.date | None = None
+    note: str | None = None
+
+
+class Decision(StrictModel):
+    kind: Literal["improvement", "qms-change", "resources", "other"] = "other"
+    text: NonEmpty
+
+
+class ManagementReview(StrictModel):
+    format: Literal[1] = 1
+    id: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}(-\d+)?$")] = Field(
+        description="The date it was held, with -2, -3... for a second review on the same day.")
+    title: NonEmpty = "Management review"
+    held_on: dt.date
+    period_from: dt.date
+    period_to: dt.date
+    chair: NonEmpty
+    attendees: list[NonEmpty] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    actions: list[ReviewAction] = Field(default_factory=list)
+    issues: list[NonEmpty] = Field(default_factory=list,
+                                   description="Changes in internal and external issues noted (9.3.2 b).")
+    recorded_by: NonEmpty
+    recorded_at: dt.datetime
+
+
+class PlannedReviewAction(StrictModel):
+    description: NonEmpty
+    owner: NonEmpty
+    due: dt.date
+
+
+class ReviewMinutes(StrictModel):
+    """What `qms-audit review record --file` reads: the outputs of a held review, as its secretary wrote them."""
+
+    title: NonEmpty = "Management review"
+    held_on: dt.date
+    period_from: dt.date
+    period_to: dt.date
+    chair: NonEmpty
+    attendees: list[NonEmpty] = Field(default_factory=list)
+    issues: list[NonEmpty] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    actions: list[PlannedReviewAction] = Field(default_factory=list)
