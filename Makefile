@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 stress: $(STAMP)
-	QMS_AUDIT_STRESS=long $(BIN)/python -m pytest -q tests/test_crash_safety.py
+	QMS_AUDIT_STRESS=long QMS_FUZZ_EXAMPLES=400 $(BIN)/python -m pytest -q tests/test_crash_safety.py tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -19,6 +19,10 @@ from qms_audit.auditing import add_evidence, open_audit, rate
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import EvidenceKind, Grade
 from qms_audit.model.common import Phase
+from qms_audit.reports.build import write_report
+from qms_audit.reviews import set_action
+
+REVIEW_ID = "2026-09-30"
 
 REFS = ["4.1.a", "4.2.a", "5.1.a", "6.2.c", "7.1.b", "8.1.a", "9.2.1.a"]
 
@@ -53,10 +57,18 @@ def main() -> None:
             note(f"begin {n} evidence {ref} {value}")
             add_evidence(opened, ref, phase=Phase.DO, kind=EvidenceKind.RECORD, text=value, actor="crash-writer",
                          file=path)
-        else:
+        elif kind < 0.92:
             value = f"corr-{seed}-{n}"
             note(f"begin {n} capa NC-2026-FOE-801 {value}")
             capa.update(ws, "NC-2026-FOE-801", actor="crash-writer", correction=value)
+        elif kind < 0.96:
+            value = f"review-{seed}-{n}"
+            note(f"begin {n} review A1 {value}")
+            set_action(ws, REVIEW_ID, "A1", status=rng.choice(["open", "done"]), actor="crash-writer", note=value)
+        else:
+            value = f"report-{seed}-{n}"
+            note(f"begin {n} report docx {value}")
+            write_report(ws, audit_id, "docx", None)
         note(f"done {n}")
 
 

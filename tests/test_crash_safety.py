@@ -12,13 +12,16 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from qms_audit.auditing import open_audit
 from qms_audit.locations import Workspace
-from qms_audit.verify import verify_audit
+from qms_audit.reviews import load_reviews
+from qms_audit.verify import verify_audit, verify_reviews
 from tests.conftest import REPO
 
 AID = "crash-audit"
@@ -32,6 +35,8 @@ def ws(cli, workspace):
                "Faculty of Engineering", "--unit-code", "FOE", "--lead", "Dr Lee (QA Unit)", "--id", AID,
                "--start", "2026-10-01").code == 0
     assert cli("-w", workspace, "audit", "rate", AID, "8.1.c", "--grade", "major", "--note", "seed NC").code == 0
+    assert cli("-w", workspace, "review", "record", "--held-on", "2026-09-30", "--period", "2026-01..2026-08",
+               "--chair", "Prof A", "--action", "Follow up | Dr Lee | 2026-12-31").code == 0
     return workspace
 
 
@@ -56,18 +61,25 @@ class Expected:
         self.notes: dict[str, str] = {}
         self.correction: str | None = None
         self.evidence: dict[str, set[str]] = {}
+        self.review_note: str | None = None
 
     def check(self, ws: Path, lines: list[str]) -> None:
         workspace = Workspace(ws)
         opened = open_audit(workspace, AID)  # completes any interrupted save and validates every file
         report = verify_audit(workspace, AID)
         assert report.ok, report.problems
+        reviews = verify_reviews(workspace)
+        assert reviews.ok, reviews.problems
         done, in_flight = parse_round(lines)
         for kind, target, value in done:
             if kind == "rate":
                 self.notes[target] = value
             elif kind == "capa":
                 self.correction = value
+            elif kind == "review":
+                self.review_note = value
+            elif kind == "report":
+                pass
             else:
                 self.evidence.setdefault(target, set()).add(value)
         refs = set(self.notes) | ({in_flight[1]} if in_flight and in_flight[0] == "rate" else set())
@@ -83,6 +95,15 @@ class Expected:
         allowed = {self.correction} | ({in_flight[2]} if in_flight and in_flight[0] == "capa" else set())
         assert actual_correction in allowed, (actual_correction, allowed)
         self.correction = actual_correction
+        action = next(a for a in load_reviews(workspace)[0].actions if a.id == "A1")
+        allowed_notes = {self.review_note} | ({in_flight[2]} if in_flight and in_flight[0] == "review" else set())
+        assert action.note in allowed_notes, (action.note, allowed_notes)
+        self.review_note = action.note
+        report_file = ws / "reports" / f"{AID}-report.docx"
+        if report_file.exists():  # a killed report write leaves the old file or none, never half a file
+            with zipfile.ZipFile(report_file) as package:
+                assert package.testzip() is None
+                assert b"Internal audit report" in package.read("word/document.xml")
         for ref in {*self.evidence, *([in_flight[1]] if in_flight and in_flight[0] == "evidence" else [])}:
             texts = [e.text for e in opened.snapshot.result(ref).evidence]
             assert self.evidence.get(ref, set()) <= set(texts)
@@ -118,6 +139,9 @@ def test_sigkill_at_random_moments_never_breaks_a_record(ws, tmp_path):
         expected.check(ws, lines)
     assert kills == KILLS
     assert completed_saves > KILLS  # saves really happened between kills
+    kinds = Counter(line.split()[2] for p in tmp_path.glob("intents-*.log") for line in p.read_text().splitlines()
+                    if line.startswith("begin"))
+    assert {"rate", "evidence", "capa", "review", "report"} <= set(kinds), kinds
 
 
 def test_sigkill_during_cli_commands(ws, tmp_path):

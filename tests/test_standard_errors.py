@@ -60,7 +60,8 @@ def test_bad_yaml_syntax_names_the_line(cli, tmp_path):
     path = write(tmp_path, MINIMAL.replace("title: Only clause", "title: [Only clause"))
     result = validate(cli, path)
     assert result.code == 2
-    assert len(result.err_lines) == 2  # the problem and the summary
+    assert len(result.err_lines) == 1  # one line for the problem; the summary goes to stdout
+    assert "1 of 1 file(s) invalid" in result.out
     assert "tiny.yaml:" in result.err_lines[0] and "YAML syntax error" in result.err_lines[0]
 
 

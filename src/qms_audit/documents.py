@@ -72,6 +72,8 @@ def format_path(path: Iterable[str | int]) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part.isprintable() or not part.strip() or part != part.strip():
+            out += f"[{part!r}]"  # a key with control characters or blanks, shown so that it stays one line
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -170,7 +172,13 @@ def parse_yaml_text(text: str, *, shown: str) -> Located:
                                                 hint="check indentation, colons and quotes on this line")]
                               ) from None
         except yaml.YAMLError as exc:
-            raise InvalidFile(f"{shown}: YAML error: {exc}") from None
+            # e.g. a control character: libyaml's message spans lines and names its own buffer
+            said = " ".join(str(exc).split()).split(' in "<unicode string>"')[0]
+            line = text.count("\n", 0, exc.position) + 1 if isinstance(getattr(exc, "position", None), int) \
+                else None
+            raise InvalidFile(problems=[Problem(f"YAML error: {said}", file=shown, line=line,
+                                                hint="remove the character or save the file as plain UTF-8 text")]
+                              ) from None
         if node is None:
             raise InvalidFile(f"{shown}: file is empty (expected a YAML mapping)")
         builder = _Builder(loader, shown)
@@ -335,6 +343,9 @@ def json_problems(data: bytes, model: type[BaseModel], *, shown: str) -> list[Pr
     except json.JSONDecodeError as exc:
         return [Problem(f"malformed JSON: {exc.msg}", file=shown, line=exc.lineno,
                         hint="restore the file from version control, or fix the syntax at this line")]
+    except RecursionError:
+        return [Problem("JSON nested too deeply to be a record", file=shown,
+                        hint="restore the file from version control")]
     try:
         located = parse_yaml_text(text, shown=shown)
     except InvalidFile:

@@ -46,9 +46,14 @@ class QmsError(Exception):
         self.message = message
 
     def lines(self) -> list[str]:
-        if self.problems:
-            return [str(p) for p in self.problems]
-        return [self.message]
+        """One printable line per problem: control characters from a hostile file are shown escaped, so that
+        nothing it holds can break the line or drive the terminal."""
+        raw = [str(p) for p in self.problems] if self.problems else [self.message]
+        return [printable(line) for line in raw]
+
+
+def printable(text: str) -> str:
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class BadInput(QmsError):

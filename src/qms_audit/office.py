@@ -54,12 +54,32 @@ def check_office_bytes(data: bytes, *, shown: str) -> None:
             if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > MIB:
                 raise InvalidFile(f"{shown}: part {info.filename} is compressed {info.file_size // info.compress_size}"
                                   f" to 1 (limit {MAX_RATIO}); refused as a possible zip bomb")
-            if info.filename.endswith((".xml", ".rels")):
-                try:
-                    with archive.open(info) as part:
-                        head = part.read(4096)
-                except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-                    raise InvalidFile(f"{shown}: part {info.filename} cannot be read ({exc})") from None
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise InvalidFile(f"{shown}: part {info.filename} declares a DTD, which Office files never do; "
-                                      "refused (XML entity expansion)")
+            if info.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, info, shown):
+                raise InvalidFile(f"{shown}: part {info.filename} declares a DTD, which Office files never do; "
+                                  "refused (XML entity expansion)")
+
+
+DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bool:
+    """Whether a part holds a DTD anywhere: a long comment can push it past any fixed-size look at the start,
+    so the whole part is scanned (its size is already bounded by the checks above)."""
+    tail = b""
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(1024 * 1024):
+                window = tail + chunk
+                if any(marker in window for marker in DTD_MARKERS):
+                    return True
+                tail = window[-16:]
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise InvalidFile(f"{shown}: part {info.filename} cannot be read ({one_line(exc)})") from None
+    return False
+
+
+def one_line(exc: BaseException) -> str:
+    """A library's error message as one short line (some span several lines and point at their own docs)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    first = text.split(". ")[0]
+    return first if len(first) <= 160 else first[:157] + "..."

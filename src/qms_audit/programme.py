@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from qms_audit.documents import load_yaml_model
-from qms_audit.errors import NotFound
+from qms_audit.errors import NotFound, QmsError, choice_hint
 from qms_audit.files import MIB
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import Grade
@@ -28,6 +28,8 @@ def load_programme(workspace: Workspace) -> Programme:
         raise NotFound(f"{workspace.relative(path)}: no audit programme yet; write one (see docs/programme.md) or "
                        "propose one with `qms-audit programme suggest -o programme.yaml`")
 
+    library = StandardLibrary(workspace)
+
     def checks(programme: Programme):
         if programme.cycle_end < programme.cycle_start:
             yield ("cycle_end",), "the cycle ends before it starts", None
@@ -35,6 +37,16 @@ def load_programme(workspace: Workspace) -> Programme:
             if not programme.cycle_start <= planned.month <= programme.cycle_end:
                 yield ("audits", i, "month"), f"{planned.month} is outside the cycle", \
                     f"{programme.cycle_start} to {programme.cycle_end}"
+            try:
+                std = library.get(planned.standard)
+            except QmsError as exc:
+                yield ("audits", i, "standard"), exc.message, None
+                continue
+            numbers = [c.number for c in std.auditable_clauses()]
+            for k, number in enumerate(planned.clauses):
+                if number not in numbers:
+                    yield ("audits", i, "clauses", k), f"'{number}' is not an auditable clause of {std.id}", \
+                        choice_hint(number, numbers)
 
     return load_yaml_model(path, Programme, what="programme", max_bytes=2 * MIB, checks=[checks],
                            base=workspace.root)

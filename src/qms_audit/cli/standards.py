@@ -132,7 +132,7 @@ def validate_standards(app: AppContext, files: tuple[Path, ...]) -> None:
         click.echo(f"ok  {shown}  ({std.id} {std.version}: {s['clauses']} clauses, {s['requirements']} "
                    f"requirements, {s['sops']} SOPs)")
     if failed:
-        click.echo(f"{failed} of {len(targets)} file(s) invalid", err=True)
+        click.echo(f"{failed} of {len(targets)} file(s) invalid")
         raise click.exceptions.Exit(exit_codes.BAD_INPUT)
 
 

@@ -54,10 +54,12 @@ def build_docx(workspace: Workspace, audit_id: str, template: Path | None = None
     chosen = report_template(workspace, template)
     try:
         return build_report(data, template=chosen, logo=logo_path(workspace))
-    except (KeyError, ValueError) as exc:
+    except Exception as exc:  # a received Word file can break the Word library in many ways
         if chosen is None:
             raise
-        raise BadInput(f"{chosen}: cannot build the report on this template ({exc}); start from "
+        from qms_audit.office import one_line
+
+        raise BadInput(f"{chosen}: cannot build the report on this template ({one_line(exc)}); start from "
                        "`qms-audit report ... --format docx` output or a plain Word document") from None
 
 

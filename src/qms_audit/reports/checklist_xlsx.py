@@ -189,14 +189,15 @@ def plan_import(opened: OpenedAudit, path: Path) -> ImportPlan:
     from openpyxl import load_workbook
 
     from qms_audit.files import display_path
-    from qms_audit.office import check_office_file
+    from qms_audit.office import check_office_file, one_line
 
     data = check_office_file(path, what="checklist workbook")
     shown = display_path(path)
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:
-        raise InvalidFile(f"{shown}: not a readable Excel workbook ({type(exc).__name__}: {exc})".rstrip()) from None
+        raise InvalidFile(f"{shown}: not a readable Excel workbook ({one_line(exc)}); save it again from Excel or "
+                          "LibreOffice as .xlsx") from None
     problems: list[Problem] = []
 
     def problem(where: str, message: str, hint: str | None = None) -> None:
