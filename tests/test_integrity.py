@@ -241,3 +241,52 @@ def test_symlinked_evidence_leading_out_is_refused(ws, cli, tmp_path):
     opened = open_audit(Workspace(ws), AID)
     with pytest.raises(Refused, match="outside the audit folder"):
         resolve_evidence_path(opened, "evidence/innocent.txt")
+
+
+@pytest.fixture(scope="module")
+def closed_audit(tmp_path_factory):
+    """A closed, sealed audit with evidence, findings and a long log, made through the record layer."""
+    import datetime as dt
+
+    from qms_audit import clock
+    from qms_audit.generate import generate_sample_workspace
+
+    root = tmp_path_factory.mktemp("sealed") / "ws"
+    with clock.using(lambda: dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)):
+        generate_sample_workspace(root, audits=6, years=3, seed=3)
+    closed = [p.name for p in (root / "audits").iterdir()
+              if json.loads((p / "audit.json").read_text())["status"] == "closed"]
+    assert closed
+    return root, closed[0]
+
+
+def _every_file(root: Path, audit_id: str) -> list[str]:
+    base = root / "audits" / audit_id
+    return sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("how", ["edit", "delete"])
+def test_any_change_to_any_file_of_a_closed_audit_is_reported(closed_audit, cli, tmp_path, how):
+    """Every record and every log entry of a sealed audit, edited (one character) or deleted in turn."""
+    source, audit_id = closed_audit
+    files = _every_file(source, audit_id)
+    assert any(f.startswith("log/") for f in files) and any(f.startswith("findings/") for f in files)
+    for n, rel in enumerate(files):
+        ws = tmp_path / f"{how}-{n}"
+        shutil.copytree(source, ws)
+        path = ws / "audits" / audit_id / rel
+        if how == "delete":
+            path.unlink()
+        else:
+            text = path.read_text(encoding="utf-8")
+            i = next(k for k, c in enumerate(text) if c.isdigit())
+            path.write_text(text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:], encoding="utf-8")
+        result = cli("-w", ws, "verify", audit_id)
+        assert result.code in (1, 2), (rel, result.out, result.err)
+        said = result.out + result.err
+        # a deleted log entry is named by its hash, as the entry after it points to it; nothing points to the
+        # newest one, so its deletion shows as records newer than the log and, when it sealed, a missing seal
+        entry_hash = Path(rel).stem.split("-")[-1] if rel.startswith("log/") else rel
+        newest_deleted = rel.startswith("log/") and how == "delete" and "log entries after it were deleted" in said
+        assert rel in said or entry_hash in said or newest_deleted, (rel, said)
+        shutil.rmtree(ws)

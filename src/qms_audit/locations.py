@@ -92,6 +92,14 @@ class Workspace:
         return sorted(p.name for p in self.audits_dir.iterdir()
                       if p.is_dir() and (p / "audit.json").is_file())
 
+    def recorded_audit_ids(self) -> list[str]:
+        """Every audit folder with a record or a log: `verify` checks these, so that deleting an audit's
+        audit.json cannot hide the audit from verification."""
+        if not self.audits_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.audits_dir.iterdir()
+                      if p.is_dir() and ((p / "audit.json").is_file() or (p / "log").is_dir()))
+
     def relative(self, path: Path) -> str:
         try:
             return str(Path(path).resolve().relative_to(self.root.resolve()))

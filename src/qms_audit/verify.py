@@ -10,6 +10,7 @@ Reported, each with the file and the log entry concerned:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,8 +144,10 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
             continue
         actual = sha256_file(folder / rel)
         if actual != digest:
+            newest = chain[-1].seq if chain else entry.seq
             problem(rel, f"changed outside qms-audit since entry {entry.seq} ({entry.action} by {entry.actor} at "
-                         f"{entry.at:%Y-%m-%d %H:%M})")
+                         f"{entry.at:%Y-%m-%d %H:%M})" + (", or the log entries after it were deleted"
+                                                         if entry.seq == newest else ""))
 
     # 3. evidence files named in records
     if not register:
@@ -204,6 +207,9 @@ def _check_evidence(workspace: Workspace, store: RecordFolder, report: VerifyRep
 def _check_seal(folder: Path, chain: list[LogEntry], report: VerifyReport, problem) -> None:
     seals = [e for e in chain if e.action == "audit.close" and e.manifest is not None]
     if not seals:
+        if _recorded_status(folder) == "closed":
+            problem(LOG_DIR, "the audit is recorded as closed but its log holds no seal: the closing entry "
+                             "(and any after it) was deleted")
         return
     seal = seals[-1]
     reopened = any(e.action == "audit.reopen" and (e.seq, e.at) > (seal.seq, seal.at) for e in chain)
@@ -224,9 +230,19 @@ def _check_seal(folder: Path, chain: list[LogEntry], report: VerifyReport, probl
         problem(rel, f"added after the audit was closed and sealed (entry {seal.seq})")
 
 
+def _recorded_status(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / AUDIT_FILE).read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def verify_audit(workspace: Workspace, audit_id: str) -> VerifyReport:
     from qms_audit.auditing import audit_store
+    from qms_audit.store.audits import AuditStore
 
+    if audit_id in workspace.recorded_audit_ids():  # a log without audit.json is verified (and reported)
+        return verify_folder(workspace, AuditStore(workspace, audit_id))
     return verify_folder(workspace, audit_store(workspace, audit_id))
 
 

@@ -391,7 +391,7 @@ def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
     from qms_audit.verify import verify_audit, verify_register, verify_reviews
 
     ws = app.workspace
-    targets = list(audit_ids) or (ws.audit_ids() if all_ else [])
+    targets = list(audit_ids) or (ws.recorded_audit_ids() if all_ else [])
     if not targets and not all_:
         raise BadInput("name an audit to verify, or pass --all")
     reports = [verify_audit(ws, a) for a in targets]
