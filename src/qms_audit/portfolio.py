@@ -8,6 +8,8 @@ from a worker thread, where forking is not safe).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import sys
@@ -80,9 +82,10 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
 
 def digest(item: LoadedAudit) -> AuditDigest:
     by_clause: dict[str, tuple[float, float]] = {}
+    numbers = item.standard.clause_numbers()
     for ref, req in item.score.requirements.items():
         if req.applicable and req.assessed:
-            number = item.standard.clause_of(ref).number
+            number = numbers[ref]
             value, weight = by_clause.get(number, (0.0, 0.0))
             by_clause[number] = (value + req.weight * (req.value or 0.0), weight + req.weight)
     return AuditDigest(id=item.id, record=item.snapshot.record, status=effective_status(item.snapshot),
@@ -90,10 +93,24 @@ def digest(item: LoadedAudit) -> AuditDigest:
                        score=replace(item.score, requirements={}), by_clause=by_clause)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Reading many records makes millions of small objects and few cycles: the cyclic collector would scan the
+    growing heap again and again (a quarter of the time). Reference counting still frees what is dropped."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _digest_chunk(args: tuple[str, list[str]]) -> tuple[list[AuditDigest], list[str]]:
     root, ids = args
     errors: list[str] = []
-    return [digest(item) for item in iter_audits(Workspace(_path(root)), errors=errors, ids=ids)], errors
+    with gc_paused():
+        return [digest(item) for item in iter_audits(Workspace(_path(root)), errors=errors, ids=ids)], errors
 
 
 def _path(root: str):
@@ -114,16 +131,17 @@ def load_digests(workspace: Workspace, *, workers: int | None = None, errors: li
     collected: list[str] = []
     out: list[AuditDigest] = []
     if workers <= 1 or len(ids) < PARALLEL_FROM or not _can_fork():
-        for n, item in enumerate(iter_audits(workspace, errors=collected, ids=ids), start=1):
-            out.append(digest(item))
-            if progress:
-                progress(n, len(ids))
+        with gc_paused():
+            for n, item in enumerate(iter_audits(workspace, errors=collected, ids=ids), start=1):
+                out.append(digest(item))
+                if progress:
+                    progress(n, len(ids))
     else:
         chunks = [(str(workspace.root), ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]
         done = 0
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
-            for digests, errs in pool.map(_digest_chunk, chunks):
+            for digests, errs in _paused_iter(pool.map(_digest_chunk, chunks)):
                 out.extend(digests)
                 collected.extend(errs)
                 done += len(digests) + len(errs)
@@ -134,6 +152,17 @@ def load_digests(workspace: Workspace, *, workers: int | None = None, errors: li
             raise QmsError(collected[0])
         errors.extend(collected)
     return out
+
+
+def _paused_iter(results: Iterator) -> Iterator:
+    """Unpickling the workers' digests also makes many objects: the same pause, one result at a time."""
+    while True:
+        with gc_paused():
+            try:
+                value = next(results)
+            except StopIteration:
+                return
+        yield value
 
 
 def summary(item: AuditDigest) -> dict[str, object]:

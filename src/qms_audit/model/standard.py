@@ -190,6 +190,7 @@ class Standard(StrictModel):
     _by_ref: dict[str, Requirement] = PrivateAttr(default_factory=dict)
     _top_of: dict[str, str] = PrivateAttr(default_factory=dict)
     _clause_of: dict[str, Clause] = PrivateAttr(default_factory=dict)
+    _clause_number_of: dict[str, str] = PrivateAttr(default_factory=dict)
     _score_plan: list | None = PrivateAttr(default=None)  # filled by qms_audit.scoring
 
     def model_post_init(self, __context: object) -> None:
@@ -220,6 +221,14 @@ class Standard(StrictModel):
 
     def clause_of(self, ref: str) -> Clause:
         return self._clause_of[ref]
+
+    def clause_numbers(self) -> dict[str, str]:
+        """Requirement ref -> the number of the clause that holds it, for loops over many results (one lookup
+        of the private map instead of one per requirement)."""
+        mapping = self._clause_number_of
+        if not mapping:
+            mapping.update({ref: clause.number for ref, clause in self._clause_of.items()})
+        return mapping
 
     def walk(self) -> Iterator[Clause]:
         for top in self.clauses:

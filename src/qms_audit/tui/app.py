@@ -35,14 +35,14 @@ class QmsAuditApp(App):
             self.theme = theme
 
     def on_mount(self) -> None:
-        from qms_audit.tui.screens.picker import PickerScreen
-
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         if self.initial_audit:
-            # straight to the audit; the list of audits is built when first asked for (ctrl+o)
+            # straight to the audit; the list of audits (and its imports) waits until asked for (ctrl+o)
             self.open_audit(self.initial_audit)
         else:
+            from qms_audit.tui.screens.picker import PickerScreen
+
             self.push_screen(PickerScreen(self.workspace, self.actor))
 
     def open_audit(self, audit_id: str) -> None:
