@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import time
 
-from common import Row, cached_workspace, median_process_time, progress, record, timed
+from common import Row, cached_workspace, median_process_time, progress, record, run_script, timed
 
 SIZES = [200, 1000]
 NOW = "2026-11-28T10:00:00Z"
@@ -71,7 +70,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    code = main()
-    print(f"  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
-    sys.exit(code)
+    run_script(main)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
-from common import Row, cached_workspace, median_process_time, progress, record, timed
+from common import Row, cached_workspace, median_process_time, progress, record, run_script, timed
 
 SIZES = [200, 1000]
 
@@ -95,7 +94,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
-    code = main()
-    print(f"  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
-    sys.exit(code)
+    run_script(main)

@@ -109,3 +109,11 @@ def machine() -> str:
         pass
     return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}")
+
+
+def run_script(main: Callable[[], int]) -> None:
+    """A benchmark script's entry point: run it, say how long it took, exit with its status."""
+    started = time.perf_counter()
+    code = main()
+    print(f"  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    sys.exit(code)
