@@ -91,3 +91,21 @@ async def test_page_is_served_on_localhost_and_two_tabs_write_safely(server):
     results = json.loads((workspace / "audits" / "web-audit" / "results" / "clause-01.json").read_text())["results"]
     assert results["1.1.a"]["grade"] == "good_practice"  # tab A's rating was not silently overwritten
     assert results["1.1.a"]["rated_by"] == "Web User"
+
+
+async def test_management_dashboard_is_reachable_in_the_browser(server):
+    port, _workspace = server
+    url = f"ws://127.0.0.1:{port}/ws?width=110&height=40"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        tab = Tab(ws)
+        pump = asyncio.create_task(tab.pump())
+        await tab.wait_for(b"web-audit")
+        await asyncio.sleep(1.0)
+        await tab.keys("\x10")  # ctrl+p: the command palette
+        await asyncio.sleep(1.0)
+        await tab.keys("Management dashboard")
+        await asyncio.sleep(1.0)
+        await tab.keys("\r")
+        await tab.wait_for(b"Mean audit score per year")
+        await tab.wait_for(b"Audit programme")
+        pump.cancel()
