@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_AUDIT := demo-2026-foe
 
 .PHONY: install run test bench stress lint format schemas clean
 
@@ -16,8 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo workspace lives outside the repository (`qms-audit demo --path` shows where), so using it never
+# changes a tracked file; it is kept between runs (`qms-audit demo --reset` starts over).
 run: $(STAMP)
-	$(BIN)/qms-audit tui $(DEMO_AUDIT)
+	@echo "qms-audit is installed in $(BIN)/; to run it from this shell: source $(BIN)/activate"
+	$(BIN)/qms-audit demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,4 +1,8 @@
-"""Shared fixtures: the repository (itself a workspace), throwaway workspaces, and a CLI runner."""
+"""Shared fixtures: the repository (itself a workspace), throwaway workspaces, and a CLI runner.
+
+Tests work on copies: a test run that changes a tracked file or leaves a new, non-ignored file in the
+repository fails the whole session (see `pytest_sessionfinish`).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,11 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.delenv("QMS_AUDIT_DEBUG", raising=False)
     monkeypatch.setenv("QMS_AUDIT_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setenv("QMS_AUDIT_LOCK_TIMEOUT", "2")
+    # The person's own folders (saved identity, demo workspace, drafts) are never the developer's real ones
+    personal = tmp_path_factory.mktemp("personal")
+    monkeypatch.setenv("QMS_AUDIT_CONFIG_DIR", str(personal / "config"))
+    monkeypatch.setenv("QMS_AUDIT_DATA_DIR", str(personal / "data"))
+    monkeypatch.setenv("QMS_AUDIT_STATE", str(personal / "state"))
 
 
 @pytest.fixture
@@ -83,3 +92,79 @@ def demo_workspace(tmp_path) -> Path:
         elif source.is_file():
             shutil.copy2(source, target / name)
     return target
+
+
+# --- the repository stays as it was --------------------------------------------------------------------------
+
+_REPO_STATUS = pytest.StashKey[list[str]]()
+_REPO_CHANGES = pytest.StashKey[list[str]]()
+
+
+def git_status(repo: Path) -> list[str] | None:
+    """`git status --porcelain` of `repo` with every untracked file listed, or None when `repo` is not the top
+    of a git checkout (an unpacked sdist, no git installed, a checkout git refuses to read)."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    # Read only: without optional locks `git status` neither refreshes nor locks the index, so it cannot get in
+    # the way of a git command someone runs meanwhile
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        top = subprocess.run([git, "-C", str(repo), "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, timeout=30, check=False, env=env)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != repo.resolve():
+            return None
+        status = subprocess.run([git, "-C", str(repo), "status", "--porcelain", "--untracked-files=all"],
+                                capture_output=True, text=True, timeout=60, check=False, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return status.stdout.splitlines() if status.returncode == 0 else None
+
+
+def status_changes(before: list[str], after: list[str]) -> list[str]:
+    """The porcelain lines that differ between two `git_status` results, marked with + (new) or - (gone)."""
+    old, new = set(before), set(after)
+    return [f"+ {line}" for line in after if line not in old] + [f"- {line}" for line in before if line not in new]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-textual-snapshot writes its failure report to the current folder unless told otherwise; keep it in
+    # pytest's own (ignored) cache folder, next to the other leftovers of a test run.
+    if getattr(config.option, "snapshot_report", None) == "snapshot_report.html":
+        cache = config.getini("cache_dir") or ".pytest_cache"
+        config.option.snapshot_report = str(config.rootpath / cache / "snapshot_report.html")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Updating snapshots rightly rewrites tracked files; every other run must leave the repository alone.
+    if getattr(session.config.option, "update_snapshots", False):
+        return
+    status = git_status(REPO)
+    if status is not None:
+        session.stash[_REPO_STATUS] = status
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.stash.get(_REPO_STATUS, None)
+    if before is None:
+        return
+    after = git_status(REPO)
+    if after is None:
+        return
+    changes = status_changes(before, after)
+    if changes:
+        session.config.stash[_REPO_CHANGES] = changes
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    changes = config.stash.get(_REPO_CHANGES, None)
+    if not changes:
+        return
+    terminalreporter.section("the test run changed the repository", sep="=", red=True, bold=True)
+    terminalreporter.write_line("tests must work on copies (fixtures `workspace`, `demo_workspace`, tmp_path); "
+                                "`git status --porcelain` changed:")
+    for line in changes:
+        terminalreporter.write_line(f"  {line}")
+    terminalreporter.write_line("(a file edited by hand while the tests ran shows here too: run them again)")

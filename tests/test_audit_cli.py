@@ -11,7 +11,9 @@ AID = "2026-foe-mc-qms"
 
 
 @pytest.fixture
-def ws(cli, workspace):
+def ws(cli, workspace, monkeypatch):
+    # A fixed day, during the audit: due dates given below must not fall before the day their NC is raised.
+    monkeypatch.setenv("QMS_AUDIT_NOW", "2026-10-02T09:00:00Z")
     result = cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "Internal audit of FoE",
                  "--auditee", "Faculty of Engineering", "--lead", "Dr Lee (Quality Assurance Unit)",
                  "--member", "Ms Ong (Faculty of Business)", "--start", "2026-10-01", "--end", "2026-10-03",

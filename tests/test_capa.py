@@ -124,3 +124,96 @@ def test_ncs_from_outside_audits(ws, cli):
     assert q(cli, ws, "verify", "--all").code == 0
     bad = q(cli, ws, "nc", "new", "--source", "gossip", "--grade", "minor", "--unit", "X", "--statement", "s")
     assert bad.code == 2 and "unknown source" in bad.err
+
+
+# --- dates a CAPA records -------------------------------------------------------------------------------------
+
+
+def finding_file(ws):
+    return ws / "audits" / AID / "findings" / f"{NC}.json"
+
+
+def log_names(ws, folder):
+    return sorted(p.name for p in (folder / "log").iterdir())
+
+
+def test_an_action_due_years_before_the_nc_was_raised_is_refused(ws, cli):
+    before = finding_file(ws).read_bytes()
+    logged = log_names(ws, ws / "audits" / AID)
+    refused = q(cli, ws, "capa", "update", NC, "--correction", "suspended the two MCs", "--action", "add a gate",
+                "--owner", "Dr Kim", "--due", "2023-01-01")
+    assert refused.code == 2
+    assert refused.err_lines == [f"error: action due 2023-01-01 is before {NC} was raised (2026-10-02); "
+                                 "give a later --due"]
+    assert finding_file(ws).read_bytes() == before  # the correction given with it was not written either
+    assert log_names(ws, ws / "audits" / AID) == logged
+    # the day it was raised is the earliest accepted
+    assert q(cli, ws, "capa", "update", NC, "--action", "add a gate", "--owner", "Dr Kim", "--due",
+             "2026-10-02").code == 0
+
+
+def test_response_due_dates_before_the_nc_are_refused(ws, cli):
+    folder = ws / "audits" / AID
+    before = {p.name: p.read_bytes() for p in (folder / "findings").iterdir()}
+    further = q(cli, ws, "audit", "finding", "add", AID, "8.1.c", "--grade", "minor", "--statement", "MC 4",
+                "--due", "2020-05-01")
+    assert further.code == 2 and len(further.err_lines) == 1
+    assert "response due 2020-05-01 is before NC-2026-FOE-802 is raised (today, 2026-10-02)" in further.err
+    assert {p.name: p.read_bytes() for p in (folder / "findings").iterdir()} == before
+    outside = q(cli, ws, "nc", "new", "--source", "complaint", "--grade", "minor", "--unit", "Micro-Credential Centre",
+                "--unit-code", "MCC", "--statement", "certificate late", "--due", "2026-10-01")
+    assert outside.code == 2 and len(outside.err_lines) == 1
+    assert "response due 2026-10-01 is before NC-2026-MCC-001 is raised (today, 2026-10-02)" in outside.err
+    assert not list((ws / "ncs").glob("*.json"))
+    assert q(cli, ws, "verify", "--all").code == 0
+
+
+def test_a_verification_before_the_action_was_done_is_refused(ws, cli, monkeypatch):
+    assert q(cli, ws, "capa", "update", NC, "--action", "add a gate", "--owner", "Dr Kim", "--due",
+             "2026-11-01").code == 0
+    monkeypatch.setenv("QMS_AUDIT_NOW", "2026-10-20T09:00:00Z")
+    assert q(cli, ws, "capa", "update", NC, "--done", "A1").code == 0
+    monkeypatch.setenv("QMS_AUDIT_NOW", "2026-11-20T09:00:00Z")
+    before = finding_file(ws).read_bytes()
+    early = q(cli, ws, "capa", "verify", NC, "--by", "Dr Lee", "--result", "effective", "--method", "m",
+              "--on", "2026-10-19")
+    assert early.code == 2
+    assert early.err_lines == [f"error: verification on 2026-10-19 is before action A1 of {NC} was done "
+                               "(2026-10-20); give a later --on"]
+    future = q(cli, ws, "capa", "verify", NC, "--by", "Dr Lee", "--result", "effective", "--method", "m",
+               "--on", "2026-11-21")
+    assert future.code == 2 and "is in the future" in future.err
+    assert finding_file(ws).read_bytes() == before
+    assert q(cli, ws, "capa", "verify", NC, "--by", "Dr Lee", "--result", "effective", "--method", "m",
+             "--on", "2026-10-20").code == 0
+
+
+def test_the_date_rules_need_no_disk():
+    import datetime as dt
+
+    from qms_audit.capa import check_due_date, check_verification_date
+    from qms_audit.errors import BadInput
+    from qms_audit.model.audit import ActionStatus, CapaAction
+
+    raised = dt.date(2026, 10, 13)
+    check_due_date(raised, finding_id=NC, raised_on=raised)
+    with pytest.raises(BadInput, match=r"^action due 2023-01-01 is before NC-2026-FOE-801 was raised \(2026-10-13\); "
+                                       r"give a later --due$"):
+        check_due_date(dt.date(2023, 1, 1), finding_id=NC, raised_on=raised)
+
+    def action(action_id, status, done_day):
+        at = dt.datetime(2026, 10, done_day, 9, tzinfo=dt.UTC)
+        return CapaAction(id=action_id, description="d", owner="o", due=dt.date(2026, 11, 1), status=status,
+                          done_at=at, planned_by="p", planned_at=at)
+
+    actions = [action("A1", ActionStatus.DONE, 20), action("A2", ActionStatus.DONE, 25),
+               action("A3", ActionStatus.CANCELLED, 30)]
+    today = dt.date(2026, 11, 30)
+    # a cancelled action's date does not hold the verification back; the last one done does
+    check_verification_date(dt.date(2026, 10, 25), actions, finding_id=NC, raised_on=raised, today=today)
+    with pytest.raises(BadInput, match=r"before action A2 of NC-2026-FOE-801 was done \(2026-10-25\)"):
+        check_verification_date(dt.date(2026, 10, 24), actions, finding_id=NC, raised_on=raised, today=today)
+    with pytest.raises(BadInput, match="is before NC-2026-FOE-801 was raised"):
+        check_verification_date(dt.date(2026, 10, 1), [], finding_id=NC, raised_on=raised, today=today)
+    with pytest.raises(BadInput, match="in the future"):
+        check_verification_date(dt.date(2026, 12, 1), actions, finding_id=NC, raised_on=raised, today=today)

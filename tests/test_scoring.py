@@ -186,3 +186,91 @@ def test_upgrading_a_rating_never_lowers_a_score(items, data):
     for number, c in before.clauses.items():
         if c.raw_score is not None:
             assert after.clauses[number].raw_score >= c.raw_score - 1e-12
+
+
+# --- one rule for showing a score -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "coverage", "score", "text"), [
+    (0.75, 0.8, 0.75, "75%"),  # at the threshold: shown
+    (0.75, 0.79, None, "not scored (coverage 79%)"),  # just below: no percentage at all
+    (None, 0.0, None, "not scored (coverage 0%)"),  # nothing assessed
+    (1.0, 1.0, 1.0, "100%"),
+    (None, None, None, "not applicable"),  # nothing applicable
+])
+def test_shown_score_is_the_one_rule(raw, coverage, score, text):
+    from qms_audit.scoring import shown_score
+
+    shown = shown_score(raw, coverage, 0.8)
+    assert (shown.score, shown.coverage, shown.text) == (score, coverage, text)
+    assert shown.scored is (score is not None)
+
+
+def test_clauses_phases_and_the_audit_follow_the_same_rule():
+    std = make_standard({
+        "1": [requirement("1.a"), requirement("1.b"), requirement("1.c", pdca="D"), requirement("1.d", pdca="D"),
+              requirement("1.e", pdca="C")],
+        "2": [requirement("2.a", pdca="C"), requirement("2.b", pdca="C")],
+    })
+    score = score_audit(std, {"1.a": result(C), "1.b": result(MIN), "1.c": result(C), "1.d": result(C),
+                              "2.a": result(C)})
+    # clause 1: 4 of 5 assessed, (1 + 0.5 + 1 + 1) / 4; clause 2: 1 of 2; the audit: 5 of 7
+    assert score.clauses["1"].shown.text == "88%" and score.clauses["1"].shown.score == pytest.approx(0.875)
+    assert score.clauses["2"].shown.text == "not scored (coverage 50%)" and score.clauses["2"].raw_score == 1.0
+    assert score.overall is None and score.shown.text == "not scored (coverage 71%)"
+    assert score.overall_raw is not None
+    assert score.pdca["P"].shown.text == "75%" and score.pdca["D"].shown.text == "100%"
+    assert score.pdca["C"].shown.text == "not scored (coverage 33%)" and score.pdca["A"].shown.text == "not applicable"
+    data = score.to_json()
+    assert data["overall_shown"] == "not scored (coverage 71%)"
+    assert data["clauses"]["2"]["shown"] == "not scored (coverage 50%)" and data["clauses"]["2"]["score"] is None
+    assert data["pdca"]["C"]["shown"] == "not scored (coverage 33%)"
+
+
+def nested_standard():
+    from qms_audit.model.standard import Standard
+    from qms_audit.standards import check_standard
+
+    def clause(number, reqs=(), subs=()):
+        return {"number": number, "title": f"Clause {number}", "requirements": list(reqs), "clauses": list(subs)}
+
+    std = Standard.model_validate({
+        "id": "nested", "title": "Nested standard", "version": "1", "source": {"citation": "tests"},
+        "clauses": [
+            clause("9", subs=[
+                clause("9.1", [requirement(f"9.1.{c}") for c in "abcde"]),
+                clause("9.2", subs=[clause("9.2.1", [requirement("9.2.1.a"), requirement("9.2.1.b")]),
+                                    clause("9.2.2", [requirement("9.2.2.a")])]),
+                clause("9.3", [requirement("9.3.a"), requirement("9.3.b")])]),
+            clause("10", [requirement("10.a")]),
+        ]})
+    check_standard(std)
+    return std
+
+
+def test_subclauses_are_scored_under_the_same_rule_and_cap():
+    std = nested_standard()
+    results = {**{f"9.1.{c}": result(C) for c in "abcd"}, "9.1.e": result(MAJ), "9.2.1.a": result(C),
+               "9.2.2.a": result(MIN), "9.3.a": result(NA), "9.3.b": result(NA), "10.a": result(C)}
+    score = score_audit(std, results, [major("9.1.e")], scope=["9"])
+    # 9.1: 4 of 5 conform (80%) but an open major caps it, as it would a clause
+    assert score.shown_for("9.1").score == pytest.approx(0.74)
+    # 9.2.1: one of two assessed; 9.2.2: a minor; 9.2 together: two of three assessed
+    assert score.shown_for("9.2.1").text == "not scored (coverage 50%)"
+    assert score.shown_for("9.2.2").text == "50%"
+    assert score.shown_for("9.2").text == "not scored (coverage 67%)"
+    assert score.shown_for("9.3").text == "not applicable"
+    assert score.shown_for("9") == score.clauses["9"].shown
+    assert score.shown_for("10") is None and score.shown_for("9.9") is None  # out of scope, unknown
+    closed = score_audit(std, results, [major("9.1.e", closed=True)], scope=["9"])
+    assert closed.shown_for("9.1").score == pytest.approx(0.8)
+
+
+def test_a_mean_across_audits_counts_only_the_audits_that_scored():
+    from qms_audit.scoring import Shown, mean_shown
+
+    got = mean_shown([Shown(0.9, 1.0), Shown(None, 0.5), Shown(0.6, 0.85), None, Shown(None, None)])
+    assert (got.mean, got.scored, got.audits) == (pytest.approx(0.75), 2, 3)
+    assert got.text == "75%"
+    nothing = mean_shown([Shown(None, 0.4), None])
+    assert (nothing.mean, nothing.scored, nothing.audits, nothing.text) == (None, 0, 1, "not scored")

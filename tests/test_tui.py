@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Select, TextArea
 
 from qms_audit.locations import Workspace
 from qms_audit.tui.app import QmsAuditApp
+from qms_audit.tui.forms import FormScreen
 from qms_audit.tui.screens.audit import NOTE_SAVE_DELAY, AuditScreen
 from qms_audit.tui.screens.dashboard import DashboardScreen
 from qms_audit.tui.screens.register import CapaScreen, RegisterScreen
@@ -137,28 +138,33 @@ async def test_a_whole_audit_from_planning_to_closed_capa(workspace):
             fill(app.screen, **values)
             await pilot.press("ctrl+s")
             await pilot.pause()
-        # closing too early is refused with the same gate as the CLI
+        # closing too early is refused with the same gate as the CLI; the form stays open with the reason
         await pilot.press("l")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert audit_files(workspace, audit_id)["findings"][nc_id]["capa"].get("closed_at") is None
+        assert isinstance(app.screen, FormScreen)
+        assert "Not saved" in plain(app.screen.query_one("#form-error"))
+        await pilot.press("escape")  # nothing typed: leaves at once
+        await pilot.pause()
+        assert isinstance(app.screen, CapaScreen)
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        # the action owner may not verify
+        # the action owner may not verify: refused, and the form keeps what was typed to correct it
         await pilot.press("v")
         await pilot.pause()
-        fill(app.screen, by="Dr Tan", method="looked at it")
+        fill(app.screen, by="Dr Tan", method="Sampled 3 MCs launched after the gate")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not audit_files(workspace, audit_id)["findings"][nc_id]["capa"].get("verifications")
-        await pilot.press("v")
-        await pilot.pause()
-        fill(app.screen, by=ACTOR, method="Sampled 3 MCs launched after the gate")
+        assert isinstance(app.screen, FormScreen)
+        fill(app.screen, by=ACTOR)
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert isinstance(app.screen, CapaScreen)
         await pilot.press("l")
         await pilot.pause()
         fill(app.screen, note="verified effective")

@@ -107,3 +107,38 @@ async def test_sigkill_mid_sentence_keeps_the_words_typed(workspace, planned, tm
     async with app.run_test() as pilot:
         await pilot.pause()
     assert note_of(workspace, "1.1.a") == "typed just before the power went"
+
+
+@pytest.mark.parametrize("key, field, text", [
+    ("e", "field-text", "Minutes of the validation panel, signed"),
+    ("x", "field-reason", "Clause excluded: no industry partner yet"),
+])
+async def test_sigkill_with_a_form_open_keeps_what_was_typed(workspace, planned, tmp_path, monkeypatch, key, field,
+                                                              text):
+    """Evidence and N/A forms, like notes: a killed terminal loses nothing typed, and the next session
+    opens the form again with the text in it."""
+    from textual.widgets import TextArea
+
+    from qms_audit.tui.forms import FormScreen
+
+    term = start(workspace, tmp_path / "state")
+    term.type(key)
+    time.sleep(0.8)
+    if key == "e":
+        term.type("\t\t")  # phase and kind keep their defaults; on to the description
+    term.type(text, delay=0.01)
+    time.sleep(0.3)
+    term.kill()
+    recorded = "".join(p.read_text() for p in (workspace / "audits" / planned / "results").glob("*.json"))
+    assert text not in recorded  # nothing was saved to the audit
+    monkeypatch.setenv("QMS_AUDIT_STATE", str(tmp_path / "state"))
+    app = QmsAuditApp(Workspace(workspace), "Dr Lee", audit_id=planned)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.query_one(f"#{field}", TextArea).text == text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = json.loads((workspace / "audits" / planned / "results" / "clause-01.json").read_text())["results"]["1.1.a"]
+    assert text in json.dumps(saved)

@@ -1,7 +1,9 @@
 """Snapshots of the main screens, so that a change in their look is seen and approved.
 
-Regenerate after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update` and look
-at the SVGs in tests/__snapshots__/ before committing them.
+The auditor's four working screens are taken at three terminal sizes (a layout right at 80x24 says nothing
+about 200x60); the others at one. Regenerate after an intended change with
+`pytest tests/test_tui_snapshots.py --snapshot-update` and look at the SVGs in tests/__snapshots__/ before
+committing them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from qms_audit.locations import Workspace
 from qms_audit.tui.app import QmsAuditApp
 
 SIZE = (100, 32)
+SIZES = [(80, 24), (120, 40), (200, 60)]
+SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 
 
 @pytest.fixture(autouse=True)
@@ -32,32 +36,40 @@ async def _go_to_major(pilot):
     await pilot.pause()
 
 
-def test_picker(snap_compare, demo_app):
-    assert snap_compare(demo_app(None), terminal_size=SIZE)
+class TestEverySize:
+    """The checklist, one requirement, the dashboard and the register, drawn complete on first paint."""
+
+    @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+    def test_checklist_on_first_paint(self, snap_compare, demo_app, size):
+        assert snap_compare(demo_app(), terminal_size=size)
+
+    @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+    def test_requirement_with_a_major_nc(self, snap_compare, demo_app, size):
+        assert snap_compare(demo_app(), terminal_size=size, run_before=_go_to_major)
+
+    @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+    def test_dashboard(self, snap_compare, demo_app, size):
+        assert snap_compare(demo_app(), terminal_size=size, press=["d"])
+
+    @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+    def test_register(self, snap_compare, demo_app, size):
+        assert snap_compare(demo_app(), terminal_size=size, press=["c"])
 
 
-def test_checklist_and_requirement(snap_compare, demo_app):
-    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=_go_to_major)
+class TestOtherScreens:
+    """The list of audits, one NC's corrective action, help and the light theme."""
 
+    def test_picker(self, snap_compare, demo_app):
+        assert snap_compare(demo_app(None), terminal_size=SIZE)
 
-def test_dashboard(snap_compare, demo_app):
-    assert snap_compare(demo_app(), terminal_size=SIZE, press=["d"])
+    def test_capa_of_the_major(self, snap_compare, demo_app):
+        assert snap_compare(demo_app(), terminal_size=SIZE, press=["c", "down", "down", "enter"])
 
+    def test_help(self, snap_compare, demo_app):
+        assert snap_compare(demo_app(), terminal_size=SIZE, press=["question_mark"])
 
-def test_register(snap_compare, demo_app):
-    assert snap_compare(demo_app(), terminal_size=SIZE, press=["c"])
-
-
-def test_capa_of_the_major(snap_compare, demo_app):
-    assert snap_compare(demo_app(), terminal_size=SIZE, press=["c", "down", "down", "enter"])
-
-
-def test_help(snap_compare, demo_app):
-    assert snap_compare(demo_app(), terminal_size=SIZE, press=["question_mark"])
-
-
-def test_light_theme_checklist(snap_compare, demo_app):
-    async def light(pilot):
-        pilot.app.theme = "textual-light"
-        await _go_to_major(pilot)
-    assert snap_compare(demo_app(), terminal_size=SIZE, run_before=light)
+    def test_light_theme_checklist(self, snap_compare, demo_app):
+        async def light(pilot):
+            pilot.app.theme = "textual-light"
+            await _go_to_major(pilot)
+        assert snap_compare(demo_app(), terminal_size=SIZE, run_before=light)

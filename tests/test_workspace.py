@@ -62,6 +62,28 @@ def test_init_with_demo_copies_the_demo_audit(cli, tmp_path):
     shipped = sorted(p.name for p in (REPO / "audits").iterdir() if (p / "audit.json").is_file())
     copied = sorted(p.name for p in (target / "audits").iterdir() if (p / "audit.json").is_file())
     assert copied == shipped
+    # the demo's institution profile and audit programme come with it, so every screen has data
+    for name in ("institution.yaml", "programme.yaml"):
+        assert (target / name).read_bytes() == (REPO / name).read_bytes()
+    assert cli("-w", target, "programme", "show").code == 0
+
+
+def test_init_without_demo_has_no_profile_or_programme(cli, tmp_path):
+    target = tmp_path / "plain"
+    assert cli("init", target).code == 0
+    assert not (target / "institution.yaml").exists()
+    assert not (target / "programme.yaml").exists()
+
+
+def test_init_with_demo_keeps_a_profile_already_in_the_folder(cli, tmp_path):
+    target = tmp_path / "ours"
+    target.mkdir()
+    (target / "institution.yaml").write_text("name: Our University\n")
+    result = cli("init", target, "--demo")
+    assert result.code == 0, result.err
+    assert (target / "institution.yaml").read_text() == "name: Our University\n"
+    assert (target / "programme.yaml").read_bytes() == (REPO / "programme.yaml").read_bytes()
+    assert not (target / ".init-staging").exists()
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qms_audit.capa import check_due_date
 from qms_audit.errors import BadInput, Conflict, InvalidFile, NotFound, Refused, StorageError, choice_hint
 from qms_audit.files import MIB, atomic_write_bytes, human_size, sha256_file
 from qms_audit.locations import Workspace
@@ -38,7 +39,7 @@ from qms_audit.model.audit import (
     StatusChange,
     TeamMember,
 )
-from qms_audit.model.common import Phase
+from qms_audit.model.common import Phase, number_key
 from qms_audit.model.standard import Requirement, Standard
 from qms_audit.standards import StandardLibrary
 from qms_audit.store.audits import (
@@ -286,7 +287,7 @@ class _Change:
         results = dict(clause_file.results)
         results[ref] = result
         clause_file = clause_file.model_copy(update={"results": dict(sorted(results.items(),
-                                                                             key=lambda kv: _ref_key(kv[0])))})
+                                                                             key=lambda kv: number_key(kv[0])))})
         self.snapshot.clause_files[clause] = clause_file
         self.tx.write(results_relpath(clause), clause_file)
 
@@ -298,10 +299,6 @@ class _Change:
         self.record = record
         self.snapshot.record = record
         self.tx.write(AUDIT_FILE, record)
-
-
-def _ref_key(ref: str) -> list[tuple[int, object]]:
-    return [(0, int(p)) if p.isdigit() else (1, p) for p in ref.split(".")]
 
 
 def _changing(opened: OpenedAudit, actor: str, action: str, target: str, summary: str = "",
@@ -411,6 +408,7 @@ def update_finding(opened: OpenedAudit, finding_id: str, *, actor: str, statemen
         if evidence_text is not None:
             update["evidence"] = evidence_text.strip()
         if due is not None:
+            check_due_date(due, finding_id=finding_id, raised_on=finding.raised_at.date(), what="response due")
             update["response_due"] = due
         for name, value in update.items():
             tx.change(f"{finding_id}.{name}", getattr(finding, name), value)
@@ -489,6 +487,8 @@ def _new_finding(change: _Change, ref: str, grade: Grade, statement: str, tx: Tr
     year = (plan.start_date or tx.at.date()).year
     finding_id = next_finding_id(change.opened.workspace, grade, year, plan.scope.unit_code,
                                  clause=change.standard.top_clause_of(ref), taken=list(change.snapshot.findings))
+    if due is not None:
+        check_due_date(due, finding_id=finding_id, raised_on=tx.at.date(), what="response due", new=True)
     result = change.result(ref)
     finding = Finding(
         id=finding_id, grade=grade, audit_id=change.record.id, standard=change.standard.key, ref=ref,
@@ -524,23 +524,93 @@ def raise_finding(opened: OpenedAudit, ref: str, grade: Grade, statement: str, *
         return finding
 
 
+def _sample(sample_size: int | None, population: int | None, note: str | None) -> Sample | None:
+    if sample_size is None and population is None:
+        return None
+    if sample_size is None or sample_size < 1:
+        raise BadInput("a sample needs its size (at least 1)")
+    if population is not None and population < sample_size:
+        raise BadInput(f"the sample ({sample_size}) is larger than its population ({population})")
+    return Sample(size=sample_size, population=population, description=note or None)
+
+
+def _entry_ids(result: RequirementResult) -> str:
+    return ", ".join(e.id for e in result.evidence) or "none"
+
+
+def _evidence_entry(change: _Change, ref: str, evidence_id: str) -> Evidence:
+    current = change.result(ref)
+    found = next((e for e in current.evidence if e.id == evidence_id), None)
+    if found is None:
+        raise NotFound(f"{ref} has no evidence entry {evidence_id} (its entries: {_entry_ids(current)})")
+    return found
+
+
+def _linkable_finding(change: _Change, finding_id: str) -> Finding:
+    finding = change.snapshot.findings.get(finding_id)
+    if finding is None:
+        raise NotFound(f"audit {change.record.id} has no finding {finding_id} "
+                       f"({choice_hint(finding_id, sorted(change.snapshot.findings))})")
+    if finding.ref is None:
+        raise BadInput(f"{finding_id} concerns no requirement, so it has no evidence entries to link")
+    return finding
+
+
+def _link(change: _Change, finding: Finding, evidence_ids: Sequence[str], tx: Transaction) -> Finding:
+    """Add entries to a finding's links (those already linked are left alone); an empty summary is filled in."""
+    new_ids = [*finding.evidence_ids, *(i for i in dict.fromkeys(evidence_ids) if i not in finding.evidence_ids)]
+    if new_ids == finding.evidence_ids:
+        return finding
+    update: dict[str, Any] = {"evidence_ids": new_ids}
+    if not finding.evidence.strip():
+        # The summary is the auditor's own wording: it is only written when there is none yet.
+        texts = {e.id: e.text for e in change.result(finding.ref or "").evidence}
+        update["evidence"] = "; ".join(texts[i] for i in new_ids if i in texts)
+    for name, value in update.items():
+        tx.change(f"{finding.id}.{name}", getattr(finding, name), value)
+    updated = finding.model_copy(update=update)
+    change.put_finding(updated)
+    return updated
+
+
+def _check_linkable(change: _Change, finding: Finding, evidence_ids: Sequence[str]) -> None:
+    """Every id must be an entry of the finding's own requirement."""
+    ref = finding.ref or ""
+    own = {e.id for e in change.result(ref).evidence}
+    elsewhere = {e.id: other for other, result in change.snapshot.results.items() if other != ref
+                 for e in result.evidence}
+    unknown = [i for i in evidence_ids if i not in own and i not in elsewhere]
+    if unknown:
+        raise NotFound(f"audit {change.record.id} has no evidence entr{'y' if len(unknown) == 1 else 'ies'} "
+                       f"{', '.join(unknown)} (entries of {ref}: {_entry_ids(change.result(ref))})")
+    foreign = [i for i in evidence_ids if i not in own]
+    if foreign:
+        where = ", ".join(f"{i} is evidence of {elsewhere[i]}" for i in foreign)
+        raise BadInput(f"{where}, not of {ref}: a finding links only evidence of its own requirement")
+
+
 def add_evidence(opened: OpenedAudit, ref: str, *, phase: Phase, kind: EvidenceKind, text: str, actor: str,
                  reference: str | None = None, file: Path | None = None, sample_size: int | None = None,
                  population: int | None = None, sample_note: str | None = None,
-                 source: str = "auditor") -> Evidence:
+                 source: str = "auditor", findings: Sequence[str] = ()) -> Evidence:
+    """Record an evidence entry; `findings` (of the same requirement) are linked to it in the same change."""
     requirement(opened, ref)
     if not text.strip():
         raise BadInput("the evidence description is empty (--text '...')")
-    sample = None
-    if sample_size is not None or population is not None:
-        if sample_size is None or sample_size < 1:
-            raise BadInput("a sample needs its size (at least 1)")
-        if population is not None and population < sample_size:
-            raise BadInput(f"the sample ({sample_size}) is larger than its population ({population})")
-        sample = Sample(size=sample_size, population=population, description=sample_note)
+    sample = _sample(sample_size, population, sample_note)
     with _changing(opened, actor, "evidence.add", ref, f"added {phase.label} evidence to {ref}") as tx:
         change = _Change(opened, tx)
         change.refuse_if_closed()
+        targets = []
+        for finding_id in dict.fromkeys(findings):
+            finding = _linkable_finding(change, finding_id)
+            if finding.ref != ref:
+                raise BadInput(f"{finding_id} is a finding on {finding.ref}, not on {ref}: evidence of {ref} "
+                               "can only be linked to findings of the same requirement")
+            if finding.withdrawn is not None:
+                raise Refused(f"{finding_id} was withdrawn ({finding.withdrawn}); link the evidence to a "
+                              "finding that stands")
+            targets.append(finding)
         stored = _store_evidence_file(opened, file) if file is not None else None
         evidence = Evidence(id=f"E-{secrets.token_hex(4)}", phase=phase, kind=kind, text=text.strip(),
                             reference=reference or None, file=stored, sample=sample, collected_by=actor,
@@ -548,25 +618,141 @@ def add_evidence(opened: OpenedAudit, ref: str, *, phase: Phase, kind: EvidenceK
         current = change.result(ref)
         change.put_result(ref, current.model_copy(update={"evidence": [*current.evidence, evidence]}))
         tx.change(f"{ref}.evidence", None, evidence)
+        for finding in targets:
+            _link(change, finding, [evidence.id], tx)
         opened.snapshot = change.snapshot
         return evidence
 
 
-def remove_evidence(opened: OpenedAudit, ref: str, evidence_id: str, *, actor: str, reason: str) -> None:
-    if not reason.strip():
-        raise BadInput("say why the evidence entry is removed (--reason '...')")
-    with _changing(opened, actor, "evidence.remove", ref, f"removed evidence {evidence_id} from {ref}",
-                   reason=reason) as tx:
+def update_evidence(opened: OpenedAudit, ref: str, evidence_id: str, *, actor: str, reason: str,
+                    text: str | None = None, reference: str | None = None, phase: Phase | None = None,
+                    kind: EvidenceKind | None = None, sample_size: int | None = None,
+                    population: int | None = None, sample_note: str | None = None, clear_sample: bool = False,
+                    expect: Evidence | None = None) -> Evidence:
+    """Correct an evidence entry: only the fields given change (`reference=""` clears the reference,
+    `clear_sample` drops the sample). The attached file and who collected it stay as they were; every old
+    value is kept in the log entry, with the reason.
+
+    `expect` is the entry as the caller last saw it; if someone else changed it meanwhile: Conflict.
+    """
+    requirement(opened, ref)
+    if not reason or not reason.strip():
+        raise BadInput("say why the evidence entry is changed (--reason '...')")
+    if text is not None and not text.strip():
+        raise BadInput("the evidence description is empty (--text '...')")
+    sampled = sample_size is not None or population is not None or sample_note is not None
+    if clear_sample and sampled:
+        raise BadInput("give a new sample or drop it (--no-sample), not both")
+    if text is None and reference is None and phase is None and kind is None and not sampled and not clear_sample:
+        raise BadInput("nothing to change: give at least one of --text, --reference, --phase, --kind, --sample, "
+                       "--population, --sample-note, --no-sample")
+    with _changing(opened, actor, "evidence.edit", ref, f"edited evidence {evidence_id} of {ref}",
+                   reason=reason.strip()) as tx:
         change = _Change(opened, tx)
         change.refuse_if_closed()
+        entry = _evidence_entry(change, ref, evidence_id)
+        if expect is not None and entry != expect:
+            who = entry.edited_by or entry.collected_by
+            raise Conflict(f"evidence {evidence_id} of {ref} was changed by {who} since you opened it; your "
+                           "input was not applied and is still in the form: reload and apply it again")
+        update: dict[str, Any] = {}
+        if text is not None:
+            update["text"] = text.strip()
+        if reference is not None:
+            update["reference"] = reference.strip() or None
+        if phase is not None:
+            update["phase"] = phase
+        if kind is not None:
+            update["kind"] = kind
+        if clear_sample:
+            update["sample"] = None
+        elif sampled:
+            old = entry.sample
+            update["sample"] = _sample(
+                sample_size if sample_size is not None else (old.size if old else None),
+                population if population is not None else (old.population if old else None),
+                sample_note if sample_note is not None else (old.description if old else None))
+        changed = {name: value for name, value in update.items() if getattr(entry, name) != value}
+        if not changed:
+            return entry
+        for name, value in changed.items():
+            tx.change(f"{ref}.evidence.{evidence_id}.{name}", getattr(entry, name), value)
+        edited = Evidence.model_validate({**entry.model_dump(), **changed, "edited_by": actor, "edited_at": tx.at})
         current = change.result(ref)
-        kept = [e for e in current.evidence if e.id != evidence_id]
-        if len(kept) == len(current.evidence):
-            raise NotFound(f"{ref} has no evidence entry {evidence_id}")
-        gone = next(e for e in current.evidence if e.id == evidence_id)
-        tx.change(f"{ref}.evidence", gone, None)
-        change.put_result(ref, current.model_copy(update={"evidence": kept}))
+        change.put_result(ref, current.model_copy(update={
+            "evidence": [edited if e.id == evidence_id else e for e in current.evidence]}))
         opened.snapshot = change.snapshot
+        return edited
+
+
+def remove_evidence(opened: OpenedAudit, ref: str, evidence_id: str, *, actor: str, reason: str,
+                    expect: Evidence | None = None) -> None:
+    """Remove a mistaken entry, and its links from every finding in the same change: a finding never points
+    at evidence that no longer exists. The copied file stays in the audit folder (another entry may share it)."""
+    requirement(opened, ref)
+    if not reason or not reason.strip():
+        raise BadInput("say why the evidence entry is removed (--reason '...')")
+    with _changing(opened, actor, "evidence.remove", ref, f"removed evidence {evidence_id} from {ref}",
+                   reason=reason.strip()) as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        gone = _evidence_entry(change, ref, evidence_id)
+        if expect is not None and gone != expect:
+            raise Conflict(f"evidence {evidence_id} of {ref} was changed by {gone.edited_by or gone.collected_by} "
+                           "since you opened it; it was not removed: reload and look at it again")
+        current = change.result(ref)
+        tx.change(f"{ref}.evidence", gone, None)
+        change.put_result(ref, current.model_copy(update={
+            "evidence": [e for e in current.evidence if e.id != evidence_id]}))
+        for finding in list(change.snapshot.findings.values()):
+            if evidence_id in finding.evidence_ids:
+                kept = [i for i in finding.evidence_ids if i != evidence_id]
+                tx.change(f"{finding.id}.evidence_ids", finding.evidence_ids, kept)
+                change.put_finding(finding.model_copy(update={"evidence_ids": kept}))
+        opened.snapshot = change.snapshot
+
+
+def link_evidence(opened: OpenedAudit, finding_id: str, evidence_ids: Sequence[str], *, actor: str) -> Finding:
+    """Link existing evidence entries of the finding's requirement to it (entries already linked stay)."""
+    if not evidence_ids:
+        raise BadInput("name at least one evidence entry to link (E-...)")
+    with _changing(opened, actor, "finding.link", finding_id,
+                   f"linked evidence {', '.join(evidence_ids)} to {finding_id}") as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        finding = _linkable_finding(change, finding_id)
+        if finding.withdrawn is not None:
+            raise Refused(f"{finding_id} was withdrawn ({finding.withdrawn}); link the evidence to a finding "
+                          "that stands")
+        _check_linkable(change, finding, evidence_ids)
+        updated = _link(change, finding, evidence_ids, tx)
+        opened.snapshot = change.snapshot
+        return updated
+
+
+def unlink_evidence(opened: OpenedAudit, finding_id: str, evidence_ids: Sequence[str], *, actor: str) -> Finding:
+    """Take entries out of a finding's links; the entries themselves and the finding's summary stay."""
+    if not evidence_ids:
+        raise BadInput("name at least one evidence entry to unlink (E-...)")
+    with _changing(opened, actor, "finding.unlink", finding_id,
+                   f"unlinked evidence {', '.join(evidence_ids)} from {finding_id}") as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        finding = _linkable_finding(change, finding_id)
+        # A link to an entry that no longer exists (records older than remove_evidence's cleanup) can
+        # still be taken out; anything else must be a real entry of the requirement, and linked.
+        _check_linkable(change, finding, [i for i in evidence_ids if i not in finding.evidence_ids])
+        not_linked = [i for i in evidence_ids if i not in finding.evidence_ids]
+        if not_linked:
+            linked = ", ".join(finding.evidence_ids) or "none"
+            raise BadInput(f"{', '.join(not_linked)} {'is' if len(not_linked) == 1 else 'are'} not linked to "
+                           f"{finding_id} (linked: {linked})")
+        kept = [i for i in finding.evidence_ids if i not in evidence_ids]
+        tx.change(f"{finding_id}.evidence_ids", finding.evidence_ids, kept)
+        updated = finding.model_copy(update={"evidence_ids": kept})
+        change.put_finding(updated)
+        opened.snapshot = change.snapshot
+        return updated
 
 
 def _safe_name(name: str) -> str:

@@ -133,6 +133,35 @@ def missing_for_closure(finding: Finding) -> list[str]:
     return missing
 
 
+# --- dates ---------------------------------------------------------------------------------------------------
+# Pure rules, so that they can be checked without a disk; the transactions below call them before writing.
+
+
+def check_due_date(due: dt.date, *, finding_id: str, raised_on: dt.date, what: str = "action due",
+                   option: str = "--due", new: bool = False) -> None:
+    """A date a CAPA records (an action's due date, the agreed response date) cannot precede the NC itself.
+    `new`: the NC is being raised by the same change (its id is the one it would get)."""
+    if due < raised_on:
+        when = f"is raised (today, {raised_on.isoformat()})" if new else f"was raised ({raised_on.isoformat()})"
+        raise BadInput(f"{what} {due.isoformat()} is before {finding_id} {when}; give a later {option}")
+
+
+def check_verification_date(on: dt.date, actions: Sequence[CapaAction], *, finding_id: str, raised_on: dt.date,
+                            today: dt.date) -> None:
+    """Effectiveness is checked after the actions it judges were done, and not in the future."""
+    if on > today:
+        raise BadInput(f"the verification date {on.isoformat()} is in the future (today is {today.isoformat()}); "
+                       "give the day the check was made with --on")
+    check_due_date(on, finding_id=finding_id, raised_on=raised_on, what="verification on", option="--on")
+    # Cancelled actions also carry a date, but nothing of theirs is being verified.
+    done = [(a.done_at, a.id) for a in actions if a.status is ActionStatus.DONE and a.done_at is not None]
+    if done:
+        last_at, last_id = max(done)
+        if on < last_at.date():
+            raise BadInput(f"verification on {on.isoformat()} is before action {last_id} of {finding_id} was done "
+                           f"({last_at:%Y-%m-%d}); give a later --on")
+
+
 # --- locating and writing ----------------------------------------------------------------------------------
 
 
@@ -243,6 +272,7 @@ def update(workspace: Workspace, finding_id: str, *, actor: str, correction: str
                 raise BadInput("each action needs a description and an owner (--action '...' --owner NAME)")
             if due is None:
                 raise BadInput(f"action '{description}' needs a due date (--due YYYY-MM-DD)")
+            check_due_date(due, finding_id=finding_id, raised_on=before.raised_at.date())
             new_actions.append(CapaAction(id=f"A{len(new_actions) + 1}", description=description.strip(),
                                           owner=owner.strip(), due=due, planned_by=actor, planned_at=tx.at))
         known = {a.id for a in new_actions}
@@ -304,11 +334,8 @@ def verify(workspace: Workspace, finding_id: str, *, by: str, result: str, metho
                 raise Refused(f"{by} owns an action of {finding_id}; effectiveness must be verified by someone "
                               "else (ISO 9001 10.2.1 d)")
         when = on or tx.at.date()
-        if when > tx.at.date():
-            raise BadInput(f"the verification date {when} is in the future")
-        last_done = max((a.done_at for a in current if a.done_at), default=None)
-        if last_done is not None and when < last_done.date():
-            raise BadInput(f"the verification date {when} is before the last action was done ({last_done:%Y-%m-%d})")
+        check_verification_date(when, current, finding_id=finding_id, raised_on=before.raised_at.date(),
+                                today=tx.at.date())
         verification = Verification(actions=[a.id for a in current], method=method.strip(), by=by.strip(),
                                     on=when, result=outcome, note=note, recorded_at=tx.at)
         tx.change(f"{finding_id}.capa.verification", None, verification)
@@ -366,6 +393,8 @@ def raise_nc(workspace: Workspace, *, source: str, statement: str, grade: Grade,
     with register.transaction(actor=actor, action="nc.raise", target="",
                               summary=f"raised a {grade.label.lower()} from {nc_source.label}") as tx:
         finding_id = next_finding_id(workspace, grade, year or tx.at.year, code)
+        if due is not None:
+            check_due_date(due, finding_id=finding_id, raised_on=tx.at.date(), what="response due", new=True)
         finding = Finding(id=finding_id, grade=grade, source=nc_source, standard=standard, ref=ref,
                           unit=unit.strip(), statement=statement.strip(), evidence=evidence, raised_by=actor,
                           raised_at=tx.at,

@@ -169,3 +169,27 @@ def cache_dir() -> Path | None:
 
 def schemas_dir() -> Path:
     return Path(__file__).resolve().parent / "schemas"
+
+
+ENV_CONFIG = "QMS_AUDIT_CONFIG_DIR"
+ENV_DATA = "QMS_AUDIT_DATA_DIR"
+
+
+def config_dir() -> Path:
+    """The person's own settings (identity, keymap), outside every workspace: QMS_AUDIT_CONFIG_DIR, else the
+    XDG config folder."""
+    configured = os.environ.get(ENV_CONFIG)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "qms-audit"
+
+
+def data_dir() -> Path:
+    """The person's own data kept between runs (the demo workspace they try the tool on): QMS_AUDIT_DATA_DIR,
+    else the XDG data folder. Never inside a repository, so trying the tool never changes a tracked file."""
+    configured = os.environ.get(ENV_DATA)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "qms-audit"

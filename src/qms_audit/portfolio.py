@@ -15,14 +15,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from qms_audit.auditing import effective_status
 from qms_audit.errors import QmsError
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import AuditRecord, AuditStatus, Finding
 from qms_audit.model.standard import Standard
-from qms_audit.scoring import AuditScore, open_finding, score_audit
+from qms_audit.scoring import AuditScore, Shown, open_finding, score_snapshot
 from qms_audit.standards import StandardLibrary
 from qms_audit.store.audits import AuditSnapshot, AuditStore
 
@@ -45,20 +45,17 @@ class AuditDigest:
     status: AuditStatus
     standard_key: str
     findings: list[Finding]
-    score: AuditScore
-    # weighted (sum of values, sum of weights) of the assessed requirements of each clause at its own level
-    # (e.g. 9.2.1), so that any clause or sub-clause can be scored across audits without the results
-    by_clause: dict[str, tuple[float, float]] = field(default_factory=dict)
+    score: AuditScore  # without the per-requirement scores; clauses and sub-clauses are kept as shown
+
+    def clause_shown(self, number: str) -> Shown | None:
+        """A clause or sub-clause of this audit as every view shows it (scored only with enough coverage);
+        None when it is not part of this audit."""
+        return self.score.shown_for(number)
 
     def clause_score(self, number: str) -> float | None:
-        """Weighted score of a clause and its sub-clauses in this audit, None when nothing was assessed."""
-        value = weight = 0.0
-        prefix = number + "."
-        for n, (v, w) in self.by_clause.items():
-            if n == number or n.startswith(prefix):
-                value += v
-                weight += w
-        return value / weight if weight else None
+        """The shown score of a clause or sub-clause: None when not scored or not part of this audit."""
+        shown = self.score.shown_for(number)
+        return shown.score if shown is not None else None
 
 
 def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
@@ -71,7 +68,7 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
             store.ensure_recovered("reader")
             snap = store.load()
             std = library.get(snap.record.standard_id, snap.record.standard_version)
-            score = score_audit(std, snap.results, snap.findings.values(), scope=snap.record.plan.scope.clauses)
+            score = score_snapshot(std, snap)
         except QmsError as exc:
             if errors is None:
                 raise
@@ -81,16 +78,9 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
 
 
 def digest(item: LoadedAudit) -> AuditDigest:
-    by_clause: dict[str, tuple[float, float]] = {}
-    numbers = item.standard.clause_numbers()
-    for ref, req in item.score.requirements.items():
-        if req.applicable and req.assessed:
-            number = numbers[ref]
-            value, weight = by_clause.get(number, (0.0, 0.0))
-            by_clause[number] = (value + req.weight * (req.value or 0.0), weight + req.weight)
     return AuditDigest(id=item.id, record=item.snapshot.record, status=effective_status(item.snapshot),
                        standard_key=item.standard.key, findings=list(item.snapshot.findings.values()),
-                       score=replace(item.score, requirements={}), by_clause=by_clause)
+                       score=replace(item.score, requirements={}))
 
 
 @contextlib.contextmanager
@@ -179,6 +169,7 @@ def summary(item: AuditDigest) -> dict[str, object]:
         "start_date": record.plan.start_date.isoformat() if record.plan.start_date else None,
         "end_date": record.plan.end_date.isoformat() if record.plan.end_date else None,
         "overall": item.score.overall,
+        "overall_shown": item.score.shown.text,
         "coverage": item.score.coverage,
         "verdict": item.score.verdict,
         "open_ncs": sum(1 for f in findings if f.grade.is_nc and open_finding(f)),

@@ -12,6 +12,7 @@ from qms_audit.errors import NotFound, QmsError, choice_hint
 from qms_audit.files import MIB
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import Grade
+from qms_audit.model.common import number_key
 from qms_audit.model.profile import InstitutionProfile
 from qms_audit.model.programme import PlannedAudit, Programme
 from qms_audit.portfolio import AuditDigest
@@ -142,7 +143,8 @@ def view(workspace: Workspace, programme: Programme, digests: list[AuditDigest],
 def suggest(workspace: Workspace, digests: list[AuditDigest], profile: InstitutionProfile | None, *, year: int,
             standard_id: str = "mc-qms") -> tuple[Programme, list[str]]:
     """Next year's programme: clauses with nonconformities come back within months, clauses below the pass
-    band within the year, the rest when three years have passed since they were last audited."""
+    band within the year, clauses not scored when last audited (too little coverage) later in the year, the rest
+    when three years have passed since they were last audited."""
     std = StandardLibrary(workspace).get(standard_id)
     clauses = [c.number for c in std.auditable_clauses()]
     by_unit: dict[str, list[AuditDigest]] = defaultdict(list)
@@ -158,7 +160,7 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
     placed = {"urgent": 0, "soon": 0, "due": 0}
     for unit in units:
         history = sorted(by_unit.get(unit, []), key=lambda d: d.record.plan.start_date or d.record.created_at.date())
-        urgent, soon, due = [], [], []
+        urgent, soon, due, unscored = [], [], [], []
         for number in clauses:
             last = next((d for d in reversed(history) if number in d.score.clauses), None)
             if last is None:
@@ -166,15 +168,18 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
                 continue
             ncs = [f for f in last.findings if f.grade.is_nc and f.withdrawn is None and f.ref
                    and f.ref.split(".")[0] == number]
-            score = last.score.clauses[number].raw_score
+            shown = last.score.clauses[number].shown
             last_year = (last.record.plan.start_date or last.record.created_at.date()).year
             if any(f.grade is Grade.MAJOR_NC for f in ncs) or len(ncs) >= 2:
                 urgent.append(number)
-            elif ncs or (score is not None and score < std.scoring.pass_threshold):
+            elif ncs or (shown.score is not None and shown.score < std.scoring.pass_threshold):
                 soon.append(number)
             elif year - last_year >= 3:
                 due.append(number)
-        if not (urgent or soon or due):
+            elif not shown.scored and shown.coverage is not None:
+                # assessed too thinly to be scored: nothing shows it conformed, so it is audited again
+                unscored.append(number)
+        if not (urgent or soon or due or unscored):
             reasons.append(f"{unit}: every clause conformed when last audited less than three years ago; "
                            "no audit proposed")
             continue
@@ -186,23 +191,24 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
         candidates = [a for a in auditors if not _same_unit(a.unit, unit)]
         lead = candidates[rotation % len(candidates)].name if candidates else "to be named"
         rotation += 1
-        chosen = sorted(set(urgent + soon + due), key=lambda n: [int(p) if p.isdigit() else p for p in n.split(".")])
+        chosen = sorted(set(urgent + soon + due + unscored), key=number_key)
+        why = _why(urgent, soon, due, unscored)
         planned.append(PlannedAudit(unit=unit, standard=standard_id, clauses=chosen, month=f"{year}-{month:02d}",
-                                    lead=lead, notes=_why(urgent, soon, due)))
-        reasons.append(f"{unit} in {year}-{month:02d}: {_why(urgent, soon, due)}")
+                                    lead=lead, notes=why))
+        reasons.append(f"{unit} in {year}-{month:02d}: {why}")
     programme = Programme(
         name=f"Internal audit programme {year}",
         owner=profile.roles.audit_programme_owner if profile else "to be named",
         cycle_start=f"{year}-01", cycle_end=f"{year}-12",
         method=("Proposed from earlier results: clauses with a major or repeated nonconformity come back in "
                 "February or March, clauses with a nonconformity or below the pass band from April to June, and "
-                "clauses not audited for three years from September to November. Lead auditors come from other "
-                "units."),
+                "clauses not audited for three years, or assessed too little to be scored, from September to "
+                "November. Lead auditors come from other units."),
         audits=planned)
     return programme, reasons
 
 
-def _why(urgent: list[str], soon: list[str], due: list[str]) -> str:
+def _why(urgent: list[str], soon: list[str], due: list[str], unscored: list[str]) -> str:
     parts = []
     if urgent:
         parts.append("major or repeated NCs in clauses " + ", ".join(urgent))
@@ -210,6 +216,8 @@ def _why(urgent: list[str], soon: list[str], due: list[str]) -> str:
         parts.append("NCs or scores below the pass band in clauses " + ", ".join(soon))
     if due:
         parts.append("not audited for three years (or never): clauses " + ", ".join(due))
+    if unscored:
+        parts.append("not scored when last audited (too little assessed): clauses " + ", ".join(unscored))
     return "; ".join(parts)
 
 

@@ -4,6 +4,10 @@ The Word and Excel packs (qms_audit.reports.review_docx / review_xlsx) only lay 
 audit results of the clauses the standard maps to it (`review_inputs` in the standard file), compared with the
 period before, and the findings raised against them; c4 and c6 add the NC/CAPA and audit figures, a the
 follow-up of earlier reviews' actions, f the opportunities for improvement raised.
+
+A clause's figure for a period is the mean of its shown scores over the audits that scored it
+(`scoring.mean_shown`): an audit where the clause did not reach the coverage threshold adds no percentage, and
+a clause scored in no audit of the period reads "not scored".
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from qms_audit.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
 from qms_audit.portfolio import AuditDigest, load_digests
+from qms_audit.presentation import pct
 from qms_audit.programme import ProgrammeView
 from qms_audit.reviews import CarriedAction, actions_to_report, load_reviews
+from qms_audit.scoring import Shown, ShownMean, mean_shown, mean_text
 from qms_audit.standards import StandardLibrary
 from qms_audit.trends import CapaAgeing, Trends, capa_ageing, compute, filter_digests, start_of
 
@@ -61,6 +67,11 @@ class AuditLine:
     ofis: int
     open_ncs: int
 
+    @property
+    def shown(self) -> Shown:
+        """The audit's overall score as shown: "not scored (coverage N%)" below the coverage threshold."""
+        return Shown(self.overall, self.coverage)
+
 
 @dataclass
 class FindingLine:
@@ -83,12 +94,26 @@ class ClauseLine:
     standard: str
     number: str
     title: str
-    now: float | None
-    before: float | None
-    audits: int
+    now: float | None  # mean over the audits of the period that scored the clause; None: scored in none
+    before: float | None  # the same over the period before
+    audits: int  # audits of the period that scored the clause
     majors: int
     minors: int
     others: int  # observations and OFIs
+    applicable_in: int = 0  # audits of the period where the clause applied, scored or not
+
+    @property
+    def now_text(self) -> str:
+        return mean_text(self.now)
+
+    @property
+    def before_text(self) -> str:
+        return mean_text(self.before)
+
+    @property
+    def audits_text(self) -> str:
+        """Over how many audits the mean runs: "3", or "3 of 5" when some had too little coverage."""
+        return f"{self.audits} of {self.applicable_in}" if self.applicable_in > self.audits else str(self.audits)
 
 
 @dataclass
@@ -127,6 +152,11 @@ class ReviewPack:
     @property
     def verdicts(self) -> dict[str, int]:
         return dict(Counter(a.verdict for a in self.audits))
+
+    @property
+    def mean_score(self) -> ShownMean:
+        """The mean overall score of the period's audits, over those whose overall score is shown."""
+        return mean_shown(a.shown for a in self.audits)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -174,11 +204,6 @@ def _under(ref: str | None, number: str) -> bool:
     return bool(ref) and (ref == number or ref.startswith(number + "."))  # type: ignore[union-attr]
 
 
-def _mean(values: list[float | None]) -> float | None:
-    got = [v for v in values if v is not None]
-    return sum(got) / len(got) if got else None
-
-
 def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, today: dt.date,
            digests: list[AuditDigest] | None = None,
            progress: Callable[[int, int], None] | None = None) -> ReviewPack:
@@ -216,11 +241,11 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
             for number in numbers:
                 clause = std.clause(number)
                 found = [f for f, _ in audit_findings if f.standard == key_std and _under(f.ref, number)]
+                now = mean_shown(d.clause_shown(number) for d in now_group)
                 block.clauses.append(ClauseLine(
                     standard=std.id, number=number, title=clause.title if clause else number,
-                    now=_mean([d.clause_score(number) for d in now_group]),
-                    before=_mean([d.clause_score(number) for d in before_group]),
-                    audits=sum(1 for d in now_group if d.clause_score(number) is not None),
+                    now=now.mean, before=mean_shown(d.clause_shown(number) for d in before_group).mean,
+                    audits=now.scored, applicable_in=now.audits,
                     majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
                     minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
                     others=sum(1 for f in found if not f.grade.is_nc)))
@@ -269,3 +294,49 @@ def _register_findings(workspace: Workspace) -> list[Finding]:
         return []
     register.ensure_recovered("reader")
     return list(register.load().values())
+
+
+def change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    points = round((now - before) * 100)
+    return f"{points:+d} pts" if points else "same"
+
+
+def highlights(pack: ReviewPack) -> list[str]:
+    """What stands out, in the order a chair would want to hear it."""
+    out: list[str] = []
+    late = [c for c in pack.carried if c.state == "overdue"]
+    if late:
+        out.append(f"{len(late)} action(s) from earlier reviews are overdue (input a).")
+    falls = [c for block in pack.inputs.values() for c in block.clauses
+             if c.now is not None and c.before is not None and c.now - c.before <= -0.05]
+    seen: set[tuple[str, str]] = set()
+    for c in falls:
+        if (c.standard, c.number) not in seen:
+            seen.add((c.standard, c.number))
+            out.append(f"Clause {c.number} {c.title} fell from {pct(c.before)} to {pct(c.now)}.")
+    if pack.capa_backlog.overdue:
+        out.append(f"{pack.capa_backlog.overdue} corrective action(s) are overdue; {pack.capa_backlog.open} NC(s) "
+                   "are still open (input c4).")
+    recent = [r for r in pack.trends.recurring if r.years and r.years[-1] >= pack.period_from.year]
+    if recent:
+        out.append(f"{len(recent)} requirement(s) were nonconforming again in consecutive audits of the same unit "
+                   "(input c4): the earlier corrective actions did not hold.")
+    majors = sum(a.majors for a in pack.audits)
+    if majors:
+        out.append(f"{majors} major nonconformit{'y was' if majors == 1 else 'ies were'} raised in the period "
+                   "(input c6).")
+    if pack.programme is not None:
+        overdue = [r for r in pack.programme.rows if r.status == "overdue"]
+        conflicts = [r for r in pack.programme.rows if r.conflicts]
+        gaps = {s: g for s, g in pack.programme.gaps.items() if g}
+        if overdue:
+            out.append(f"{len(overdue)} planned audit(s) are overdue in the audit programme.")
+        if conflicts:
+            out.append(f"{len(conflicts)} planned audit(s) have a lead or team member from the audited unit.")
+        for std_id, numbers in gaps.items():
+            out.append(f"The programme does not cover clauses {', '.join(numbers)} of {std_id} this cycle.")
+    if not out:
+        out.append("Nothing stands out: no overdue action, no fall in any clause, no recurring NC.")
+    return out

@@ -3,9 +3,13 @@
 Per requirement: conformity, good practice, OFI and observation count 1; a minor NC counts
 `minor_value` (0.5); a major NC `major_value` (0). A standard rated on levels scores level / highest level.
 Not applicable leaves numerator and denominator; not assessed lowers coverage, never the score.
-A clause score is the weighted mean of its assessed requirements, shown only when the assessed share of
-applicable weight reaches the coverage threshold; an open major NC caps it at `major_cap`, below the pass
-band. The overall score is the clause-weighted mean of clause scores. The verdict is rule-based.
+A clause score is the weighted mean of its assessed requirements; an open major NC caps it at `major_cap`,
+below the pass band. The overall score is the clause-weighted mean of clause scores. One rule,
+`shown_score`, decides for a clause, a sub-clause, a PDCA phase and the whole audit whether a score is shown:
+only when the assessed share of applicable weight reaches the coverage threshold; otherwise it is "not
+scored (coverage N%)", never a percentage. Across audits, `mean_shown` averages only the audits that scored
+it. Every view (CLI, TUI, reports, trends, review pack) reads these, none re-derives them.
+The verdict is rule-based.
 PDCA maturity (0-4) comes from the phases of the evidence recorded and is reported beside conformity,
 never blended into it.
 """
@@ -15,11 +19,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from qms_audit.model.audit import Finding, Grade, RequirementResult
-from qms_audit.model.common import PHASES, Phase
-from qms_audit.model.standard import ScoringRules, Standard
+from qms_audit.model.common import PHASES, Phase, number_key
+from qms_audit.model.standard import Standard
+from qms_audit.presentation import pct
+
+if TYPE_CHECKING:
+    from qms_audit.store.audits import AuditSnapshot
 
 GRADE_VALUE_FIXED = {
     Grade.CONFORMITY: 1.0,
@@ -32,6 +40,73 @@ MATURITY_LABELS = {0: "none", 1: "planned", 2: "done", 3: "checked", 4: "acted"}
 
 VERDICT_INCOMPLETE = "incomplete"
 VERDICT_NOT_CONFORMING = "not-conforming"
+NOT_SCORED = "not scored"
+
+
+class Shown(NamedTuple):
+    """What every view shows for one clause, sub-clause, PDCA phase or audit: a score, or none and why.
+
+    Made only by `shown_score` (directly, or from the values it decided), so that no view decides again.
+    A tuple rather than a dataclass: every audit of a portfolio makes dozens of them."""
+
+    score: float | None  # None unless the coverage reached the threshold
+    coverage: float | None  # None when nothing in it is applicable
+
+    @property
+    def scored(self) -> bool:
+        return self.score is not None
+
+    @property
+    def text(self) -> str:
+        if self.score is not None:
+            return pct(self.score)
+        if self.coverage is None:
+            return "not applicable"
+        return f"{NOT_SCORED} (coverage {pct(self.coverage)})"
+
+
+def shown_score(raw: float | None, coverage: float | None, threshold: float) -> Shown:
+    """The one rule: a score is shown only when its coverage reaches the standard's coverage threshold.
+
+    Below it the evidence is too thin to conclude, so no percentage is given at all (the raw value stays in
+    `raw_score` for transparency, never in a view)."""
+    if raw is None or coverage is None or coverage + 1e-9 < threshold:
+        return Shown(None, coverage)
+    return Shown(raw, coverage)
+
+
+@dataclass(frozen=True)
+class ShownMean:
+    """A clause, phase or overall score across audits: the mean over the audits that scored it. An audit with
+    too little coverage contributes no percentage (not a zero either); `scored` of `audits` says how many
+    counted, `audits` being those where it was applicable."""
+
+    mean: float | None
+    scored: int
+    audits: int
+
+    @property
+    def text(self) -> str:
+        return mean_text(self.mean)
+
+
+def mean_shown(items: Iterable[Shown | None]) -> ShownMean:
+    """The mean of the shown scores (None: not part of that audit), rounded like every portfolio figure."""
+    scores: list[float] = []
+    audits = 0
+    for item in items:
+        if item is None or item.coverage is None:
+            continue
+        audits += 1
+        if item.score is not None:
+            scores.append(item.score)
+    mean = round(sum(scores) / len(scores), 4) if scores else None
+    return ShownMean(mean, len(scores), audits)
+
+
+def mean_text(mean: float | None) -> str:
+    """A mean made by `mean_shown`, as read: None means no audit scored it."""
+    return NOT_SCORED if mean is None else pct(mean)
 
 
 def is_applicable(result: RequirementResult) -> bool:
@@ -100,6 +175,10 @@ class ClauseScore:
     assessed: int
     maturity: float | None
 
+    @property
+    def shown(self) -> Shown:
+        return Shown(self.score, self.coverage)
+
 
 @dataclass(frozen=True)
 class PhaseScore:
@@ -108,6 +187,10 @@ class PhaseScore:
     coverage: float | None
     applicable: int
     assessed: int
+
+    @property
+    def shown(self) -> Shown:
+        return Shown(self.score, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -134,6 +217,18 @@ class AuditScore:
     escalations: list[dict[str, object]]
     thresholds: dict[str, float]
     out_of_scope: list[str] = field(default_factory=list)
+    # every sub-clause in scope that holds requirements (e.g. 9.2 and 9.2.1), under the same rule as a clause
+    subclauses: dict[str, Shown] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> Shown:
+        """The overall score as every view shows it."""
+        return Shown(self.overall, self.coverage)
+
+    def shown_for(self, number: str) -> Shown | None:
+        """A clause or sub-clause as shown; None when it is not part of this audit (out of scope, unknown)."""
+        clause = self.clauses.get(number)
+        return clause.shown if clause is not None else self.subclauses.get(number)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(replace(self, requirements={}))
@@ -142,30 +237,45 @@ class AuditScore:
         data["requirements"] = {ref: {"value": r.value, "maturity": r.maturity, "assessed": r.assessed,
                                       "applicable": r.applicable}
                                 for ref, r in self.requirements.items()}
+        # the words a view shows beside the numbers: "74%", or "not scored (coverage 33%)"
+        data["overall_shown"] = self.shown.text
+        for number, clause in self.clauses.items():
+            data["clauses"][number]["shown"] = clause.shown.text
+        for key, phase in self.pdca.items():
+            data["pdca"][key]["shown"] = phase.shown.text
+        data["subclauses"] = {number: {"score": sub.score, "coverage": sub.coverage, "shown": sub.text}
+                              for number, sub in self.subclauses.items()}
         return data
-
-
-def _reportable(raw: float | None, coverage: float | None, rules: ScoringRules) -> float | None:
-    if raw is None or coverage is None or coverage + 1e-9 < rules.coverage_threshold:
-        return None
-    return raw
 
 
 def open_finding(finding: Finding) -> bool:
     return finding.withdrawn is None and not (finding.capa is not None and finding.capa.closed_at is not None)
 
 
-def _plan(standard: Standard) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
-    """The auditable clauses and their requirements, worked out once per standard object."""
+_Group = tuple[tuple[str, ...], list[tuple[str, str, float]]]
+_Plan = list[tuple[str, str, float, list[_Group], list[str]]]
+
+
+def _plan(standard: Standard) -> _Plan:
+    """The auditable clauses, each with its requirements grouped by the (sub-)clause that holds them, every
+    group with the sub-clauses it lies in below the top clause (9.2.1: 9.2 and 9.2.1), and the sub-clauses that
+    hold requirements; worked out once per standard object."""
     cached = standard._score_plan
     if cached is not None:
         return cached
     plan = []
     for top in standard.clauses:
-        reqs = [(r.ref, r.pdca.value, r.weight) for r in top.all_requirements()]
-        if top.informative or not reqs:
+        outers: dict[str, list[str]] = {c.number: [] for c in top.walk()}
+        for outer in top.walk():
+            if outer is not top:
+                for inner in outer.walk():
+                    outers[inner.number].append(outer.number)
+        groups = [(tuple(outers[clause.number]), [(r.ref, r.pdca.value, r.weight) for r in clause.requirements])
+                  for clause in top.walk() if clause.requirements]
+        if top.informative or not groups:
             continue
-        plan.append((top.number, top.title, top.weight, reqs))
+        holding = sorted({n for within, _ in groups for n in within}, key=number_key)
+        plan.append((top.number, top.title, top.weight, groups, holding))
     standard._score_plan = plan
     return plan
 
@@ -211,6 +321,12 @@ class _Tally:
         return self.maturity / self.assessed if self.assessed else None
 
 
+def score_snapshot(standard: Standard, snapshot: AuditSnapshot) -> AuditScore:
+    """An audit's score as recorded: its results and findings, within the clauses its plan puts in scope."""
+    return score_audit(standard, snapshot.results, snapshot.findings.values(),
+                       scope=snapshot.record.plan.scope.clauses)
+
+
 def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
                 findings: Iterable[Finding] = (), *, scope: Iterable[str] = ()) -> AuditScore:
     rules = standard.scoring
@@ -222,42 +338,72 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
     top_level = standard.max_level or 1
     get = results.get
 
+    threshold, cap = rules.coverage_threshold, rules.major_cap
     req_scores: dict[str, RequirementScore] = {}
     clause_scores: dict[str, ClauseScore] = {}
+    subclauses: dict[str, Shown] = {}
     out_of_scope: list[str] = []
     phases = {p.value: _Tally() for p in PHASES}
     total = _Tally()
     distribution = dict.fromkeys(range(5), 0)
     grade_counts: Counter[str] = Counter()
-    for number, title, clause_weight, reqs in _plan(standard):
+    for number, title, clause_weight, groups, holding in _plan(standard):
         if scope_set and number not in scope_set:
             out_of_scope.append(number)
             continue
         by_phase = {p: _Tally() for p in phases}
-        majors = 0
-        for ref, phase, weight in reqs:
-            result = get(ref)
-            if result is None:
-                applicable, assessed, value, mat, grade = True, False, None, 0, Grade.NOT_ASSESSED
-            else:
-                grade = result.grade
-                if grade is Grade.NOT_APPLICABLE:
-                    applicable, assessed, value = False, False, None
-                elif levels:
-                    assessed = result.level is not None
-                    value = max(0.0, min(1.0, result.level / top_level)) if assessed else None
-                    applicable = True
+        # [applicable weight, assessed weight, weighted value, open majors] of each sub-clause below the top one
+        parts = {n: [0.0, 0.0, 0.0, 0] for n in holding}
+        majors = requirements = 0
+        for within, reqs in groups:
+            # sums for the sub-clauses this group lies in, kept in locals (this loop runs for every requirement)
+            g_applicable = g_assessed = g_value = 0.0
+            g_majors = 0
+            requirements += len(reqs)
+            for ref, phase, weight in reqs:
+                result = get(ref)
+                if result is None:
+                    applicable, assessed, value, mat, grade = True, False, None, 0, Grade.NOT_ASSESSED
                 else:
-                    assessed = grade is not Grade.NOT_ASSESSED
-                    applicable, value = True, values.get(grade)
-                mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
-            req_scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
-            by_phase[phase].add(weight, applicable, assessed, value, mat)
-            grade_counts[grade.value] += 1
-            if assessed:
-                distribution[mat] += 1
-            if open_major_refs:
-                majors += open_major_refs.get(ref, 0)
+                    grade = result.grade
+                    if grade is Grade.NOT_APPLICABLE:
+                        applicable, assessed, value = False, False, None
+                    elif levels:
+                        assessed = result.level is not None
+                        value = max(0.0, min(1.0, result.level / top_level)) if assessed else None
+                        applicable = True
+                    else:
+                        assessed = grade is not Grade.NOT_ASSESSED
+                        applicable, value = True, values.get(grade)
+                    mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
+                req_scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
+                by_phase[phase].add(weight, applicable, assessed, value, mat)
+                grade_counts[grade.value] += 1
+                if assessed:
+                    distribution[mat] += 1
+                if applicable:
+                    g_applicable += weight
+                    if assessed:
+                        g_assessed += weight
+                        g_value += weight * (value or 0.0)
+                if open_major_refs:
+                    ref_majors = open_major_refs.get(ref, 0)
+                    majors += ref_majors
+                    g_majors += ref_majors
+            for outer in within:
+                sums = parts[outer]
+                sums[0] += g_applicable
+                sums[1] += g_assessed
+                sums[2] += g_value
+                sums[3] += g_majors
+        for sub, (w_applicable, w_assessed, w_value, sub_majors) in parts.items():
+            if w_applicable > 0:
+                sub_raw = w_value / w_assessed if w_assessed > 0 else None
+                if sub_raw is not None and sub_majors and sub_raw > cap:
+                    sub_raw = cap
+                subclauses[sub] = shown_score(sub_raw, w_assessed / w_applicable, threshold)
+            else:
+                subclauses[sub] = Shown(None, None)  # every requirement in it is not applicable
         tally = _Tally()
         for key, part in by_phase.items():
             tally.merge(part)
@@ -265,9 +411,9 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
         total.merge(tally)
         raw, coverage = tally.raw, tally.coverage
         capped = False
-        if raw is not None and majors and raw > rules.major_cap:
-            raw, capped = rules.major_cap, True
-        score = _reportable(raw, coverage, rules)
+        if raw is not None and majors and raw > cap:
+            raw, capped = cap, True
+        score = shown_score(raw, coverage, threshold).score
         if score is not None:
             band = rules.band_for(score)
             band_name, band_label = band.name, band.label
@@ -279,16 +425,17 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
             band_name, band_label = "insufficient-coverage", "Insufficient coverage"
         clause_scores[number] = ClauseScore(
             number=number, title=title, weight=clause_weight, score=score, raw_score=raw, coverage=coverage,
-            band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=len(reqs),
+            band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=requirements,
             applicable=tally.applicable, assessed=tally.assessed, maturity=tally.mean_maturity)
 
     scored = [c for c in clause_scores.values() if c.raw_score is not None]
     w_total = sum(c.weight for c in scored)
     overall_raw = (sum(c.weight * (c.raw_score or 0.0) for c in scored) / w_total) if w_total else None
     coverage = total.coverage
-    overall = _reportable(overall_raw, coverage, rules)
-    pdca = {key: PhaseScore(score=_reportable(t.raw, t.coverage, rules), raw_score=t.raw, coverage=t.coverage,
-                            applicable=t.applicable, assessed=t.assessed) for key, t in phases.items()}
+    overall = shown_score(overall_raw, coverage, threshold).score
+    pdca = {key: PhaseScore(score=shown_score(t.raw, t.coverage, threshold).score, raw_score=t.raw,
+                            coverage=t.coverage, applicable=t.applicable, assessed=t.assessed)
+            for key, t in phases.items()}
     maturity = Maturity(overall=total.mean_maturity, distribution=distribution,
                         clauses={n: c.maturity for n, c in clause_scores.items()})
 
@@ -308,7 +455,7 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
         escalations=escalations,
         thresholds={"coverage": rules.coverage_threshold, "pass": rules.pass_threshold,
                     "major_cap": rules.major_cap},
-        out_of_scope=out_of_scope)
+        out_of_scope=out_of_scope, subclauses=subclauses)
 
 
 def _verdict(standard: Standard, overall: float | None, coverage: float | None,

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qms_audit import auditing
+from qms_audit import auditing, capa
 from qms_audit.errors import Refused
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import AuditStatus, Evidence, EvidenceKind, Finding, Grade, RequirementResult
 from qms_audit.model.common import Phase
 from qms_audit.model.standard import Requirement, Standard
-from qms_audit.scoring import AuditScore, is_assessed, score_audit
+from qms_audit.scoring import AuditScore, is_assessed, score_snapshot
 from qms_audit.store.drafts import Draft, DraftStore
 
 FILTERS = {
@@ -96,11 +97,16 @@ class AuditSession:
     def findings_for(self, ref: str) -> list[Finding]:
         return self.opened.snapshot.findings_for(ref)
 
+    def open_findings_for(self, ref: str) -> list[Finding]:
+        """Findings of the requirement that evidence can still be linked to: not withdrawn, CAPA not closed."""
+        return sorted((f for f in self.findings_for(ref) if capa.is_open(f)), key=lambda f: f.id)
+
+    def evidence_entry(self, ref: str, evidence_id: str) -> Evidence | None:
+        return next((e for e in self.result(ref).evidence if e.id == evidence_id), None)
+
     def score(self) -> AuditScore:
         if self._score is None:
-            snap = self.opened.snapshot
-            self._score = score_audit(self.standard, snap.results, snap.findings.values(),
-                                      scope=self.record.plan.scope.clauses)
+            self._score = score_snapshot(self.standard, self.opened.snapshot)
         return self._score
 
     def is_assessed(self, ref: str) -> bool:
@@ -201,17 +207,45 @@ class AuditSession:
         return result
 
     def add_evidence(self, ref: str, *, phase: Phase, kind: EvidenceKind, text: str, reference: str | None,
-                     file: Path | None, sample_size: int | None, population: int | None) -> Evidence:
+                     file: Path | None, sample_size: int | None, population: int | None,
+                     sample_note: str | None = None, findings: Sequence[str] = ()) -> Evidence:
         self._writable()
         ev = auditing.add_evidence(self.opened, ref, phase=phase, kind=kind, text=text, actor=self.actor,
-                                   reference=reference, file=file, sample_size=sample_size, population=population)
+                                   reference=reference, file=file, sample_size=sample_size, population=population,
+                                   sample_note=sample_note, findings=findings)
+        self._changed()
+        return ev
+
+    def update_evidence(self, ref: str, evidence_id: str, *, reason: str, text: str | None = None,
+                        reference: str | None = None, phase: Phase | None = None, kind: EvidenceKind | None = None,
+                        sample_size: int | None = None, population: int | None = None,
+                        sample_note: str | None = None, clear_sample: bool = False) -> Evidence:
+        """Change an entry as the screen showed it: if someone else changed it since, Conflict (nothing written)."""
+        self._writable()
+        ev = auditing.update_evidence(self.opened, ref, evidence_id, actor=self.actor, reason=reason, text=text,
+                                      reference=reference, phase=phase, kind=kind, sample_size=sample_size,
+                                      population=population, sample_note=sample_note, clear_sample=clear_sample,
+                                      expect=self.evidence_entry(ref, evidence_id))
         self._changed()
         return ev
 
     def remove_evidence(self, ref: str, evidence_id: str, reason: str) -> None:
         self._writable()
-        auditing.remove_evidence(self.opened, ref, evidence_id, actor=self.actor, reason=reason)
+        auditing.remove_evidence(self.opened, ref, evidence_id, actor=self.actor, reason=reason,
+                                 expect=self.evidence_entry(ref, evidence_id))
         self._changed()
+
+    def link_evidence(self, finding_id: str, evidence_ids: Sequence[str]) -> Finding:
+        self._writable()
+        finding = auditing.link_evidence(self.opened, finding_id, evidence_ids, actor=self.actor)
+        self._changed()
+        return finding
+
+    def unlink_evidence(self, finding_id: str, evidence_ids: Sequence[str]) -> Finding:
+        self._writable()
+        finding = auditing.unlink_evidence(self.opened, finding_id, evidence_ids, actor=self.actor)
+        self._changed()
+        return finding
 
     def raise_finding(self, ref: str, grade: Grade, statement: str, evidence_text: str = "") -> Finding:
         self._writable()

@@ -1,5 +1,9 @@
 """Portfolio trends from the documents in audits/: scores per cycle, NCs, recurring NCs, CAPA ageing,
-maturity. Derived from the records every time, so any faculty or campus can run them offline."""
+maturity. Derived from the records every time, so any faculty or campus can run them offline.
+
+A score per cycle is the mean of the audits' shown scores (`scoring.mean_shown`): an audit whose clause, or
+whole audit, did not reach the coverage threshold adds no percentage, and the counts say over how many
+audits each mean runs."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from dataclasses import asdict, dataclass, field
 
 from qms_audit import capa
 from qms_audit.model.audit import Finding, Grade, VerificationResult
+from qms_audit.model.common import number_key
 from qms_audit.portfolio import AuditDigest
+from qms_audit.scoring import mean_shown
 
 AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
@@ -42,20 +48,23 @@ class Trends:
     units: list[str]
     standards: list[str]
     cycles: list[int]
-    overall: dict[int, dict[str, float | int | None]]
-    clauses: dict[str, dict[int, float | None]]
+    overall: dict[int, dict[str, float | int | None]]  # audits, scored (of them), mean, min, max
+    clauses: dict[str, dict[int, float | None]]  # None: scored in no audit of that cycle
     ncs: dict[int, dict[str, int]]
     ncs_by_clause: dict[str, dict[str, int]]
     recurring: list[Recurring]
     capa: CapaAgeing
     maturity: dict[int, float | None]
     verdicts: dict[int, dict[str, int]]
+    # per clause and cycle: {"scored": audits whose clause score counts, "audits": audits where it applied}
+    clause_audits: dict[str, dict[int, dict[str, int]]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         data = asdict(self)
         for key in ("overall", "ncs", "maturity", "verdicts"):
             data[key] = {str(k): v for k, v in data[key].items()}
-        data["clauses"] = {c: {str(y): v for y, v in years.items()} for c, years in data["clauses"].items()}
+        for key in ("clauses", "clause_audits"):
+            data[key] = {c: {str(y): v for y, v in years.items()} for c, years in data[key].items()}
         return data
 
 
@@ -68,9 +77,16 @@ def year_of(digest: AuditDigest) -> int:
     return start_of(digest).year
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
+def mean(values: Iterable[float | None]) -> float | None:
     got = [v for v in values if v is not None]
     return round(sum(got) / len(got), 4) if got else None
+
+
+def trend_floor(trends: Trends) -> float:
+    """The lower end for drawing clause scores: a little below the lowest, in tenths, so that the small moves
+    of a mature system still show (the scale is always said beside the chart)."""
+    seen = [v for per in trends.clauses.values() for v in per.values() if v is not None]
+    return max(0.0, int((min(seen, default=0.0) - 0.05) * 10) / 10)
 
 
 def filter_digests(digests: list[AuditDigest], *, unit: str | None = None, standard: str | None = None,
@@ -98,20 +114,23 @@ def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
     cycles = sorted(by_year)
     overall = {}
     clauses: dict[str, dict[int, float | None]] = defaultdict(dict)
+    clause_audits: dict[str, dict[int, dict[str, int]]] = defaultdict(dict)
     maturity = {}
     verdicts = {}
     ncs: dict[int, dict[str, int]] = {}
     for year in cycles:
         group = by_year[year]
-        scores = [d.score.overall_raw for d in group if d.score.overall_raw is not None]
-        overall[year] = {"audits": len(group), "mean": _mean(scores),
+        shown = mean_shown(d.score.shown for d in group)
+        scores = [d.score.overall for d in group if d.score.overall is not None]
+        overall[year] = {"audits": len(group), "scored": shown.scored, "mean": shown.mean,
                          "min": round(min(scores), 4) if scores else None,
                          "max": round(max(scores), 4) if scores else None}
-        numbers = sorted({n for d in group for n in d.score.clauses}, key=_clause_key)
+        numbers = sorted({n for d in group for n in d.score.clauses}, key=number_key)
         for number in numbers:
-            clauses[number][year] = _mean(d.score.clauses[number].raw_score for d in group
-                                          if number in d.score.clauses)
-        maturity[year] = _mean(d.score.maturity.overall for d in group)
+            shown = mean_shown(d.score.shown_for(number) for d in group)
+            clauses[number][year] = shown.mean
+            clause_audits[number][year] = {"scored": shown.scored, "audits": shown.audits}
+        maturity[year] = mean(d.score.maturity.overall for d in group)
         verdicts[year] = dict(Counter(d.score.verdict for d in group))
         counts = Counter()
         for d in group:
@@ -128,14 +147,10 @@ def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
     return Trends(
         audits=len(digests), units=sorted({d.record.plan.scope.auditee_unit for d in digests}),
         standards=sorted({d.standard_key for d in digests}), cycles=cycles, overall=overall,
-        clauses={c: clauses[c] for c in sorted(clauses, key=_clause_key)}, ncs=ncs,
-        ncs_by_clause={c: ncs_by_clause[c] for c in sorted(ncs_by_clause, key=_clause_key)},
+        clauses={c: clauses[c] for c in sorted(clauses, key=number_key)}, ncs=ncs,
+        ncs_by_clause={c: ncs_by_clause[c] for c in sorted(ncs_by_clause, key=number_key)},
         recurring=recurring_ncs(digests), capa=capa_ageing(digests, today=today), maturity=maturity,
-        verdicts=verdicts)
-
-
-def _clause_key(number: str) -> tuple:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
+        verdicts=verdicts, clause_audits={c: clause_audits[c] for c in sorted(clause_audits, key=number_key)})
 
 
 def recurring_ncs(digests: list[AuditDigest]) -> list[Recurring]:
@@ -155,7 +170,7 @@ def recurring_ncs(digests: list[AuditDigest]) -> list[Recurring]:
                 if chain[-1] is not previous:
                     streaks[ref] = chain = [previous]
                 chain.append(current)
-        for ref, chain in sorted(streaks.items(), key=lambda kv: _clause_key(kv[0])):
+        for ref, chain in sorted(streaks.items(), key=lambda kv: number_key(kv[0])):
             out.append(Recurring(unit, ref, [d.id for d in chain], [year_of(d) for d in chain]))
     return out
 

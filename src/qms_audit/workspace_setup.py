@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from qms_audit.errors import BadInput, StorageError
 from qms_audit.locations import (
     AUDITS,
     NC_REGISTER,
+    PROFILE_FILE,
+    PROGRAMME_FILE,
     SOP_TEMPLATES,
     STANDARDS,
     Workspace,
+    data_dir,
     is_workspace,
     shipped_dir,
 )
+
+DEMO_AUDIT = "demo-2026-foe"
+DEMO_FOLDER = "demo"
+
+# The demo's fictional university and its audit programme: without them the profile, programme and
+# management screens of a demo workspace would be empty.
+DEMO_FILES = (PROFILE_FILE, PROGRAMME_FILE)
 
 WORKSPACE_README = """\
 # qms-audit workspace
@@ -56,14 +67,67 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
                 if audit.is_dir() and (audit / "audit.json").is_file():
                     shutil.copytree(audit, staging / AUDITS / audit.name,
                                     ignore=shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__"))
+        demo_files = [name for name in DEMO_FILES
+                      if with_demo and (source / name).is_file() and not (directory / name).exists()]
+        for name in demo_files:
+            shutil.copy2(source / name, staging / name)
         (staging / "README.md").write_text(WORKSPACE_README, encoding="utf-8")
         # standards/ last: its presence is what makes the folder a workspace
         if (directory / "README.md").exists():
             (staging / "README.md").unlink()
-        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, "README.md", STANDARDS):
+        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, *demo_files, "README.md", STANDARDS):
             if (staging / name).exists():
                 (staging / name).rename(directory / name)
         staging.rmdir()
     except OSError as exc:
         raise StorageError(f"{directory}: cannot create the workspace ({exc.strerror or exc})") from None
     return Workspace(directory.resolve())
+
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    workspace: Workspace
+    created: bool  # made from the shipped data by this call
+    moved_to: Path | None  # where --reset put the previous demo workspace
+
+
+def demo_folder() -> Path:
+    """The demo workspace people try the tool on: in their own data folder, never in the repository, so using
+    the demo never changes a tracked file."""
+    return data_dir() / DEMO_FOLDER
+
+
+def prepare_demo(*, reset: bool = False) -> DemoWorkspace:
+    """The demo workspace, created from the shipped data on first use and kept between runs.
+
+    `reset` moves the current one aside (renamed, never deleted: it may hold work someone wants back) and makes
+    a fresh copy.
+    """
+    folder = demo_folder()
+    moved_to = None
+    if reset and (folder.exists() or folder.is_symlink()):
+        moved_to = _aside(folder)
+    if is_workspace(folder):
+        return DemoWorkspace(Workspace(folder.resolve()), created=False, moved_to=moved_to)
+    if folder.is_dir() and any(folder.iterdir()):
+        # What a crash during creation leaves, or a folder someone made there: not ours to fill in or delete
+        raise BadInput(f"{folder} exists but is not a workspace; `qms-audit demo --reset` moves it aside "
+                       "and makes a fresh demo")
+    workspace = create_workspace(folder, with_demo=True)
+    return DemoWorkspace(workspace, created=True, moved_to=moved_to)
+
+
+def _aside(folder: Path) -> Path:
+    from qms_audit import clock
+
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    target = folder.with_name(f"{folder.name}-replaced-{stamp}")
+    number = 1
+    while target.exists() or target.is_symlink():
+        number += 1
+        target = folder.with_name(f"{folder.name}-replaced-{stamp}-{number}")
+    try:
+        folder.rename(target)
+    except OSError as exc:
+        raise StorageError(f"{folder}: cannot move it aside to {target.name} ({exc.strerror or exc})") from None
+    return target

@@ -40,7 +40,9 @@ COMMANDS = {
     "review": "qms_audit.cli.management:review",
     "generate": "qms_audit.cli.management:generate",
     "tui": "qms_audit.cli.tui:tui",
-    "serve": "qms_audit.cli.tui:serve",
+    "serve": "qms_audit.cli.serve:serve",
+    "whoami": "qms_audit.cli.whoami:whoami",
+    "demo": "qms_audit.cli.workspace:demo",
 }
 
 
@@ -64,7 +66,7 @@ class LazyGroup(click.Group):
               help="Workspace folder (default: $QMS_AUDIT_WORKSPACE, else the nearest folder upwards "
                    "that has standards/).")
 @click.option("--as", "actor", metavar="NAME",
-              help="Name recorded for changes (default: $QMS_AUDIT_USER, git user.name, login name).")
+              help="Name recorded for changes (default: $QMS_AUDIT_USER, else the name saved with `whoami --set`).")
 @click.pass_context
 def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
     """Audit a micro-credential quality management system from the terminal.
@@ -75,9 +77,7 @@ def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
     if ctx.invoked_subcommand is None:
         from qms_audit.tui.app import run_tui
 
-        run_tui(ctx.obj.workspace, ctx.obj.actor)
-
-
+        run_tui(ctx.obj.workspace, ctx.obj.actor_arg)
 
 
 def main(argv: list[str] | None = None) -> None:

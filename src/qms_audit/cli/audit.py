@@ -109,7 +109,7 @@ def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
         click.echo("no audits yet: create one with `qms-audit audit new` (or the TUI)")
         return
     print_table(["id", "status", "standard", "auditee", "start", "score", "coverage", "verdict", "open NCs"],
-                [(r["id"], r["status"], r["standard"], r["auditee"], r["start_date"] or "", pct(r["overall"]),
+                [(r["id"], r["status"], r["standard"], r["auditee"], r["start_date"] or "", r["overall_shown"],
                   pct(r["coverage"]), r["verdict"], r["open_ncs"]) for r in rows], right=[5, 6, 8])
 
 
@@ -119,11 +119,11 @@ def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
 @pass_app
 def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
     """The plan, progress per clause and findings of one audit."""
-    from qms_audit.scoring import score_audit
+    from qms_audit.scoring import score_snapshot
 
     opened = _open(app, audit_id)
     record, snap, std = opened.record, opened.snapshot, opened.standard
-    score = score_audit(std, snap.results, snap.findings.values(), scope=record.plan.scope.clauses)
+    score = score_snapshot(std, snap)
     if as_json:
         from qms_audit.auditing import effective_status
 
@@ -146,12 +146,12 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
     if plan.start_date:
         click.echo(f"dates {date(plan.start_date)} to {date(plan.end_date) or '?'}"
                    + (f" at {', '.join(plan.locations)}" if plan.locations else ""))
-    click.echo(f"score {pct(score.overall)} (raw {pct(score.overall_raw)}), coverage {pct(score.coverage)}, "
+    click.echo(f"score {score.shown.text}, coverage {pct(score.coverage)}, "
                f"verdict {score.verdict_label}")
     click.echo("")
     rows = []
     for number, clause in score.clauses.items():
-        rows.append((number, clause.title[:40], f"{clause.assessed}/{clause.applicable}", pct(clause.score),
+        rows.append((number, clause.title[:40], f"{clause.assessed}/{clause.applicable}", clause.shown.text,
                      clause.band_label + (" (capped)" if clause.capped else ""),
                      "" if clause.maturity is None else f"{clause.maturity:.1f}"))
     print_table(["clause", "title", "assessed", "score", "band", "maturity"], rows, right=[2, 3, 5])
@@ -187,7 +187,9 @@ def rate_cmd(app: AppContext, audit_id, ref, grade, note, na_reason, statement) 
     click.echo(f"{audit_id} {ref}: {result_label(opened.standard, result)}")
     for finding in opened.snapshot.findings_for(ref):
         click.echo(f"  finding {finding.id} ({finding.grade.label.lower()})"
-                   + (f", response due {date(finding.response_due)}" if finding.response_due else ""))
+                   + (f", response due {date(finding.response_due)}" if finding.response_due else "")
+                   + (f", {plural(len(finding.evidence_ids), 'evidence entry', 'evidence entries')} linked"
+                      if finding.evidence_ids else ""))
 
 
 @audit.group("evidence")
@@ -206,17 +208,80 @@ def evidence() -> None:
 @click.option("--sample", "sample_size", type=click.IntRange(min=1), help="Sample size, when sampled.")
 @click.option("--population", type=click.IntRange(min=1), help="Population the sample was drawn from.")
 @click.option("--sample-note", help="How the sample was drawn.")
+@click.option("--finding", "findings", multiple=True, metavar="FINDING_ID",
+              help="Link the entry to this finding of the same requirement; repeatable.")
 @pass_app
 def evidence_add(app: AppContext, audit_id, ref, phase, kind, text, file, reference, sample_size, population,
-                 sample_note) -> None:
+                 sample_note, findings) -> None:
     """Record evidence for a requirement."""
     from qms_audit.auditing import add_evidence
 
     opened = _open(app, audit_id)
     ev = add_evidence(opened, ref, phase=phase, kind=kind, text=text, actor=app.actor, reference=reference,
-                      file=file, sample_size=sample_size, population=population, sample_note=sample_note)
+                      file=file, sample_size=sample_size, population=population, sample_note=sample_note,
+                      findings=findings)
     click.echo(f"{audit_id} {ref}: evidence {ev.id} ({phase.label}, {kind.value})"
-               + (f", file {ev.file.path} sha256 {ev.file.sha256[:12]}" if ev.file else ""))
+               + (f", file {ev.file.path} sha256 {ev.file.sha256[:12]}" if ev.file else "")
+               + (f", linked to {', '.join(dict.fromkeys(findings))}" if findings else ""))
+
+
+@evidence.command("list")
+@click.argument("audit_id")
+@click.argument("ref", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def evidence_list(app: AppContext, audit_id, ref, as_json) -> None:
+    """Evidence entries with their ids and the findings they are linked to (of one requirement, or all)."""
+    from qms_audit.auditing import requirement
+    from qms_audit.model.common import number_key
+
+    opened = _open(app, audit_id)
+    if ref is not None:
+        requirement(opened, ref)
+    snap = opened.snapshot
+    rows = []
+    for r, result in sorted(snap.results.items(), key=lambda kv: number_key(kv[0])):
+        if ref is not None and r != ref:
+            continue
+        for ev in result.evidence:
+            linked = [f.id for f in snap.findings.values() if ev.id in f.evidence_ids and f.withdrawn is None]
+            rows.append((r, ev, sorted(linked)))
+    if as_json:
+        emit_json([{"ref": r, **ev.model_dump(mode="json", exclude_none=True), "findings": linked}
+                   for r, ev, linked in rows])
+        return
+    if not rows:
+        click.echo(f"no evidence recorded{' for ' + ref if ref else ''} yet")
+        return
+    print_table(["ref", "id", "phase", "kind", "text", "findings"],
+                [(r, ev.id, ev.phase.value, ev.kind.value, ev.text[:60], ", ".join(linked))
+                 for r, ev, linked in rows])
+
+
+@evidence.command("edit")
+@click.argument("audit_id")
+@click.argument("ref")
+@click.argument("evidence_id")
+@click.option("--reason", required=True, help="Why the entry is changed (kept in the audit log).")
+@click.option("--text", "-t", help="New description.")
+@click.option("--reference", "-r", help="New reference ('' clears it).")
+@click.option("--phase", "-p", type=PHASE, help="New PDCA phase.")
+@click.option("--kind", "-k", type=KIND, help="New kind.")
+@click.option("--sample", "sample_size", type=click.IntRange(min=1), help="New sample size.")
+@click.option("--population", type=click.IntRange(min=1), help="New population.")
+@click.option("--sample-note", help="New note on how the sample was drawn.")
+@click.option("--no-sample", "clear_sample", is_flag=True, help="The entry was not sampled after all.")
+@pass_app
+def evidence_edit(app: AppContext, audit_id, ref, evidence_id, reason, text, reference, phase, kind, sample_size,
+                  population, sample_note, clear_sample) -> None:
+    """Correct an evidence entry; its file and collector stay, the old values go into the log with the reason."""
+    from qms_audit.auditing import update_evidence
+
+    ev = update_evidence(_open(app, audit_id), ref, evidence_id, actor=app.actor, reason=reason, text=text,
+                         reference=reference, phase=phase, kind=kind, sample_size=sample_size,
+                         population=population, sample_note=sample_note, clear_sample=clear_sample)
+    click.echo(f"{audit_id} {ref}: evidence {ev.id} ({ev.phase.label}, {ev.kind.value})"
+               + (f", edited by {ev.edited_by}" if ev.edited_by else ""))
 
 
 @evidence.command("remove")
@@ -226,7 +291,7 @@ def evidence_add(app: AppContext, audit_id, ref, phase, kind, text, file, refere
 @click.option("--reason", required=True)
 @pass_app
 def evidence_remove(app: AppContext, audit_id, ref, evidence_id, reason) -> None:
-    """Remove a mistaken evidence entry (logged with the reason)."""
+    """Remove a mistaken evidence entry and its links to findings (logged with the reason)."""
     from qms_audit.auditing import remove_evidence
 
     remove_evidence(_open(app, audit_id), ref, evidence_id, actor=app.actor, reason=reason)
@@ -235,7 +300,7 @@ def evidence_remove(app: AppContext, audit_id, ref, evidence_id, reason) -> None
 
 @audit.group("finding")
 def finding() -> None:
-    """Findings: further NCs on a requirement, auditee responses, withdrawals."""
+    """Findings: further NCs on a requirement, their evidence links, auditee responses, withdrawals."""
 
 
 @finding.command("add")
@@ -259,6 +324,33 @@ def finding_add(app: AppContext, audit_id, ref, grade, statement, evidence_text,
     if len(minors) >= opened.standard.scoring.escalate_minors_at:
         warn(f"{ref} now has {len(minors)} minor NCs: consider escalating to a major NC "
              "(several minors on one requirement can amount to a major)")
+
+
+@finding.command("link")
+@click.argument("audit_id")
+@click.argument("finding_id")
+@click.argument("evidence_ids", nargs=-1, required=True)
+@pass_app
+def finding_link(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
+    """Link evidence entries of the finding's requirement to it."""
+    from qms_audit.auditing import link_evidence
+
+    f = link_evidence(_open(app, audit_id), finding_id, evidence_ids, actor=app.actor)
+    click.echo(f"{finding_id}: linked to {', '.join(f.evidence_ids)}")
+
+
+@finding.command("unlink")
+@click.argument("audit_id")
+@click.argument("finding_id")
+@click.argument("evidence_ids", nargs=-1, required=True)
+@pass_app
+def finding_unlink(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
+    """Take evidence entries out of a finding's links (the entries stay with the requirement)."""
+    from qms_audit.auditing import unlink_evidence
+
+    f = unlink_evidence(_open(app, audit_id), finding_id, evidence_ids, actor=app.actor)
+    click.echo(f"{finding_id}: " + (f"linked to {', '.join(f.evidence_ids)}" if f.evidence_ids
+                                    else "no evidence linked"))
 
 
 @finding.command("respond")
@@ -353,28 +445,27 @@ def log_cmd(app: AppContext, audit_id, limit, as_json) -> None:
 @pass_app
 def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
     """Scores per clause and PDCA phase, coverage, verdict and maturity."""
-    from qms_audit.scoring import score_audit
+    from qms_audit.scoring import score_snapshot
 
     opened = _open(app, audit_id)
     snap = opened.snapshot
-    score = score_audit(opened.standard, snap.results, snap.findings.values(),
-                        scope=opened.record.plan.scope.clauses)
+    score = score_snapshot(opened.standard, snap)
     if as_json:
         emit_json({"audit": audit_id, "standard": opened.standard.key, **score.to_json()})
         return
     click.echo(f"{audit_id}: {score.verdict_label}")
     for reason in score.verdict_reasons:
         click.echo(f"  - {reason}")
-    click.echo(f"overall {pct(score.overall)} (raw {pct(score.overall_raw)}), coverage {pct(score.coverage)}, "
+    click.echo(f"overall {score.shown.text}, coverage {pct(score.coverage)}, "
                f"maturity {'—' if score.maturity.overall is None else f'{score.maturity.overall:.1f}'} of 4")
     click.echo("")
     print_table(["clause", "title", "score", "coverage", "band", "maturity"],
-                [(n, c.title[:38], pct(c.score), pct(c.coverage), c.band_label + (" (capped)" if c.capped else ""),
+                [(n, c.title[:38], c.shown.text, pct(c.coverage), c.band_label + (" (capped)" if c.capped else ""),
                   "—" if c.maturity is None else f"{c.maturity:.1f}") for n, c in score.clauses.items()],
                 right=[2, 3, 5])
     click.echo("")
     print_table(["phase", "score", "coverage", "assessed"],
-                [(p, pct(s.score), pct(s.coverage), f"{s.assessed}/{s.applicable}") for p, s in score.pdca.items()],
+                [(p, s.shown.text, pct(s.coverage), f"{s.assessed}/{s.applicable}") for p, s in score.pdca.items()],
                 right=[1, 2, 3])
     if score.escalations:
         click.echo("")

@@ -92,6 +92,8 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
     click.echo(f"statement: {f.statement}")
     if f.evidence:
         click.echo(f"evidence: {f.evidence}")
+    if f.evidence_ids:
+        click.echo(f"evidence entries: {', '.join(f.evidence_ids)}")
     if f.response:
         said = f": {f.response.text}" if f.response.text else ""
         click.echo(f"auditee ({f.response.by}): {f.response.position}{said}")
@@ -132,7 +134,7 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
 @click.option("--evidence", default="")
 @click.option("--standard", help="Standard id, with --ref.")
 @click.option("--ref", help="Requirement concerned, with --standard.")
-@click.option("--due", type=DATE, help="When correction is due.")
+@click.option("--due", type=DATE, help="When correction is due (not before today, the day it is raised).")
 @pass_app
 def nc_new(app: AppContext, source, grade, unit, unit_code, statement, evidence, standard, ref, due) -> None:
     """Raise an NC from outside an audit (complaint, feedback, management review, external audit)."""
@@ -162,7 +164,8 @@ def capa() -> None:
 @click.option("--similar", help="Result of checking whether similar NCs exist or could occur.")
 @click.option("--action", "actions", multiple=True, help="A corrective action; repeatable.")
 @click.option("--owner", "owners", multiple=True, help="Owner of each --action (one for all, or one each).")
-@click.option("--due", "dues", type=DATE, multiple=True, help="Due date of each --action (one, or one each).")
+@click.option("--due", "dues", type=DATE, multiple=True,
+              help="Due date of each --action (one, or one each); not before the NC was raised.")
 @click.option("--done", multiple=True, help="Mark action (e.g. A1) done; repeatable.")
 @click.option("--cancel", multiple=True, help="Cancel action (e.g. A2); repeatable.")
 @click.option("--done-note", help="Note for --done/--cancel.")

@@ -43,6 +43,7 @@ def programme() -> None:
 @pass_app
 def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
     """The planned audits with their status, clause coverage per standard, gaps and conflicts."""
+    from qms_audit.model.common import number_key
     from qms_audit.profile import maybe_profile
     from qms_audit.programme import load_programme, view
 
@@ -70,7 +71,7 @@ def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
              r.planned.lead, r.status.upper() if r.status == "overdue" else r.status, r.audit or "")
             for r in shown.rows])
         for std_id, clauses in shown.coverage.items():
-            numbers = sorted(clauses, key=lambda n: [int(p) if p.isdigit() else p for p in n.split(".")])
+            numbers = sorted(clauses, key=number_key)
             units = sorted({entry.rsplit(" (", 1)[0] for entries in clauses.values() for entry in entries})
             one_year = prog.cycle_start[:4] == prog.cycle_end[:4]
             click.echo(f"\nCoverage of {std_id}: when each unit is audited on each clause "
@@ -140,7 +141,8 @@ def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, perio
     """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
     from qms_audit.presentation import pct, sparkline
     from qms_audit.reviews import parse_period
-    from qms_audit.trends import compute, filter_digests
+    from qms_audit.scoring import mean_text
+    from qms_audit.trends import compute, filter_digests, trend_floor
 
     since, until = parse_period(period) if period else (None, None)
     digests = _digests(app)
@@ -156,16 +158,17 @@ def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, perio
     years = t.cycles
     click.echo(f"Trends over {t.audits} audits of {len(t.units)} unit(s), {years[0]}-{years[-1]}; "
                f"standards: {', '.join(t.standards)}")
-    click.echo("\nOverall score per cycle")
-    print_table(["Cycle", "Audits", "Mean", "Min", "Max", "Maturity", "Verdicts"], [
-        (y, t.overall[y]["audits"], pct(t.overall[y]["mean"]), pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
+    click.echo("\nOverall score per cycle (means over the audits whose score is shown)")
+    print_table(["Cycle", "Audits", "Scored", "Mean", "Min", "Max", "Maturity", "Verdicts"], [
+        (y, t.overall[y]["audits"], t.overall[y]["scored"], mean_text(t.overall[y]["mean"]),  # type: ignore[arg-type]
+         pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
          "—" if t.maturity[y] is None else f"{t.maturity[y]:.1f}",
-         ", ".join(f"{k} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years], right=(1, 2, 3, 4, 5))
-    click.echo("\nClause scores per cycle")
-    seen = [v for per in t.clauses.values() for v in per.values() if v is not None]
-    low = max(0.0, int((min(seen, default=0.0) - 0.05) * 10) / 10)  # scaled to the data, so small moves show
+         ", ".join(f"{k} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years], right=(1, 2, 3, 4, 5, 6))
+    click.echo("\nClause scores per cycle (means over the audits that scored the clause; \"not scored\": no audit "
+               "assessed enough of it)")
+    low = trend_floor(t)
     print_table(["Clause", *[str(y) for y in years], f"Trend ({low:.0%}-100%)"], [
-        (number, *[pct(per.get(y)) for y in years], sparkline([per.get(y) for y in years], low=low))
+        (number, *[mean_text(per.get(y)) for y in years], sparkline([per.get(y) for y in years], low=low))
         for number, per in t.clauses.items()], right=tuple(range(1, len(years) + 1)))
     click.echo("\nFindings per cycle")
     print_table(["Cycle", "Major", "Minor", "Observation", "OFI"], [

@@ -258,6 +258,9 @@ class Evidence(StrictModel):
     collected_by: NonEmpty
     collected_at: dt.datetime
     source: Literal["auditor", "desk-review", "import"] = "auditor"
+    # Optional so that entries written before edits were possible still load; the log holds every old value.
+    edited_by: str | None = Field(default=None, description="Who last changed the entry, if anyone did.")
+    edited_at: dt.datetime | None = None
 
 
 class RequirementResult(StrictModel):
@@ -402,7 +405,8 @@ class Finding(StrictModel):
     unit: str | None = Field(default=None, description="The unit concerned.")
     statement: NonEmpty
     evidence: str = Field(default="", description="The objective evidence, summarised.")
-    evidence_ids: list[str] = Field(default_factory=list)
+    evidence_ids: list[str] = Field(
+        default_factory=list, description="Evidence entries of the requirement this finding rests on.")
     raised_by: NonEmpty
     raised_at: dt.datetime
     response_due: dt.date | None = Field(default=None, description="When correction is due, as agreed.")

@@ -10,6 +10,7 @@ from qms_audit.presentation import date, pct
 from qms_audit.reports.charts import bar_chart
 from qms_audit.reports.content import SAMPLING_STATEMENT, ReportData
 from qms_audit.reports.docxwriter import DocxWriter
+from qms_audit.scoring import NOT_SCORED, Shown
 
 A4_TEXT_CM = 16.5
 
@@ -48,7 +49,7 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     w.runs([("Verdict: ", "b"), (score.verdict_label, "b")])
     for reason in score.verdict_reasons:
         w.bullets([reason])
-    w.paragraph(f"Overall score {pct(score.overall)} (raw {pct(score.overall_raw)}) with {pct(score.coverage)} of "
+    w.paragraph(f"Overall score {score.shown.text} with {pct(score.coverage)} of "
                 f"the applicable requirements assessed. PDCA maturity "
                 f"{'—' if score.maturity.overall is None else f'{score.maturity.overall:.1f}'} of 4.")
     w.table(["Findings", "Open", "Total"], [
@@ -99,22 +100,25 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
 
     # -- 3. results -------------------------------------------------------------------------------------------
     w.heading("3. Results by clause", 1)
-    w.paragraph(f"A clause score is shown when at least {pct(std.scoring.coverage_threshold)} of its applicable "
-                f"requirements are assessed; an open major nonconformity caps its clause at "
+    w.paragraph(f"A score (of a clause, a PDCA phase or the audit) is shown when at least "
+                f"{pct(std.scoring.coverage_threshold)} of its applicable requirements are assessed; below that it "
+                f"is not scored. An open major nonconformity caps its clause at "
                 f"{pct(std.scoring.major_cap)}. Maturity (0-4) comes from the PDCA phases of the evidence.")
-    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, "(capped)" if c.capped else "") for c in data.clauses],
-                        title="Score by clause", threshold=std.scoring.pass_threshold), A4_TEXT_CM,
-              caption="Figure 1. Score by clause (grey: not enough coverage to show a score)")
-    w.picture(bar_chart([(f"{Phase(p).label}", s.score, f"{s.assessed}/{s.applicable}") for p, s in score.pdca.items()],
-                        title="PDCA profile", threshold=std.scoring.pass_threshold), A4_TEXT_CM,
-              caption="Figure 2. Score by PDCA phase")
+    # a clause or phase that is not scored gets no bar: its note says why instead of a percentage
+    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, _chart_note(c.shown, "(capped)" if c.capped else ""))
+                         for c in data.clauses], title="Score by clause", threshold=std.scoring.pass_threshold),
+              A4_TEXT_CM, caption="Figure 1. Score by clause (no bar: not enough coverage to show a score)")
+    w.picture(bar_chart([(f"{Phase(p).label}", s.score, _chart_note(s.shown, f"{s.assessed}/{s.applicable}"))
+                         for p, s in score.pdca.items()], title="PDCA profile", threshold=std.scoring.pass_threshold),
+              A4_TEXT_CM, caption="Figure 2. Score by PDCA phase")
     w.table(["Clause", "Score", "Coverage", "Band", "PDCA maturity", "Assessed"], [
-        (f"{c.number} {c.title}", pct(c.score) + (" (capped)" if c.capped else ""), pct(c.coverage), c.band,
+        (f"{c.number} {c.title}", c.shown.text + (" (capped)" if c.capped else ""), pct(c.coverage), c.band,
          "—" if c.maturity is None else f"{c.maturity:.1f}", f"{c.assessed}/{c.applicable}") for c in data.clauses
     ], widths=[4.6, 2.2, 2.2, 3.5, 2.2, 1.8])
     for clause in data.clauses:
         w.heading(f"3.{clause.number} Clause {clause.number}: {clause.title}", 2)
-        w.paragraph(f"Score {pct(clause.score)}, coverage {pct(clause.coverage)}, {clause.band.lower()}"
+        w.paragraph((f"Score {clause.shown.text}, coverage {pct(clause.coverage)}" if clause.shown.scored
+                     else clause.shown.text.capitalize()) + f", {clause.band.lower()}"
                     + (", capped by an open major nonconformity" if clause.capped else "")
                     + (f", maturity {clause.maturity:.1f}" if clause.maturity is not None else "") + ".")
         w.table(["Ref", "Requirement", "Rating", "Evidence and notes"], [
@@ -212,6 +216,11 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     w.properties(title=f"Internal audit report {record.title}", subject=f"{std.title} {std.version}",
                  author=plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
     return w.save_bytes()
+
+
+def _chart_note(shown: Shown, note: str) -> str:
+    # the picture leaves room for a short note only: the coverage is in the table below it
+    return note if shown.scored else NOT_SCORED
 
 
 def _evidence_cell(r) -> str:

@@ -10,6 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from qms_audit.model.common import Phase
 from qms_audit.reports.content import ReportData
 from qms_audit.reports.sheets import new_workbook, safe_cell, save, table_sheet
+from qms_audit.scoring import Shown
 
 GRADE_FILLS = {
     "Major nonconformity": "F4B6B6",
@@ -56,6 +57,12 @@ def add_register_formatting(ws, rows: int, columns: int) -> None:
         ws.conditional_formatting.add(f"B2:B{rows + 1}", FormulaRule(formula=[f'$B2="{grade}"'], fill=_fill(colour)))
 
 
+def _score(shown: Shown) -> float | str:
+    """A score cell: the number where it is shown, else "not scored (coverage N%)", which its chart draws as
+    no bar (an empty cell would read as a missing value, not as too little evidence)."""
+    return shown.score if shown.score is not None else shown.text
+
+
 def build_workbook(data: ReportData) -> bytes:
     wb = new_workbook()
     record, plan, std, score = data.record, data.record.plan, data.standard, data.score
@@ -70,19 +77,18 @@ def build_workbook(data: ReportData) -> bytes:
         ("Audit", record.id), ("Title", record.title), ("Auditee", plan.scope.auditee_unit),
         ("Criteria", f"{std.title} {std.version}"), ("Status", data.status), ("Report id", data.report_id),
         ("Records as of", data.as_of.isoformat()), ("Lead auditor", plan.lead.name),
-        ("Verdict", score.verdict_label), ("Overall score", score.overall), ("Raw score", score.overall_raw),
-        ("Coverage", score.coverage),
+        ("Verdict", score.verdict_label), ("Overall score", _score(score.shown)), ("Coverage", score.coverage),
         ("PDCA maturity (0-4)", None if score.maturity.overall is None else round(score.maturity.overall, 2)),
     ]
     for label, value in facts:
-        is_share = label in ("Overall score", "Raw score", "Coverage")
+        is_share = label in ("Overall score", "Coverage")
         ws.append([safe_cell(ws, label, bold=True), safe_cell(ws, value, number_format="0%" if is_share else None)])
     ws.append([])
     clause_header_row = len(facts) + 2
     ws.append([safe_cell(ws, h, bold=True) for h in ("Clause", "Score", "Coverage", "Band", "Maturity",
                                                       "Assessed", "Applicable")])
     for c in data.clauses:
-        ws.append([safe_cell(ws, f"{c.number} {c.title}"), safe_cell(ws, c.score, number_format="0%"),
+        ws.append([safe_cell(ws, f"{c.number} {c.title}"), safe_cell(ws, _score(c.shown), number_format="0%"),
                    safe_cell(ws, c.coverage, number_format="0%"),
                    safe_cell(ws, c.band + (" (capped)" if c.capped else "")),
                    safe_cell(ws, None if c.maturity is None else round(c.maturity, 2)), c.assessed, c.applicable])
@@ -90,7 +96,7 @@ def build_workbook(data: ReportData) -> bytes:
     phase_header_row = clause_header_row + len(data.clauses) + 2
     ws.append([safe_cell(ws, h, bold=True) for h in ("PDCA phase", "Score", "Coverage", "Assessed", "Applicable")])
     for p, s in score.pdca.items():
-        ws.append([safe_cell(ws, Phase(p).label), safe_cell(ws, s.score, number_format="0%"),
+        ws.append([safe_cell(ws, Phase(p).label), safe_cell(ws, _score(s.shown), number_format="0%"),
                    safe_cell(ws, s.coverage, number_format="0%"), s.assessed, s.applicable])
     ws.append([])
     ws.append([safe_cell(ws, h, bold=True) for h in ("Findings", "Open", "Total")])

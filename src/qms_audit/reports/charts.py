@@ -48,9 +48,9 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, thre
         if value is not None:
             end = bar_x + bar_w * max(0.0, min(1.0, value))
             draw.rectangle([bar_x * s, (y + 5) * s, end * s, (y + row_h - 7) * s], fill=_colour(value))
-        text = "n/a" if value is None else f"{value * 100:.0f}%"  # the bundled font has no dash glyph
-        draw.text(((bar_x + bar_w + 8) * s, (y + 6) * s), text + (f" {note}" if note else ""), fill=INK,
-                  font=value_font)
+        # an unscored row says why in its note ("not scored (coverage 33%)"); no number stands beside it
+        text = (note or "not scored") if value is None else f"{value * 100:.0f}%" + (f" {note}" if note else "")
+        draw.text(((bar_x + bar_w + 8) * s, (y + 6) * s), text, fill=INK, font=value_font)
     if threshold is not None:
         x = bar_x + bar_w * threshold
         draw.line([x * s, (top - 4) * s, x * s, (top + row_h * len(rows)) * s], fill=INK, width=2 * s)

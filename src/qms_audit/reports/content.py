@@ -12,7 +12,7 @@ from qms_audit.model.audit import AuditRecord, Finding, Grade
 from qms_audit.model.profile import InstitutionProfile
 from qms_audit.model.standard import Standard
 from qms_audit.presentation import date, pct, result_label
-from qms_audit.scoring import MATURITY_LABELS, AuditScore, score_audit
+from qms_audit.scoring import MATURITY_LABELS, AuditScore, Shown, score_snapshot
 from qms_audit.store.eventlog import ordered
 
 SAMPLING_STATEMENT = (
@@ -69,7 +69,7 @@ class RequirementRow:
 class ClauseSection:
     number: str
     title: str
-    score: float | None
+    score: float | None  # shown only with enough coverage (see `shown`)
     raw_score: float | None
     coverage: float | None
     band: str
@@ -78,6 +78,11 @@ class ClauseSection:
     assessed: int
     applicable: int
     rows: list[RequirementRow]
+
+    @property
+    def shown(self) -> Shown:
+        """The score as the report shows it: "74%", or "not scored (coverage 33%)"."""
+        return Shown(self.score, self.coverage)
 
 
 @dataclass
@@ -203,7 +208,7 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
     std = opened.standard
     snap = opened.snapshot
     record = snap.record
-    score = score_audit(std, snap.results, snap.findings.values(), scope=record.plan.scope.clauses)
+    score = score_snapshot(std, snap)
     entries = ordered(opened.store.log.entries())
     # the report is dated by its records, so the same records always give the same report
     as_of = entries[-1].at.date() if entries else record.created_at.date()
@@ -277,11 +282,19 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
         conclusions.append(f"PDCA maturity averages {score.maturity.overall:.1f} of 4 over the assessed requirements; "
                            + ", ".join(f"{n} at level {lvl} ({MATURITY_LABELS[lvl]})"
                                        for lvl, n in score.maturity.distribution.items() if n) + ".")
+    if score.shown.scored:
+        degree = (f"On the evidence sampled, {plan.scope.auditee_unit} fulfils the criteria of {std.title} "
+                  f"(version {std.version}) to a degree of {score.shown.text} of the applicable requirements "
+                  f"assessed, weighted as the standard sets out, with {pct(score.coverage)} of the applicable "
+                  f"requirements in scope assessed. ")
+    else:
+        # too little was assessed to state a degree: saying a percentage here would overstate the evidence
+        degree = (f"On the evidence sampled, the degree to which {plan.scope.auditee_unit} fulfils the criteria of "
+                  f"{std.title} (version {std.version}) is not scored: {pct(score.coverage)} of the applicable "
+                  f"requirements in scope were assessed, below the {pct(std.scoring.coverage_threshold)} a score "
+                  f"needs. ")
     fulfilment = (
-        f"On the evidence sampled, {plan.scope.auditee_unit} fulfils the criteria of {std.title} "
-        f"(version {std.version}) to a degree of {pct(score.overall_raw)} of the applicable requirements assessed, "
-        f"weighted as the standard sets out, with {pct(score.coverage)} of the applicable requirements in scope "
-        f"assessed. "
+        degree
         + (f"{len(open_majors)} major and {len(open_minors)} minor nonconformities remain open. "
            if open_majors or open_minors else "No nonconformity remains open. ")
         + f"The overall result is: {score.verdict_label.lower()}.")

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from qms_audit.reports.textsafe import clean
+from qms_audit.reports.textsafe import clean, escape_xml
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS_DECL = f'xmlns:w="{W_NS}"'
@@ -21,20 +21,7 @@ Run = tuple[str, str]  # (text, flags: any of "b", "i", "s" for small)
 
 
 def esc(text: object) -> str:
-    return _escape(clean(text))
-
-
-def _escape(text: str) -> str:
-    """Escape text already cleaned of XML-illegal characters."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    return text
+    return escape_xml(clean(text))
 
 
 _RPR: dict[str, str] = {}
@@ -59,9 +46,9 @@ def _rpr(flags: str) -> str:
 def _run_xml(text: str, flags: str) -> str:
     """One run of text that is already clean; line breaks become <w:br/>."""
     if "\n" in text:
-        body = "<w:br/>".join(f'<w:t xml:space="preserve">{_escape(p)}</w:t>' for p in text.split("\n"))
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape_xml(p)}</w:t>' for p in text.split("\n"))
     else:
-        body = f'<w:t xml:space="preserve">{_escape(text)}</w:t>'
+        body = f'<w:t xml:space="preserve">{escape_xml(text)}</w:t>'
     return f"<w:r>{_rpr(flags)}{body}</w:r>"
 
 

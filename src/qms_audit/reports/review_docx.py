@@ -3,60 +3,15 @@ outputs section (9.3.3) for the secretary to fill in during the meeting."""
 
 from __future__ import annotations
 
-from qms_audit.presentation import date, pct
+from qms_audit.presentation import date
 from qms_audit.reports.charts import bar_chart, column_chart
 from qms_audit.reports.docxwriter import DocxWriter
-from qms_audit.review_pack import ClauseLine, InputBlock, ReviewPack
+from qms_audit.review_pack import ClauseLine, InputBlock, ReviewPack, change, highlights
+from qms_audit.scoring import NOT_SCORED, mean_text
 from qms_audit.trends import CapaAgeing
 
 A4_TEXT_CM = 16.5
 MAX_AUDIT_ROWS = 400
-
-
-def change(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
-        return ""
-    points = round((now - before) * 100)
-    return f"{points:+d} pts" if points else "same"
-
-
-def highlights(pack: ReviewPack) -> list[str]:
-    """What stands out, in the order a chair would want to hear it."""
-    out: list[str] = []
-    late = [c for c in pack.carried if c.state == "overdue"]
-    if late:
-        out.append(f"{len(late)} action(s) from earlier reviews are overdue (input a).")
-    falls = [c for block in pack.inputs.values() for c in block.clauses
-             if c.now is not None and c.before is not None and c.now - c.before <= -0.05]
-    seen: set[tuple[str, str]] = set()
-    for c in falls:
-        if (c.standard, c.number) not in seen:
-            seen.add((c.standard, c.number))
-            out.append(f"Clause {c.number} {c.title} fell from {pct(c.before)} to {pct(c.now)}.")
-    if pack.capa_backlog.overdue:
-        out.append(f"{pack.capa_backlog.overdue} corrective action(s) are overdue; {pack.capa_backlog.open} NC(s) "
-                   "are still open (input c4).")
-    recent = [r for r in pack.trends.recurring if r.years and r.years[-1] >= pack.period_from.year]
-    if recent:
-        out.append(f"{len(recent)} requirement(s) were nonconforming again in consecutive audits of the same unit "
-                   "(input c4): the earlier corrective actions did not hold.")
-    majors = sum(a.majors for a in pack.audits)
-    if majors:
-        out.append(f"{majors} major nonconformit{'y was' if majors == 1 else 'ies were'} raised in the period "
-                   "(input c6).")
-    if pack.programme is not None:
-        overdue = [r for r in pack.programme.rows if r.status == "overdue"]
-        conflicts = [r for r in pack.programme.rows if r.conflicts]
-        gaps = {s: g for s, g in pack.programme.gaps.items() if g}
-        if overdue:
-            out.append(f"{len(overdue)} planned audit(s) are overdue in the audit programme.")
-        if conflicts:
-            out.append(f"{len(conflicts)} planned audit(s) have a lead or team member from the audited unit.")
-        for std_id, numbers in gaps.items():
-            out.append(f"The programme does not cover clauses {', '.join(numbers)} of {std_id} this cycle.")
-    if not out:
-        out.append("Nothing stands out: no overdue action, no fall in any clause, no recurring NC.")
-    return out
 
 
 def _clause_table(w: DocxWriter, clauses: list[ClauseLine], pack: ReviewPack) -> None:
@@ -64,10 +19,26 @@ def _clause_table(w: DocxWriter, clauses: list[ClauseLine], pack: ReviewPack) ->
         return
     w.table(["Clause", "Score", "Prev.", "Change", "Audits", "Maj.", "Min.", "Obs/OFI"], [
         (f"{c.number} {c.title}" + (f" ({c.standard})" if len({x.standard for x in clauses}) > 1 else ""),
-         pct(c.now), pct(c.before), change(c.now, c.before), c.audits, c.majors, c.minors, c.others)
+         c.now_text, c.before_text, change(c.now, c.before), c.audits_text, c.majors, c.minors, c.others)
         for c in clauses], widths=[5.1, 1.6, 1.6, 2.0, 1.7, 1.4, 1.4, 1.7])
-    w.paragraph(f"Score: mean over the audits in the period; Prev.: the same over {date(pack.before_from)} to "
-                f"{date(pack.before_to)}.", flags="i")
+    w.paragraph(f"Score: mean over the audits in the period that scored the clause (Audits: how many; \"3 of 5\" "
+                f"when the others assessed too little of it to score it); Prev.: the same over "
+                f"{date(pack.before_from)} to {date(pack.before_to)}.", flags="i")
+
+
+def _trend_note(now: float | None, before: float | None) -> str:
+    # a clause no audit scored has no bar: the note says so rather than a zero
+    if now is None:
+        return NOT_SCORED
+    return f"(before {mean_text(before)})" if before is not None else ""
+
+
+def _audits_note(year: dict) -> str:
+    """Over how many audits a year's mean runs, short enough for the chart's margin."""
+    audits, scored = year["audits"], year["scored"]
+    if year["mean"] is None:
+        return NOT_SCORED
+    return f"({audits} audits)" if scored == audits else f"({scored} of {audits})"
 
 
 def _findings_table(w: DocxWriter, block: InputBlock, *, empty: str) -> None:
@@ -143,14 +114,14 @@ def build_review_docx(pack: ReviewPack) -> bytes:
 
     # -- 1. summary ---------------------------------------------------------------------------------------------
     w.heading("1. Summary", 1)
-    scores_now = [a.overall for a in pack.audits if a.overall is not None]
-    mean_now = sum(scores_now) / len(scores_now) if scores_now else None
+    mean_now = pack.mean_score
     majors = sum(a.majors for a in pack.audits)
     minors = sum(a.minors for a in pack.audits)
     open_actions = [c for c in pack.carried if c.state in ("open", "overdue")]
     w.table(["Measure", "Value"], [
         ("Audits carried out", len(pack.audits)),
-        ("Mean audit score", pct(mean_now)),
+        ("Mean audit score", mean_now.text + (f" (over {mean_now.scored} of {len(pack.audits)} audits)"
+                                              if mean_now.scored < len(pack.audits) else "")),
         ("Verdicts", ", ".join(f"{k} {v}" for k, v in sorted(pack.verdicts.items())) or "—"),
         ("Nonconformities raised in audits (major / minor)", f"{majors} / {minors}"),
         ("Nonconformities from other sources", sum(n for s, n in pack.ncs_by_source.items()
@@ -205,10 +176,11 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     _block(w, pack, "c3", 3, empty="No finding against these clauses in the period.")
     if t.clauses and pack.audits:
         latest = t.cycles[-1]
-        rows = [(f"Clause {n}", per.get(latest), f"(before {pct(per.get(latest - 1))})" if per.get(latest - 1)
-                 is not None else "") for n, per in t.clauses.items()]
+        rows = [(f"Clause {n}", per.get(latest), _trend_note(per.get(latest), per.get(latest - 1)))
+                for n, per in t.clauses.items()]
         w.picture(bar_chart(rows, title=f"Mean score by clause, {latest}", threshold=None), A4_TEXT_CM,
-                  caption=f"Figure 1. Mean score of each clause over the audits of {latest}, with the year before")
+                  caption=f"Figure 1. Mean score of each clause over the audits of {latest} that scored it, with "
+                          "the year before")
     _block(w, pack, "c4", 3, empty="No finding against these clauses in the period.")
     w.paragraph("Nonconformities and corrective actions across the workspace:")
     if t.cycles:
@@ -232,16 +204,17 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     w.paragraph(f"{len(pack.audits)} audits started in the period:")
     if pack.audits:
         w.table(["Audit", "Unit", "Start", "Score", "Verdict", "Maj.", "Min.", "Open"], [
-            (a.id, a.unit, date(a.start), pct(a.overall), a.verdict_short, a.majors, a.minors, a.open_ncs)
+            (a.id, a.unit, date(a.start), a.shown.text, a.verdict_short, a.majors, a.minors, a.open_ncs)
             for a in pack.audits[:MAX_AUDIT_ROWS]],
             widths=[3.0, 3.2, 2.4, 1.5, 2.6, 1.2, 1.2, 1.4])
         if len(pack.audits) > MAX_AUDIT_ROWS:
             w.paragraph(f"... and {len(pack.audits) - MAX_AUDIT_ROWS} more (the .xlsx pack lists them all).",
                         flags="i")
     if t.cycles:
-        w.picture(bar_chart([(str(y), t.overall[y]["mean"], f"({t.overall[y]['audits']} audits)")  # type: ignore[misc]
+        w.picture(bar_chart([(str(y), t.overall[y]["mean"], _audits_note(t.overall[y]))  # type: ignore[misc]
                              for y in t.cycles], title="Mean audit score per year"), A4_TEXT_CM,
-                  caption="Figure 3. Mean overall score of the audits of each year")
+                  caption="Figure 3. Mean overall score per year, over the audits whose score is shown (\"9 of "
+                          "10\": the others assessed too little to be scored)")
     if pack.programme is not None:
         prog = pack.programme
         counts: dict[str, int] = {}
@@ -256,12 +229,8 @@ def build_review_docx(pack: ReviewPack) -> bytes:
                 for r in late], widths=[2, 4.5, 3.5, 2.5, 4])
     _block(w, pack, "c7", 3, empty="No finding against these clauses in the period.")
 
-    w.heading("d. Adequacy of resources", 2)
-    _block_body(w, pack, "d")
-    w.heading("e. Effectiveness of actions taken on risks and opportunities", 2)
-    _block_body(w, pack, "e")
-    w.heading("f. Opportunities for improvement", 2)
-    _block_body(w, pack, "f")
+    for key in ("d", "e", "f"):
+        _block(w, pack, key, 2, empty="No finding against these clauses in the period.")
     if pack.improvement:
         w.paragraph(f"{len(pack.improvement)} opportunities for improvement and observations were raised in the "
                     "period; the most significant:")
@@ -285,8 +254,10 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     # -- annex ----------------------------------------------------------------------------------------------
     w.heading("Annex: how the figures are made", 1)
     w.bullets([
-        "Scores are the weighted conformity of the assessed requirements (docs/scoring.md); a clause's score in "
-        "the period is the mean over the audits that assessed it.",
+        "Scores are the weighted conformity of the assessed requirements (docs/scoring.md). A score is shown only "
+        "when enough of the applicable requirements were assessed (the standard's coverage threshold); a clause's "
+        "score in the period is the mean over the audits that scored it, and a clause no audit scored reads "
+        f"\"{NOT_SCORED}\".",
         "Each input shows the clauses the standard maps to it (`review_inputs` in the standard file).",
         "A recurring nonconformity is the same requirement graded nonconforming in two or more consecutive audits "
         "of the same unit against the same standard.",
@@ -301,13 +272,3 @@ def build_review_docx(pack: ReviewPack) -> bytes:
                  author=pack.institution, when=pack.prepared_on, keywords="management review; micro-credentials")
     return w.save_bytes()
 
-
-def _block_body(w: DocxWriter, pack: ReviewPack, key: str) -> None:
-    block = pack.inputs[key]
-    w.paragraph(f"ISO 9001:2015 {block.label}.", flags="i")
-    if block.clauses:
-        _clause_table(w, block.clauses, pack)
-        _findings_table(w, block, empty="No finding against these clauses in the period.")
-    elif block.unmapped:
-        w.paragraph(f"No clause of {', '.join(block.unmapped)} addresses this input: bring the data to the review.",
-                    flags="i")

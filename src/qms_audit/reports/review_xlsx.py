@@ -1,13 +1,21 @@
 """The management review pack as an Excel workbook: the same inputs as the Word pack, as filterable tables
-with native charts, and an Outputs sheet to record the review's decisions and actions."""
+with native charts, and an Outputs sheet to record the review's decisions and actions.
+
+A score cell holds a number only where the score is shown; a clause or audit below the coverage threshold
+reads "not scored", which a chart of that column plots as no bar."""
 
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
 
-from qms_audit.reports.review_docx import change, highlights
 from qms_audit.reports.sheets import new_workbook, safe_cell, save, table_sheet
-from qms_audit.review_pack import ReviewPack
+from qms_audit.review_pack import ReviewPack, change, highlights
+from qms_audit.scoring import NOT_SCORED
+
+
+def _score(value: float | None, text: str = NOT_SCORED) -> float | str:
+    """A shown score as a cell: the number, else the words (never an empty cell that reads as 0%)."""
+    return text if value is None else value
 
 
 def build_review_xlsx(pack: ReviewPack) -> bytes:
@@ -19,7 +27,7 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
     ws.column_dimensions["A"].width = 46
     for col in "BCDEFG":
         ws.column_dimensions[col].width = 13
-    scores = [a.overall for a in pack.audits if a.overall is not None]
+    mean_now = pack.mean_score
     facts = [
         ("Institution", pack.institution),
         ("Period reviewed", f"{pack.period_from.isoformat()} to {pack.period_to.isoformat()}"),
@@ -27,7 +35,8 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
         ("Prepared on", pack.prepared_on.isoformat()),
         ("Audits in the period", len(pack.audits)),
         ("Audits in the previous period", pack.audits_before),
-        ("Mean audit score", sum(scores) / len(scores) if scores else None),
+        ("Mean audit score", _score(mean_now.mean)),
+        ("Audits whose overall score is shown", mean_now.scored),
         ("Major NCs raised in audits", sum(a.majors for a in pack.audits)),
         ("Minor NCs raised in audits", sum(a.minors for a in pack.audits)),
         ("Corrective actions open", pack.capa_backlog.open),
@@ -46,11 +55,12 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
     ws.append([])
     trend_header = len(facts) + len(highlights(pack)) + 4  # the row the year table's header lands on
     ws.append([safe_cell(ws, h, bold=True) for h in ("Year", "Audits", "Mean score", "Major", "Minor",
-                                                      "Observation", "OFI")])
+                                                      "Observation", "OFI", "Audits scored")])
     for y in t.cycles:
         ws.append([safe_cell(ws, str(y)), t.overall[y]["audits"],
-                   safe_cell(ws, t.overall[y]["mean"], number_format="0%"),
-                   t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"]])
+                   safe_cell(ws, _score(t.overall[y]["mean"]), number_format="0%"),  # type: ignore[arg-type]
+                   t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"],
+                   t.overall[y]["scored"]])
     if t.cycles:
         chart = BarChart()
         chart.type = "col"
@@ -76,17 +86,19 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
     finding_rows = []
     for block in pack.inputs.values():
         for c in block.clauses:
-            clause_rows.append((block.key, block.title, c.standard, c.number, c.title, c.now, c.before,
-                                change(c.now, c.before), c.audits, c.majors, c.minors, c.others))
+            clause_rows.append((block.key, block.title, c.standard, c.number, c.title, _score(c.now),
+                                _score(c.before), change(c.now, c.before), c.audits, c.applicable_in, c.majors,
+                                c.minors, c.others))
         if not block.clauses and block.unmapped and block.key != "a":
             clause_rows.append((block.key, block.title, ", ".join(block.unmapped), "", "no clause maps to this "
-                                "input: bring the data to the review", None, None, "", 0, 0, 0, 0))
+                                "input: bring the data to the review", None, None, "", 0, 0, 0, 0, 0))
         for f in block.findings:
             finding_rows.append((block.key, f.id, f.grade, f.source, f.unit, f.ref, f.statement, f.raised, f.stage,
                                  "yes" if f.overdue else "", f.audit))
+    # Score and Before: means over the audits that scored the clause (Audits), of those where it applied
     table_sheet(wb, "Inputs", ["Input", "Input title", "Standard", "Clause", "Clause title", "Score", "Before",
-                               "Change", "Audits", "Major", "Minor", "Obs./OFI"], clause_rows,
-                widths=[7, 40, 12, 8, 40, 9, 9, 10, 8, 8, 8, 9], table_name="Inputs", percent_columns=(5, 6))
+                               "Change", "Audits", "Applicable in", "Major", "Minor", "Obs./OFI"], clause_rows,
+                widths=[7, 40, 12, 8, 40, 11, 11, 10, 8, 12, 8, 8, 9], table_name="Inputs", percent_columns=(5, 6))
     table_sheet(wb, "Findings by input", ["Input", "Finding", "Grade", "Source", "Unit", "Ref", "Statement",
                                           "Raised", "Status", "Overdue", "Audit"], finding_rows,
                 widths=[7, 20, 22, 16, 28, 9, 60, 12, 20, 9, 16], table_name="InputFindings", wrap_columns=(6,))
@@ -94,13 +106,13 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
     # -- c6: audits; trends by clause; recurring NCs; CAPA ageing ------------------------------------------------
     table_sheet(wb, "Audits", ["Audit", "Title", "Unit", "Start", "Standard", "Status", "Score", "Coverage",
                                "Verdict", "Major", "Minor", "Observation", "OFI", "Open NCs"],
-                [(a.id, a.title, a.unit, a.start, a.standard, a.status, a.overall, a.coverage, a.verdict, a.majors,
-                  a.minors, a.observations, a.ofis, a.open_ncs) for a in pack.audits],
-                widths=[16, 40, 28, 12, 14, 12, 9, 10, 20, 7, 7, 11, 7, 9], table_name="Audits",
+                [(a.id, a.title, a.unit, a.start, a.standard, a.status, _score(a.overall, a.shown.text), a.coverage,
+                  a.verdict, a.majors, a.minors, a.observations, a.ofis, a.open_ncs) for a in pack.audits],
+                widths=[16, 40, 28, 12, 14, 12, 12, 10, 20, 7, 7, 11, 7, 9], table_name="Audits",
                 percent_columns=(6, 7))
     table_sheet(wb, "Clause trends", ["Clause", *[str(y) for y in t.cycles]],
-                [(n, *[per.get(y) for y in t.cycles]) for n, per in t.clauses.items()],
-                widths=[10, *[9] * len(t.cycles)], table_name="ClauseTrends",
+                [(n, *[_score(per.get(y)) for y in t.cycles]) for n, per in t.clauses.items()],
+                widths=[10, *[11] * len(t.cycles)], table_name="ClauseTrends",
                 percent_columns=tuple(range(1, len(t.cycles) + 1)))
     table_sheet(wb, "Recurring NCs", ["Unit", "Requirement", "Audits in a row", "Audits", "Years"],
                 [(r.unit, r.ref, len(r.audits), ", ".join(r.audits), ", ".join(map(str, r.years)))

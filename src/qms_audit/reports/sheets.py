@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from qms_audit.reports.textsafe import clean, looks_like_formula
+from qms_audit.reports.textsafe import clean, escape_xml, looks_like_formula
 
 HEADER_FILL = PatternFill("solid", start_color="D9E2F3", end_color="D9E2F3")
 BOLD = Font(bold=True)
@@ -44,16 +44,6 @@ def safe_cell(ws, value: Any, *, bold: bool = False, wrap: bool = False, number_
 FAST_FROM = 100  # rows; below this openpyxl writes everything itself
 
 
-def _xml_text(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
-
-
 def _rows_xml(rows: Sequence[Sequence[Any]], first_row: int, styles: dict[int, str]) -> str:
     letters = [get_column_letter(i + 1) for i in range(max((len(r) for r in rows), default=0))]
     out = []
@@ -69,7 +59,7 @@ def _rows_xml(rows: Sequence[Sequence[Any]], first_row: int, styles: dict[int, s
             elif isinstance(value, int | float):
                 cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
             else:
-                text = _xml_text(clean(value))
+                text = escape_xml(clean(value))
                 cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
         out.append(f'<row r="{n}">{"".join(cells)}</row>')
     return "".join(out)

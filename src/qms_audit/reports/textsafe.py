@@ -19,3 +19,17 @@ def clean(value: object) -> str:
 
 def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_START)
+
+
+def escape_xml(text: str) -> str:
+    """Escape text (already cleaned of XML-illegal characters) for element content or a quoted attribute.
+    The checks first: most cell and paragraph texts need no replacement, and this runs for every one."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    return text

@@ -24,19 +24,65 @@ class QmsAuditApp(App):
         Binding("ctrl+o", "open_picker", "audits", id="app.audits", show=False),
     ]
 
-    def __init__(self, workspace: Workspace, actor: str, *, audit_id: str | None = None,
-                 keymap: dict[str, str] | None = None, theme: str | None = None) -> None:
+    def __init__(self, workspace: Workspace, actor: str | None, *, audit_id: str | None = None,
+                 keymap: dict[str, str] | None = None, theme: str | None = None, unit: str | None = None) -> None:
         super().__init__()
         self.workspace = workspace
-        self.actor = actor
+        self.actor = actor or ""  # empty until the person says who they are (asked on first use)
+        self.actor_unit = unit
         self.initial_audit = audit_id
         self.initial_keymap = keymap or {}
         if theme:
             self.theme = theme
 
+    @property
+    def who_label(self) -> str:
+        return f"{self.actor} ({self.actor_unit})" if self.actor_unit else self.actor
+
     def on_mount(self) -> None:
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
+        if self.actor:
+            self.start()
+        else:
+            self.ask_who()
+
+    def ask_who(self) -> None:
+        """First use: nothing may be recorded under a guessed name, so ask once and remember it outside the
+        workspace (the same file `qms-audit whoami --set` writes)."""
+        from qms_audit.identity import identity_path, save_identity
+        from qms_audit.tui.forms import Field, FormScreen
+
+        def save(values: dict) -> None:
+            identity = save_identity(str(values["name"]), str(values["unit"] or "") or None)
+            self.actor, self.actor_unit = identity.name, identity.unit
+
+        def done(values: dict | None) -> None:
+            if values is None:
+                self.exit(message="No name given: qms-audit records every change under a name, so nothing was "
+                                  "opened. Give one with --as NAME, QMS_AUDIT_USER or `qms-audit whoami --set`.")
+                return
+            self.notify(f"changes are recorded as {self.who_label}", timeout=4)
+            self.start()
+        form = FormScreen("Who is auditing?", [
+            Field("name", "Your name as it should stand in audit records", required=True),
+            Field("unit", "Your home unit (the independence check compares it with the auditee)",
+                  suggestions=self.unit_suggestions()),
+        ], note=f"Asked once. Kept in {identity_path()}, outside the workspace; `qms-audit whoami --set` "
+                "changes it, and --as or QMS_AUDIT_USER override it for one session.",
+            submit_label="Continue", save=save)
+        self.push_screen(form, done)
+
+    def unit_suggestions(self) -> list[str]:
+        try:
+            from qms_audit.profile import maybe_profile
+
+            profile = maybe_profile(self.workspace)
+        except QmsError:
+            return []
+        return [unit.name for unit in profile.units] if profile is not None else []
+
+    def start(self) -> None:
         if self.initial_audit:
             # straight to the audit; the list of audits (and its imports) waits until asked for (ctrl+o)
             self.open_audit(self.initial_audit)
@@ -119,8 +165,13 @@ class QmsAuditApp(App):
         yield from super().get_system_commands(screen)
 
 
-def run_tui(workspace: Workspace, actor: str, audit_id: str | None = None, *, theme: str | None = None) -> None:
+def run_tui(workspace: Workspace, explicit_actor: str | None, audit_id: str | None = None, *,
+            theme: str | None = None) -> None:
+    """Open the TUI as `--as NAME`, else QMS_AUDIT_USER, else the saved identity; with none, the TUI asks."""
+    from qms_audit.identity import resolve_identity
     from qms_audit.tui.keymap import keymap_files, load_keymap
+
+    identity = resolve_identity(explicit_actor)
 
     keymap: dict[str, str] = {}
     if keymap_files(workspace):  # checking ids imports every screen; only worth it when there is a keymap
@@ -131,4 +182,6 @@ def run_tui(workspace: Workspace, actor: str, audit_id: str | None = None, *, th
         from qms_audit.auditing import audit_store
 
         audit_store(workspace, audit_id)  # an unknown id fails here, with a hint, before the screen opens
-    QmsAuditApp(workspace, actor, audit_id=audit_id, keymap=keymap, theme=theme).run()
+    app = QmsAuditApp(workspace, identity.name if identity else None, audit_id=audit_id, keymap=keymap, theme=theme,
+                      unit=identity.unit if identity else None)
+    app.run()

@@ -6,17 +6,15 @@ Read from the workspace (a shared default) and then from the user's config folde
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from qms_audit.documents import read_yaml
 from qms_audit.errors import InvalidFile, Problem, did_you_mean
-from qms_audit.locations import Workspace
+from qms_audit.locations import Workspace, config_dir
 
 
 def user_keymap_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "qms-audit" / "keymap.yaml"
+    return config_dir() / "keymap.yaml"
 
 
 def keymap_files(workspace: Workspace) -> list[Path]:

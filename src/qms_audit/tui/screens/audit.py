@@ -28,17 +28,12 @@ from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.messages import RecordChanged, RequirementChosen
 from qms_audit.tui.widgets.checklist import Checklist
 from qms_audit.tui.widgets.requirement import RequirementPane
+from qms_audit.tui.widgets.topbar import TopBar, with_who
 
 NOTE_SAVE_DELAY = 0.6  # seconds of quiet typing before the note is committed to the audit
 
 GRADE_KEYS = {"1": Grade.CONFORMITY, "2": Grade.GOOD_PRACTICE, "3": Grade.OFI, "4": Grade.OBSERVATION,
               "5": Grade.MINOR_NC, "6": Grade.MAJOR_NC}
-
-
-class TopBar(Static):
-    DEFAULT_CSS = """
-    TopBar { height: 1; background: $primary-background; color: $text; padding: 0 1; }
-    """
 
 
 class Banner(Static):
@@ -64,10 +59,12 @@ class AuditScreen(Screen):
         Binding("slash", "jump", "jump to a ref", id="req.jump", show=False),
         Binding("v", "filter", "filter", id="req.filter", show=False),
         Binding("e", "add_evidence", "evid.", id="evidence.add"),
+        Binding("E", "edit_evidence", "edit or remove evidence", id="evidence.edit", show=False),
+        Binding("l", "link_evidence", "link evidence to the finding", id="evidence.link", show=False),
         Binding("n", "edit_note", "write the note", id="note.edit", show=False),
         Binding("f", "finding", "finding", id="finding.edit", show=False),
         Binding("r", "respond", "auditee response", id="finding.respond", show=False),
-        Binding("escape", "leave_note", "back to checklist", id="note.leave", show=False),
+        Binding("escape", "leave_note", "back to checklist", id="note.leave", key_display="esc"),
         Binding("ctrl+s", "save_note", "save note now", id="note.save", show=False),
         Binding("d", "dashboard", "dash", id="screen.dashboard"),
         Binding("c", "register", "CAPA", id="screen.register"),
@@ -116,13 +113,15 @@ class AuditScreen(Screen):
         text = Text()
         text.append(state[0] + when, style=state[1])
         text.append(f"  {session.audit_id}", style="bold")
-        text.append(f" · {session.status.label} · {pct(score.overall)} cov {pct(score.coverage)} · "
+        shown = score.shown
+        scored = f"{pct(shown.score)} cov {pct(score.coverage)}" if shown.scored else shown.text
+        text.append(f" · {session.status.label} · {scored} · "
                     f"{score.verdict_label.split(':')[0]}")
         if self.session.checklist_filter != "all":
             text.append(f" · filter: {FILTERS[self.session.checklist_filter]}", style="italic")
         if self.size.width >= 110:
             text.append(f" · {session.standard.key}", style="dim")
-        self.query_one(TopBar).update(text, layout=False)
+        self.query_one(TopBar).update(with_who(text, self.app), layout=False)
 
     def show_ref(self, ref: str) -> None:
         if ref == self.ref:
@@ -239,17 +238,29 @@ class AuditScreen(Screen):
         lighter = [f for f in self.session.findings_for(self.ref) if f.grade.severity < grade.severity
                    and f.grade.is_nc == grade.is_nc]
         if needs_statement and not lighter:
-            note = self.session.result(self.ref).note
-            form = FormScreen(f"{grade.label}: the finding", [
-                Field("statement", "What was found (the finding statement)", kind="area", value=note, required=True),
-            ], note=f"{self.ref}: say what does not meet the requirement and where; evidence is linked automatically.")
-
-            def done(values: dict | None) -> None:
-                if values:
-                    self.rate(grade, statement=str(values["statement"]))
-            self.app.push_screen(form, done)
+            self.open_statement_form(self.ref, grade)
             return
         self.rate(grade)
+
+    def open_statement_form(self, ref: str, grade: Grade) -> None:
+        if grade.is_nc:
+            prompt = "What was found (the finding statement)"
+            hint = f"{ref}: say what does not meet the requirement and where."
+        elif grade is Grade.OFI:
+            prompt = "The opportunity (what could be improved, and how)"
+            hint = f"{ref}: the requirement is met; say what could work better and where."
+        else:
+            prompt = "What was observed (the risk of a future nonconformity)"
+            hint = f"{ref}: not a nonconformity yet; say what was seen and why it is a risk."
+        evidence = self.session.result(ref).evidence
+        hint += (f" The {len(evidence)} evidence entr{'y' if len(evidence) == 1 else 'ies'} of {ref} will be "
+                 "linked to the finding." if evidence else " Evidence you add to this requirement later can be "
+                 "linked to it (e).")
+        form = FormScreen(f"{grade.label}: the finding", [
+            Field("statement", prompt, kind="area", value=self.session.result(ref).note, required=True),
+        ], note=hint, save=lambda v: self.session.rate(ref, grade, statement=str(v["statement"])),
+            draft_key=f"statement:{ref}:{grade.value}", drafts=self.session.drafts)
+        self.app.push_screen(form, lambda values: values is not None and self.after_change(ref))
 
     def rate(self, grade: Grade, *, level: int | None = None, na_reason: str | None = None,
              statement: str | None = None) -> None:
@@ -264,15 +275,14 @@ class AuditScreen(Screen):
     def action_not_applicable(self) -> None:
         if self.ref is None:
             return
-        current = self.session.result(self.ref)
+        ref = self.ref
+        current = self.session.result(ref)
         form = FormScreen("Not applicable", [Field("reason", "Why it does not apply (ISO 9001 4.3)", kind="area",
                                                    value=current.na_reason or "", required=True)],
-                          note=f"{self.ref}: an exclusion needs a written justification.")
-
-        def done(values: dict | None) -> None:
-            if values:
-                self.rate(Grade.NOT_APPLICABLE, na_reason=str(values["reason"]))
-        self.app.push_screen(form, done)
+                          note=f"{ref}: an exclusion needs a written justification.",
+                          save=lambda v: self.session.rate(ref, Grade.NOT_APPLICABLE, na_reason=str(v["reason"])),
+                          draft_key=f"na:{ref}", drafts=self.session.drafts)
+        self.app.push_screen(form, lambda values: values is not None and self.after_change(ref))
 
     def action_unrate(self) -> None:
         if self.ref is not None:
@@ -280,39 +290,118 @@ class AuditScreen(Screen):
 
     # -- evidence and findings ---------------------------------------------------------------------------------
 
+    EVIDENCE_BLAME = {"sample": "sample", "population": "population", "file": "file", "path": "file",
+                      "folder": "file", "description": "text", "finding": "finding"}
+
+    def evidence_fields(self, ref: str, current=None) -> list[Field]:
+        req = self.session.requirement(ref)
+        sample = current.sample if current is not None else None
+        return [
+            Field("phase", "PDCA phase", kind="select", required=True,
+                  value=(current.phase if current is not None else req.pdca).value,
+                  options=[(f"{p.value} {p.label}: {req.evidence.for_phase(p)[:48]}", p.value) for p in Phase]),
+            Field("kind", "Kind", kind="select", required=True,
+                  value=current.kind.value if current is not None else "document",
+                  options=[(k.value, k.value) for k in EvidenceKind]),
+            Field("text", "What the evidence is and what it shows", kind="area", required=True,
+                  value=current.text if current is not None else ""),
+            Field("reference", "Reference (document number, URL, interviewee)",
+                  value=(current.reference or "") if current is not None else ""),
+            Field("sample", "Sample size (if sampled)", kind="int", value=str(sample.size) if sample else ""),
+            Field("population", "Population sampled from", kind="int",
+                  value=str(sample.population) if sample and sample.population else ""),
+        ]
+
     def action_add_evidence(self) -> None:
         if self.ref is None:
             return
-        req = self.session.requirement(self.ref)
-        fields = [
-            Field("phase", "PDCA phase", kind="select", required=True, value=req.pdca.value,
-                  options=[(f"{p.value} {p.label}: {req.evidence.for_phase(p)[:48]}", p.value) for p in Phase]),
-            Field("kind", "Kind", kind="select", required=True, value="document",
-                  options=[(k.value, k.value) for k in EvidenceKind]),
-            Field("text", "What the evidence is and what it shows", kind="area", required=True),
-            Field("reference", "Reference (document number, URL, interviewee)"),
-            Field("file", "File to copy into the audit (path)"),
-            Field("sample", "Sample size (if sampled)", kind="int"),
-            Field("population", "Population sampled from", kind="int"),
-        ]
+        ref = self.ref
+        fields = self.evidence_fields(ref)
+        fields.insert(4, Field("file", "File to copy into the audit (path)"))
+        open_findings = self.session.open_findings_for(ref)
+        if open_findings:
+            fields.append(Field("finding", "Link to finding", kind="select", value=open_findings[-1].id,
+                                options=[(f"{f.id} {f.grade.label.lower()}", f.id) for f in open_findings]))
+
+        def save(values: dict) -> None:
+            self.session.add_evidence(
+                ref, phase=Phase(str(values["phase"])), kind=EvidenceKind(str(values["kind"])),
+                text=str(values["text"]), reference=values["reference"],  # type: ignore[arg-type]
+                file=Path(str(values["file"])).expanduser() if values["file"] else None,
+                sample_size=values["sample"], population=values["population"],  # type: ignore[arg-type]
+                findings=[str(values["finding"])] if values.get("finding") else [])
 
         def done(values: dict | None) -> None:
-            if not values:
+            if values is not None:
+                self.notify(f"evidence added to {ref}", timeout=2)
+                self.after_change(ref)
+        self.app.push_screen(FormScreen(f"Evidence for {ref}", fields, save=save, draft_key=f"evidence:{ref}",
+                                        drafts=self.session.drafts, blame=self.EVIDENCE_BLAME), done)
+
+    def action_edit_evidence(self) -> None:
+        """Choose one of the requirement's evidence entries, then change it or remove it (both logged)."""
+        if self.ref is None:
+            return
+        ref = self.ref
+        entries = self.session.result(ref).evidence
+        if not entries:
+            self.notify(f"{ref} has no evidence yet: e adds some", timeout=3)
+            return
+        if len(entries) == 1:
+            self.open_evidence_entry(ref, entries[0].id)
+            return
+        form = FormScreen(f"Evidence of {ref}", [Field(
+            "entry", "Which entry", kind="select", required=True, value=entries[-1].id,
+            options=[(f"{e.phase.value} {e.kind.value}: {e.text[:60]}", e.id) for e in entries])],
+            submit_label="Open")
+        self.app.push_screen(form, lambda v: v is not None and self.open_evidence_entry(ref, str(v["entry"])))
+
+    def open_evidence_entry(self, ref: str, evidence_id: str) -> None:
+        entry = next((e for e in self.session.result(ref).evidence if e.id == evidence_id), None)
+        if entry is None:
+            self.notify(f"{ref} no longer has evidence {evidence_id}", severity="warning")
+            return
+        fields = self.evidence_fields(ref, entry)
+        fields.append(Field("action", "What to do", kind="select", required=True, value="edit",
+                            options=[("save the changes", "edit"), ("remove this entry", "remove")]))
+        fields.append(Field("reason", "Why (recorded in the audit log)", kind="area", required=True))
+
+        def save(values: dict) -> None:
+            if values["action"] == "remove":
+                self.session.remove_evidence(ref, evidence_id, str(values["reason"]))
                 return
-            ref = self.ref
-            assert ref is not None
-            try:
-                self.session.add_evidence(
-                    ref, phase=Phase(str(values["phase"])), kind=EvidenceKind(str(values["kind"])),
-                    text=str(values["text"]), reference=values["reference"],  # type: ignore[arg-type]
-                    file=Path(str(values["file"])).expanduser() if values["file"] else None,
-                    sample_size=values["sample"], population=values["population"])  # type: ignore[arg-type]
-            except QmsError as exc:
-                self.fail(exc)
-                return
-            self.notify(f"evidence added to {ref}", timeout=2)
-            self.after_change(ref)
-        self.app.push_screen(FormScreen(f"Evidence for {self.ref}", fields), done)
+            self.session.update_evidence(
+                ref, evidence_id, reason=str(values["reason"]), phase=Phase(str(values["phase"])),
+                kind=EvidenceKind(str(values["kind"])), text=str(values["text"]),
+                reference=values["reference"] or "", sample_size=values["sample"],
+                population=values["population"], clear_sample=values["sample"] is None and entry.sample is not None)
+
+        def done(values: dict | None) -> None:
+            if values is not None:
+                self.notify(f"evidence {evidence_id} {'removed from' if values['action'] == 'remove' else 'changed on'}"
+                            f" {ref}", timeout=3)
+                self.after_change(ref)
+        note = f"{evidence_id}, collected by {entry.collected_by}"
+        if entry.file:
+            note += f"; file {entry.file.original_name} stays with the audit"
+        self.app.push_screen(FormScreen(f"Evidence {evidence_id} of {ref}", fields, note=note, save=save,
+                                        draft_key=f"evidence.edit:{ref}:{evidence_id}", drafts=self.session.drafts,
+                                        blame=self.EVIDENCE_BLAME), done)
+
+    def action_link_evidence(self) -> None:
+        finding = self._one_finding()
+        if finding is None or finding.ref is None:
+            return
+        ref = finding.ref
+        unlinked = [e for e in self.session.result(ref).evidence if e.id not in finding.evidence_ids]
+        if not unlinked:
+            self.notify(f"every evidence entry of {ref} is already linked to {finding.id}", timeout=3)
+            return
+        form = FormScreen(f"Link evidence to {finding.id}", [Field(
+            "entry", "Evidence entry", kind="select", required=True, value=unlinked[-1].id,
+            options=[(f"{e.phase.value} {e.kind.value}: {e.text[:60]}", e.id) for e in unlinked])],
+            submit_label="Link", save=lambda v: self.session.link_evidence(finding.id, [str(v["entry"])]))
+        self.app.push_screen(form, lambda v: v is not None and self.after_change(ref))
 
     def _one_finding(self):
         findings = self.session.findings_for(self.ref) if self.ref else []
@@ -328,19 +417,10 @@ class AuditScreen(Screen):
         form = FormScreen(f"{finding.id} ({finding.grade.label.lower()})", [
             Field("statement", "Finding statement", kind="area", value=finding.statement, required=True),
             Field("evidence", "Objective evidence (summary)", kind="area", value=finding.evidence),
-        ])
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            try:
-                self.session.update_finding(finding.id, statement=str(values["statement"]),
-                                            evidence_text=str(values["evidence"] or ""))
-            except QmsError as exc:
-                self.fail(exc)
-                return
-            self.after_change()
-        self.app.push_screen(form, done)
+        ], save=lambda v: self.session.update_finding(finding.id, statement=str(v["statement"]),
+                                                      evidence_text=str(v["evidence"] or "")),
+            draft_key=f"finding:{finding.id}", drafts=self.session.drafts)
+        self.app.push_screen(form, lambda values: values is not None and self.after_change())
 
     def action_respond(self) -> None:
         finding = self._one_finding()
@@ -353,28 +433,32 @@ class AuditScreen(Screen):
                   options=[("acknowledged", "acknowledged"), ("disputed (diverging opinion)", "disputed")]),
             Field("by", "Who responded for the auditee", required=True, value=current.by if current else ""),
             Field("text", "Their words (required for a dispute)", kind="area", value=current.text if current else ""),
-        ])
-
-        def done(values: dict | None) -> None:
-            if not values:
-                return
-            try:
-                self.session.respond(finding.id, position=str(values["position"]), text=str(values["text"] or ""),
-                                     by=str(values["by"]))
-            except QmsError as exc:
-                self.fail(exc)
-                return
-            self.after_change()
-        self.app.push_screen(form, done)
+        ], save=lambda v: self.session.respond(finding.id, position=str(v["position"]), text=str(v["text"] or ""),
+                                               by=str(v["by"])),
+            draft_key=f"respond:{finding.id}", drafts=self.session.drafts,
+            blame={"dispute": "text", "words": "text", "who": "by"})
+        self.app.push_screen(form, lambda values: values is not None and self.after_change())
 
     # -- the note: drafts on every keystroke, committed on a pause --------------------------------------------
 
     def action_edit_note(self) -> None:
         self.query_one("#note", TextArea).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # esc is shown in the footer only while the note is being written, where it is the way out
+        if action == "leave_note":
+            return self.focused is not None and self.focused.id == "note"
+        return True
+
     def action_leave_note(self) -> None:
         self.flush_note()
         self.query_one(Checklist).focus()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
 
     @on(TextArea.Changed, "#note")
     def _note_changed(self, event: TextArea.Changed) -> None:
@@ -444,6 +528,53 @@ class AuditScreen(Screen):
                 self.query_one(RequirementPane).show(draft.ref)
                 self.note_base = draft.text
         self.refresh_topbar()
+        self.reopen_unsaved_form()
+
+    def reopen_unsaved_form(self) -> None:
+        """A form that was being filled in when the last session ended opens again with its text; the others
+        keep theirs until they are opened."""
+        if self.session.read_only_reason():
+            return
+        drafts = self.session.drafts.pending_forms()
+        for draft in drafts:
+            if self.open_form_for(draft.key):
+                others = len(drafts) - 1
+                self.notify("reopened a form with text typed before the last session ended"
+                            + (f"; {others} more come back when you open them" if others else ""), timeout=8)
+                return
+
+    def open_form_for(self, key: str) -> bool:
+        kind, _, target = key.partition(":")
+        if kind in ("finding", "respond"):
+            finding = self.session.opened.snapshot.findings.get(target)
+            if finding is None or finding.ref is None or not self.opened_at(finding.ref):
+                return False
+            (self.action_finding if kind == "finding" else self.action_respond)()
+            return True
+        ref, _, rest = target.partition(":")
+        if not self.opened_at(ref):
+            return False
+        if kind == "statement":
+            try:
+                self.open_statement_form(ref, Grade(rest))
+            except ValueError:
+                return False
+        elif kind == "na":
+            self.action_not_applicable()
+        elif kind == "evidence":
+            self.action_add_evidence()
+        elif kind == "evidence.edit":
+            self.open_evidence_entry(ref, rest)
+        else:
+            return False
+        return True
+
+    def opened_at(self, ref: str) -> bool:
+        """Go to a requirement of this audit; False when the audit has no such requirement in scope."""
+        if ref not in {r.ref for r in self.session.requirements()}:
+            return False
+        self.go_to(ref)
+        return True
 
     def on_screen_suspend(self) -> None:
         self.flush_note()
@@ -486,6 +617,10 @@ class AuditScreen(Screen):
         yield ("Rate: major nonconformity", "Major NC (6)", lambda: self.action_rate("6"))
         yield ("Rate: not applicable", "With a written justification (x)", self.action_not_applicable)
         yield ("Add evidence", "Record evidence for the current requirement (e)", self.action_add_evidence)
+        yield ("Edit or remove evidence", "Change or remove an evidence entry, with a reason (E)",
+               self.action_edit_evidence)
+        yield ("Link evidence to the finding", "Evidence added after the finding was raised (l)",
+               self.action_link_evidence)
         yield ("Edit finding", "Statement and evidence of the finding (f)", self.action_finding)
         yield ("Auditee response", "Acknowledgement or diverging opinion (r)", self.action_respond)
         yield ("Jump to requirement", "Type a reference (/)", self.action_jump)

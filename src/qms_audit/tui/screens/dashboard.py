@@ -61,17 +61,19 @@ class DashboardScreen(Screen):
         head.append(f"Verdict: {score.verdict_label}\n", style=style)
         for reason in score.verdict_reasons:
             head.append(f"  - {reason}\n")
-        head.append(f"Overall {pct(score.overall)} (raw {pct(score.overall_raw)}), coverage {pct(score.coverage)}; "
+        head.append(f"Overall {score.shown.text}, coverage {pct(score.coverage)}; "
                     f"a score shows from {pct(rules.coverage_threshold)} coverage; pass band from "
                     f"{pct(rules.pass_threshold)}")
         self.query_one("#verdict", Static).update(head)
-        rows = [(f"{n} {c.title[:26]}", c.score if c.score is not None else None, c.coverage,
-                 c.band_label + (" (capped: open major)" if c.capped else ""))
+        # a clause or phase below the coverage threshold has no score and no bar: the note says why
+        rows = [(f"{n} {c.title[:26]}", c.score, c.coverage,
+                 (c.band_label if c.shown.scored else c.shown.text) + (" (capped: open major)" if c.capped else ""))
                 for n, c in score.clauses.items()]
         self.query_one("#clauses", Static).update(Group(Text("Clauses", style="bold"),
                                                         score_table(rows, width=width,
                                                                     pass_threshold=rules.pass_threshold)))
-        phase_rows = [(f"{Phase(p).label:<5}", s.score, s.coverage, f"{s.assessed}/{s.applicable} assessed")
+        phase_rows = [(f"{Phase(p).label:<5}", s.score, s.coverage,
+                       f"{s.assessed}/{s.applicable} assessed" + ("" if s.shown.scored else f"; {s.shown.text}"))
                       for p, s in score.pdca.items()]
         self.query_one("#phases", Static).update(Group(Text("PDCA phases", style="bold"),
                                                        score_table(phase_rows, width=width,

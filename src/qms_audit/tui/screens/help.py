@@ -49,7 +49,11 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        scroll = VerticalScroll()
+        # how to leave is said where the eye starts and where it ends
+        scroll.border_title = "Help: esc, ? or q closes it"
+        scroll.border_subtitle = "↑ ↓ pgup pgdn scroll · esc closes"
+        with scroll:
             yield Static(id="help-body")
 
     def on_mount(self) -> None:

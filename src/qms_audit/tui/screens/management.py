@@ -21,7 +21,8 @@ from textual.widgets import Footer, ProgressBar, Static
 from qms_audit import clock
 from qms_audit.errors import QmsError
 from qms_audit.locations import Workspace
-from qms_audit.presentation import pct, sparkline
+from qms_audit.presentation import sparkline
+from qms_audit.scoring import mean_text
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.bars import band_style, bar
 
@@ -37,6 +38,11 @@ class Overview:
     programme_error: str | None
     review_actions: list[tuple[str, str, str, str]]  # review, action, state, description
     errors: list[str]
+
+
+def _score_bar(value: float | None, width: int) -> Text:
+    """A mean score's bar; a score no audit of the year could show draws nothing, not an empty track."""
+    return Text(" " * width) if value is None else bar(value, width, style=band_style(value, 0.75))
 
 
 def counts_bar(parts: list[tuple[int, str]], peak: int, width: int) -> Text:
@@ -171,7 +177,7 @@ class ManagementScreen(Screen):
     # -- drawing ------------------------------------------------------------------------------------------------
 
     def show(self) -> None:
-        from qms_audit.trends import compute, filter_digests
+        from qms_audit.trends import compute, filter_digests, trend_floor
 
         overview = self.overview
         if overview is None:
@@ -198,28 +204,32 @@ class ManagementScreen(Screen):
             overall.add_column(no_wrap=True)
         for y in years:
             mean = t.overall[y]["mean"]
-            overall.add_row(str(y), bar(mean, width, style=band_style(mean, 0.75)), pct(mean),  # type: ignore[arg-type]
-                            Text(f"{t.overall[y]['audits']} audits", style="dim"),
+            audits, scored = t.overall[y]["audits"], t.overall[y]["scored"]
+            overall.add_row(str(y), _score_bar(mean, width), mean_text(mean),  # type: ignore[arg-type]
+                            Text(f"{audits} audits" if scored == audits else f"{scored} of {audits} audits scored",
+                                 style="dim"),
                             Text(f"maturity {'—' if t.maturity[y] is None else f'{t.maturity[y]:.1f}'}", style="dim"))
         self.query_one("#overall", Static).update(Group(
             Text(f"Mean audit score per year ({t.audits} audits, {len(t.units)} units)", style="bold"), overall))
 
-        seen = [v for per in t.clauses.values() for v in per.values() if v is not None]
-        low = max(0.0, int((min(seen, default=0.0) - 0.05) * 10) / 10)
+        low = trend_floor(t)
         clauses = Table.grid(padding=(0, 1))
-        for _ in range(5):
+        for _ in range(6):
             clauses.add_column(no_wrap=True)
         for number, per in t.clauses.items():
             values = [per.get(y) for y in years]
             last = values[-1] if values else None
             previous = values[-2] if len(values) > 1 else None
             delta = "" if last is None or previous is None else f"{round((last - previous) * 100):+d}"
+            counts = t.clause_audits.get(number, {}).get(years[-1], {"scored": 0, "audits": 0})
             clauses.add_row(f"{number:>4}", Text(sparkline(values, low=low), style="cyan"),
-                            bar(last, width, style=band_style(last, 0.75)), pct(last),
-                            Text(delta, style="red" if delta.startswith("-") else "green"))
+                            _score_bar(last, width), mean_text(last),
+                            Text(delta, style="red" if delta.startswith("-") else "green"),
+                            Text(f"{counts['scored']} of {counts['audits']} audits scored"
+                                 if counts["scored"] < counts["audits"] else "", style="dim"))
         self.query_one("#clauses", Static).update(Group(
-            Text(f"Clause scores: trend {years[0]}-{years[-1]} (scaled {low:.0%}-100%), latest year, change",
-                 style="bold"), clauses))
+            Text(f"Clause scores: trend {years[0]}-{years[-1]} (scaled {low:.0%}-100%), latest year, change "
+                 "(means over the audits that scored the clause)", style="bold"), clauses))
 
         peak = max((t.ncs[y]["major"] + t.ncs[y]["minor"] + t.ncs[y]["observation"] for y in years), default=0)
         findings = Table.grid(padding=(0, 1))

@@ -10,12 +10,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from qms_audit.auditing import create_audit, parse_member
-from qms_audit.errors import QmsError
 from qms_audit.locations import Workspace
 from qms_audit.portfolio import load_digests, summary
 from qms_audit.presentation import pct
 from qms_audit.standards import StandardLibrary
 from qms_audit.tui.forms import Field, FormScreen
+from qms_audit.tui.widgets.topbar import with_who
 
 
 class PickerScreen(Screen):
@@ -38,7 +38,7 @@ class PickerScreen(Screen):
         self.actor = actor
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Audits in workspace {self.workspace.root.name}", id="picker-title")
+        yield Static(with_who(f"Audits in workspace {self.workspace.root.name}", self.app), id="picker-title")
         yield DataTable(id="audits", cursor_type="row", zebra_stripes=True)
         yield Static("", id="picker-errors")
         yield Footer()
@@ -48,6 +48,19 @@ class PickerScreen(Screen):
         table.add_columns("audit", "status", "standard", "auditee", "start", "score", "cov", "open NCs")
         self.reload()
         table.focus()
+        self.reopen_unsaved_form()
+
+    def reopen_unsaved_form(self) -> None:
+        from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
+
+        pending = DraftStore(self.workspace.root, REGISTER_DRAFTS).pending_forms()
+        if any(d.key == "audit.new" for d in pending):
+            self.notify("reopened the plan of a new audit typed before the last session ended", timeout=8)
+            self.action_new()
+        capa_targets = sorted({d.target for d in pending if d.kind.startswith("capa.")})
+        if capa_targets:
+            self.notify(f"unsaved CAPA text for {', '.join(capa_targets)}: open the NC in the register (c) to "
+                        "continue", timeout=10)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -63,8 +76,8 @@ class PickerScreen(Screen):
                           s["start_date"] or "", pct(s["overall"]), pct(s["coverage"]), ncs, key=str(s["id"]))
         self.query_one("#picker-errors", Static).update("\n".join(f"cannot read {e}" for e in errors))
         if table.row_count == 0:
-            self.query_one("#picker-title", Static).update(
-                f"No audits yet in workspace {self.workspace.root.name}: press n to plan one")
+            self.query_one("#picker-title", Static).update(with_who(
+                f"No audits yet in workspace {self.workspace.root.name}: press n to plan one", self.app))
 
     def action_open(self) -> None:
         table = self.query_one(DataTable)
@@ -82,50 +95,54 @@ class PickerScreen(Screen):
 
         self.app.push_screen(RegisterScreen(self.workspace, self.actor))
 
-    def action_new(self, values: dict | None = None, error: str | None = None) -> None:
+    def action_new(self) -> None:
+        from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
+
         standards = [item.standard for item in StandardLibrary(self.workspace).load_all() if item.standard]
-        v = values or {}
+        lead = getattr(self.app, "who_label", "") or ""
         fields = [
-            Field("standard", "Standard", kind="select", required=True, value=str(v.get("standard") or "mc-qms"),
+            Field("standard", "Standard", kind="select", required=True, value="mc-qms",
                   options=[(f"{s.id} {s.version}: {s.title[:50]}", s.id) for s in standards]),
-            Field("title", "Title", required=True, value=str(v.get("title") or "")),
-            Field("auditee", "Auditee unit", required=True, value=str(v.get("auditee") or "")),
-            Field("unit_code", "Unit code for finding ids (e.g. FOE)", value=str(v.get("unit_code") or "")),
-            Field("lead", "Lead auditor: Name (Home unit)", required=True, value=str(v.get("lead") or "")),
-            Field("team", "Team: Name (Home unit); Name (Home unit)", value=str(v.get("team") or "")),
-            Field("start", "Start date", kind="date", value=str(v.get("start") or "")),
-            Field("end", "End date", kind="date", value=str(v.get("end") or "")),
-            Field("clauses", "Clauses in scope (e.g. 4 5 8; empty: all)", value=str(v.get("clauses") or "")),
-            Field("objective", "Objective", kind="area", value=str(v.get("objective") or "")),
-            Field("override", "Independence override: why an auditor must audit their own unit",
-                  kind="area", value=str(v.get("override") or "")),
+            Field("title", "Title", required=True),
+            Field("auditee", "Auditee unit", required=True),
+            Field("unit_code", "Unit code for finding ids (e.g. FOE)"),
+            Field("lead", "Lead auditor: Name (Home unit)", required=True, value=lead),
+            Field("team", "Team: Name (Home unit); Name (Home unit)"),
+            Field("start", "Start date", kind="date"),
+            Field("end", "End date", kind="date"),
+            Field("clauses", "Clauses in scope (e.g. 4 5 8; empty: all)"),
+            Field("objective", "Objective", kind="area"),
+            Field("override", "Independence override: why an auditor must audit their own unit", kind="area"),
         ]
-        form = FormScreen("Plan a new audit", fields, submit_label="Create", note=error)
+        created: list[str] = []
 
-        def done(result: dict | None) -> None:
-            if result:
-                self.create(result)
-        self.app.push_screen(form, done)
+        def save(values: dict) -> None:
+            created.append(self.create(values))
 
-    def create(self, values: dict) -> None:
-        try:
-            lead = parse_member(str(values["lead"]), role="lead")
-            team = [parse_member(m) for m in str(values.get("team") or "").split(";") if m.strip()]
-            opened = create_audit(
-                self.workspace, standard_id=str(values["standard"]), title=str(values["title"]),
-                auditee_unit=str(values["auditee"]), lead=lead, actor=self.actor, team=team,
-                unit_code=(str(values["unit_code"]) if values.get("unit_code") else None),
-                start_date=values.get("start"), end_date=values.get("end"),  # type: ignore[arg-type]
-                clauses=str(values.get("clauses") or "").replace(",", " ").split(),
-                objectives=[str(values["objective"])] if values.get("objective") else [],
-                override_independence=(str(values["override"]) if values.get("override") else None))
-        except QmsError as exc:
-            # keep everything typed and show the form again with the reason
-            self.action_new(values, error=f"Not created: {exc.message}")
-            return
-        self.notify(f"created {opened.id}", timeout=3)
-        self.reload()
-        self.app.open_audit(opened.id)
+        def done(values: dict | None) -> None:
+            if values is not None and created:
+                self.notify(f"created {created[-1]}", timeout=3)
+                self.reload()
+                self.app.open_audit(created[-1])
+        self.app.push_screen(FormScreen(
+            "Plan a new audit", fields, submit_label="Create", save=save, draft_key="audit.new",
+            drafts=DraftStore(self.workspace.root, REGISTER_DRAFTS),
+            blame={"independence": "override", "own unit": "override", "lead": "lead", "team": "team",
+                   "member": "team", "standard": "standard", "clause": "clauses", "unit code": "unit_code",
+                   "end date": "end", "start": "start"}), done)
+
+    def create(self, values: dict) -> str:
+        lead = parse_member(str(values["lead"]), role="lead")
+        team = [parse_member(m) for m in str(values.get("team") or "").split(";") if m.strip()]
+        opened = create_audit(
+            self.workspace, standard_id=str(values["standard"]), title=str(values["title"]),
+            auditee_unit=str(values["auditee"]), lead=lead, actor=self.actor, team=team,
+            unit_code=(str(values["unit_code"]) if values.get("unit_code") else None),
+            start_date=values.get("start"), end_date=values.get("end"),  # type: ignore[arg-type]
+            clauses=str(values.get("clauses") or "").replace(",", " ").split(),
+            objectives=[str(values["objective"])] if values.get("objective") else [],
+            override_independence=(str(values["override"]) if values.get("override") else None))
+        return opened.id
 
     def action_checks(self) -> None:
         from qms_audit.tui.screens.checks import ChecksScreen

@@ -15,7 +15,18 @@ from qms_audit.errors import QmsError
 from qms_audit.locations import Workspace
 from qms_audit.model.audit import ActionStatus, RcaMethod
 from qms_audit.presentation import date
+from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
 from qms_audit.tui.forms import Field, FormScreen
+from qms_audit.tui.widgets.topbar import TopBar, with_who
+
+# the register's stage column in a few letters; the CAPA screen spells the stage out
+STAGE_SHORT = {"awaiting-verification": "to verify", "actions-in-progress": "acting"}
+
+
+def _cut(text: str, width: int) -> str:
+    """One line of a cell: cut with an ellipsis, so a cut is never mistaken for the whole text."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
 
 
 class RegisterScreen(Screen):
@@ -46,13 +57,30 @@ class RegisterScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", "grade", "stage", "owner", "due", "", "ref", "statement")
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
 
-    def on_screen_resume(self) -> None:
+    def on_resize(self) -> None:
         self.reload()
+
+    def column_widths(self, rows) -> dict[str, int]:
+        """Every column but the statement at the width its content needs (the id and the due date are never
+        cut); the statement takes what is left, and the owner column is shown only where the statement still
+        keeps a readable width."""
+        def need(values, floor: int) -> int:
+            return max([floor, *(len(v) for v in values)])
+        widths = {"id": need((r.finding.id for r in rows), 2), "grade": 5,
+                  "stage": need((STAGE_SHORT.get(r.stage, r.stage) for r in rows), 5), "due": 11,
+                  "ref": need(((r.finding.ref or "") for r in rows), 3)}
+        total = max(self.size.width, 40) - 2  # the table's scrollbar
+
+        def room(columns: dict[str, int]) -> int:
+            return total - sum(columns.values()) - 2 * (len(columns) + 1)  # a cell is padded by one each side
+        owner = min(24, need((", ".join(r.owners) for r in rows), 5))
+        if room({**widths, "owner": owner}) >= 30:
+            widths["owner"] = owner
+        widths["statement"] = max(12, room(widths))
+        return widths
 
     def rows(self):
         rows = capa.register_rows(self.workspace, today=clock.today())
@@ -64,21 +92,28 @@ class RegisterScreen(Screen):
     def reload(self) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
         rows = self.rows()
+        widths = self.column_widths(rows)
+        for name, width in widths.items():
+            table.add_column(name, width=width, key=name)
         for r in rows:
             f = r.finding
             grade = Text(f.grade.short, style="bold red" if f.grade.short == "MAJ" else
                          ("red" if f.grade.is_nc else "yellow"))
-            overdue = Text("OVERDUE", style="bold red") if r.overdue else Text("")
-            table.add_row(f.id, grade, r.stage, ", ".join(r.owners)[:24], date(r.next_due), overdue, f.ref or "",
-                          f.statement[:60], key=f.id)
+            # overdue in words as well as colour: "!" survives a monochrome terminal
+            due = Text(date(r.next_due) + ("!" if r.overdue else ""), style="bold red" if r.overdue else "")
+            cells = {"id": f.id, "grade": grade, "stage": STAGE_SHORT.get(r.stage, r.stage), "due": due,
+                     "ref": f.ref or "", "owner": _cut(", ".join(r.owners), widths.get("owner", 0)),
+                     "statement": _cut(f.statement, widths["statement"])}
+            table.add_row(*(cells[name] for name in widths), key=f.id)
         where = "the whole workspace" if self.whole_workspace else f"audit {self.audit_id}"
         flags = [("open only" if self.only_open else "open and closed"),
                  ("all grades" if self.all_grades else "NCs")]
         overdue = sum(1 for r in rows if r.overdue)
-        self.query_one("#register-title", Static).update(
-            f"NC and CAPA register: {len(rows)} in {where} ({', '.join(flags)}); {overdue} overdue")
+        self.query_one("#register-title", Static).update(with_who(
+            f"NC and CAPA register: {len(rows)} in {where} ({', '.join(flags)}); {overdue} overdue (due date "
+            "marked !)", self.app))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
 
@@ -139,14 +174,17 @@ class CapaScreen(Screen):
         self.workspace = workspace
         self.actor = actor
         self.finding_id = finding_id
+        self.drafts = DraftStore(workspace.root, REGISTER_DRAFTS)
 
     def compose(self) -> ComposeResult:
+        yield TopBar(id="capa-top")
         with VerticalScroll():
             yield Static(id="capa-view")
         yield Footer()
 
     def on_mount(self) -> None:
         self.reload()
+        self.reopen_unsaved_form()
 
     def reload(self) -> None:
         try:
@@ -224,42 +262,64 @@ class CapaScreen(Screen):
                 said = f": {h.note}" if h.note else ""
                 text.append(f"  {date(h.at)} {h.stage} ({h.by}){said}\n", style="dim")
         self.query_one("#capa-view", Static).update(text)
+        self.query_one(TopBar).update(with_who(Text(f"Corrective action of {f.id}", style="bold"), self.app))
 
-    def run(self, fn, **kwargs) -> None:
-        try:
+    CAPA_BLAME = {"verifier": "by", "owns an action": "by", "action owner": "by", "owner": "owner", "due": "due",
+                  "before": "on", "date": "on", "method": "method", "root cause": "statement"}
+
+    def open_form(self, name: str, title: str, fields: list[Field], call, *, submit_label: str = "Save") -> None:
+        """A CAPA form: saved through the same CAPA rules as the CLI; a refusal keeps the form open with the
+        reason under its field, and what is typed is kept as a draft until it is saved."""
+        def save(values: dict) -> None:
+            fn, kwargs = call(values)
             fn(self.workspace, self.finding_id, actor=self.actor, **kwargs)
-        except QmsError as exc:
-            self.notify(exc.message, title="Not saved", severity="error", timeout=8)
-            return
-        self.notify("saved", timeout=2)
-        self.reload()
+
+        def done(values: dict | None) -> None:
+            if values is not None:
+                self.notify("saved", timeout=2)
+                self.reload()
+        self.app.push_screen(FormScreen(title, fields, submit_label=submit_label, save=save,
+                                        draft_key=f"capa.{name}:{self.finding_id}", drafts=self.drafts,
+                                        blame=self.CAPA_BLAME), done)
+
+    def reopen_unsaved_form(self) -> None:
+        openers = {"capa.root_cause": self.action_root_cause, "capa.action": self.action_add_action,
+                   "capa.done": self.action_action_done, "capa.verify": self.action_verify,
+                   "capa.close": self.action_close_capa}
+        for draft in self.drafts.pending_forms():
+            if draft.target != self.finding_id:
+                continue
+            step = draft.kind.removeprefix("capa.")
+            opener = openers.get(draft.kind) or (
+                (lambda step=step: self.action_step(step)) if step in self.STEP_LABELS else None)
+            if opener is not None:
+                self.notify("reopened a form with text typed before the last session ended", timeout=8)
+                opener()
+                return
 
     def action_step(self, name: str) -> None:
         label = self.STEP_LABELS[name]
-        form = FormScreen(f"{self.finding_id}: {label.lower()}", [Field("text", label, kind="area", required=True)])
-        self.app.push_screen(form, lambda v: v and self.run(capa.update, **{name: str(v["text"])}))
+        self.open_form(name, f"{self.finding_id}: {label.lower()}", [Field("text", label, kind="area", required=True)],
+                       lambda v: (capa.update, {name: str(v["text"])}))
 
     def action_root_cause(self) -> None:
         current = self.finding.capa.root_cause if self.finding.capa else None
-        form = FormScreen(f"{self.finding_id}: root cause", [
+        self.open_form("root_cause", f"{self.finding_id}: root cause", [
             Field("method", "Method", kind="select", required=True, value=current.method.value if current else "5-whys",
                   options=[(m.value, m.value) for m in RcaMethod]),
             Field("statement", "The cause found", kind="area", required=True,
                   value=current.statement if current else ""),
             Field("analysis", "The working (the whys, the fishbone)", kind="area",
                   value=(current.analysis or "") if current else ""),
-        ])
-        self.app.push_screen(form, lambda v: v and self.run(
-            capa.update, root_cause=str(v["statement"]), method=str(v["method"]), analysis=v["analysis"] or None))
+        ], lambda v: (capa.update, {"root_cause": str(v["statement"]), "method": str(v["method"]),
+                                    "analysis": v["analysis"] or None}))
 
     def action_add_action(self) -> None:
-        form = FormScreen(f"{self.finding_id}: corrective action", [
+        self.open_form("action", f"{self.finding_id}: corrective action", [
             Field("description", "Action", kind="area", required=True),
             Field("owner", "Owner", required=True),
             Field("due", "Due date", kind="date", required=True),
-        ])
-        self.app.push_screen(form, lambda v: v and self.run(
-            capa.update, actions=[(str(v["description"]), str(v["owner"]), v["due"])]))
+        ], lambda v: (capa.update, {"actions": [(str(v["description"]), str(v["owner"]), v["due"])]}))
 
     def action_action_done(self) -> None:
         planned = [a for a in (self.finding.capa.actions if self.finding.capa else [])
@@ -267,31 +327,26 @@ class CapaScreen(Screen):
         if not planned:
             self.notify("no planned action to mark done", timeout=3)
             return
-        form = FormScreen(f"{self.finding_id}: action done", [
+        self.open_form("done", f"{self.finding_id}: action done", [
             Field("action", "Action", kind="select", required=True, value=planned[0].id,
                   options=[(f"{a.id} {a.description[:50]}", a.id) for a in planned]),
             Field("note", "Note (what was done)", kind="area"),
-        ])
-        self.app.push_screen(form, lambda v: v and self.run(capa.update, done=[str(v["action"])],
-                                                            done_note=v["note"] or None))
+        ], lambda v: (capa.update, {"done": [str(v["action"])], "done_note": v["note"] or None}))
 
     def action_verify(self) -> None:
-        form = FormScreen(f"{self.finding_id}: effectiveness review", [
+        self.open_form("verify", f"{self.finding_id}: effectiveness review", [
             Field("by", "Verifier (not an action owner)", required=True, value=self.actor),
             Field("result", "Result", kind="select", required=True, value="effective",
                   options=[("effective", "effective"), ("not effective (reopens the CAPA)", "not-effective")]),
             Field("method", "How it was checked", kind="area", required=True),
             Field("on", "Date of the check", kind="date", value=clock.today().isoformat()),
             Field("note", "Note", kind="area"),
-        ])
-        self.app.push_screen(form, lambda v: v and self.run(
-            capa.verify, by=str(v["by"]), result=str(v["result"]), method=str(v["method"]), note=v["note"] or None,
-            on=v["on"]))
+        ], lambda v: (capa.verify, {"by": str(v["by"]), "result": str(v["result"]), "method": str(v["method"]),
+                                    "note": v["note"] or None, "on": v["on"]}))
 
     def action_close_capa(self) -> None:
-        form = FormScreen(f"Close the CAPA of {self.finding_id}", [Field("note", "Closing note", kind="area")],
-                          submit_label="Close CAPA")
-        self.app.push_screen(form, lambda v: v is not None and self.run(capa.close, note=v["note"] or None))
+        self.open_form("close", f"Close the CAPA of {self.finding_id}", [Field("note", "Closing note", kind="area")],
+                       lambda v: (capa.close, {"note": v["note"] or None}), submit_label="Close CAPA")
 
     def palette_commands(self):
         for name, label in self.STEP_LABELS.items():

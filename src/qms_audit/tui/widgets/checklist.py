@@ -28,7 +28,8 @@ NodeData = tuple[str, str]  # ("clause", number) or ("req", ref)
 
 class Checklist(Tree[NodeData]):
     DEFAULT_CSS = """
-    Checklist { width: 38; min-width: 28; border-right: solid $primary-background; }
+    Checklist { width: 42%; min-width: 38; max-width: 86; border-right: solid $primary-background;
+                overflow-x: hidden; }
     """
 
     def __init__(self, session: AuditSession, **kwargs) -> None:

@@ -22,6 +22,7 @@ class RequirementPane(Vertical):
     RequirementPane #req-view { height: 1fr; scrollbar-gutter: stable; }
     RequirementPane #note-label { height: 1; color: $text-muted; }
     RequirementPane #note { height: 6; min-height: 3; }
+    RequirementPane.short #note { height: 4; }
     """
 
     def __init__(self, session: AuditSession, **kwargs) -> None:
@@ -35,6 +36,13 @@ class RequirementPane(Vertical):
         note = TextArea("", id="note", soft_wrap=True)
         note.cursor_blink = False  # over SSH on a poor link, every blink is a screen update sent
         yield note
+
+    def on_resize(self) -> None:
+        # on a 24-line terminal the note gives two lines to the requirement, so the rating and the newest
+        # evidence stay in view; the text is wrapped again for the new width
+        self.set_class(self.app.size.height < 30, "short")
+        if self.ref is not None:
+            self.refresh_details()
 
     @property
     def view(self) -> TextView:
@@ -56,6 +64,8 @@ class RequirementPane(Vertical):
     update_rating = update_evidence = update_findings = refresh_details
 
     def describe(self) -> Text:
+        """What the auditor needs first comes first: the question, the rating and the newest evidence fit a
+        24-line terminal without scrolling; the source, guidance and evidence prompts follow."""
         session = self.session
         ref = self.ref
         assert ref is not None
@@ -66,42 +76,21 @@ class RequirementPane(Vertical):
         text.append(f"{ref}  {req.title}  ", style="bold")
         text.append(req.force.value.upper(), style="bold red" if req.force.value == "must" else "bold yellow")
         text.append(f"  {req.pdca.label}\n", style="bold")
-        text.append(req.question + "\n\n")
-        text.append(f"Clause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
-        if req.source_modal:
-            text.append(f" ({req.source_modal.value})", style="dim")
-        if req.sop:
-            sop = session.standard.sop(req.sop)
-            text.append(f"\nRelies on {req.sop}" + (f": {sop.title}" if sop else ""), style="dim")
-        if req.criticality.value != "normal" or req.weight != 1:
-            text.append(f"\nCriticality {req.criticality.value}, weight {req.weight:g}", style="dim")
-        if req.guidance:
-            text.append(f"\nGuidance: {req.guidance}", style="italic")
-        text.append("\n\nRating: ", style="bold")
+        text.append(req.question + "\n")
+        text.append("Rating: ", style="bold")
         text.append(result_label(session.standard, result))
         if result.rated_by:
             text.append(f"  ({result.rated_by}, {date(result.rated_at)})", style="dim")
         if result.na_reason:
             text.append(f"\nWhy not applicable: {result.na_reason}")
-        keys = ("0-4 level" if session.standard.uses_levels else
-                "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
-        text.append(f"\n{keys}  x N/A  u unrate", style="dim")
-        findings = session.findings_for(ref)
-        if findings:
-            text.append("\n\nFindings", style="bold")
-            for f in findings:
-                text.append(f"\n{f.id} {f.grade.label.lower()}: ", style="red" if f.grade.is_nc else "yellow")
-                text.append(f.statement)
-                if f.response:
-                    said = f": {f.response.text}" if f.response.text else ""
-                    text.append(f"\n  auditee ({f.response.by}) {f.response.position}{said}", style="italic")
-                if f.grade.is_nc:
-                    text.append(f"\n  CAPA {capa.stage(f)}", style="dim")
+        if self.size.width >= 60:  # the footer already names the keys on a narrow screen
+            keys = ("0-4 level" if session.standard.uses_levels else
+                    "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
+            text.append(f"\n{keys}  x N/A  u unrate", style="dim")
         evidence = result.evidence
-        text.append("\n\n")
         if evidence:
-            text.append(f"Evidence ({len(evidence)})", style="bold")
-            for ev in evidence:
+            text.append(f"\nEvidence ({len(evidence)}, newest first; E edits)", style="bold")
+            for ev in reversed(evidence):
                 text.append(f"\n{ev.phase.value} ", style="bold")
                 text.append(f"{ev.kind.value}: ", style="dim")
                 text.append(ev.text)
@@ -112,7 +101,31 @@ class RequirementPane(Vertical):
                 if ev.sample:
                     text.append(f" sample {ev.sample}", style="dim")
         else:
-            text.append("No evidence yet (e to add)", style="dim")
+            text.append("\nNo evidence yet (e to add)", style="dim")
+        findings = session.findings_for(ref)
+        if findings:
+            text.append("\n\nFindings", style="bold")
+            for f in findings:
+                text.append(f"\n{f.id} {f.grade.label.lower()}: ", style="red" if f.grade.is_nc else "yellow")
+                text.append(f.statement)
+                linked = len([e for e in evidence if e.id in f.evidence_ids])
+                text.append(f"\n  evidence linked: {linked} of {len(evidence)}" + (" (l links more)"
+                            if linked < len(evidence) else ""), style="dim")
+                if f.response:
+                    said = f": {f.response.text}" if f.response.text else ""
+                    text.append(f"\n  auditee ({f.response.by}) {f.response.position}{said}", style="italic")
+                if f.grade.is_nc:
+                    text.append(f"\n  CAPA {capa.stage(f)}", style="dim")
+        text.append(f"\n\nClause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
+        if req.source_modal:
+            text.append(f" ({req.source_modal.value})", style="dim")
+        if req.sop:
+            sop = session.standard.sop(req.sop)
+            text.append(f"\nRelies on {req.sop}" + (f": {sop.title}" if sop else ""), style="dim")
+        if req.criticality.value != "normal" or req.weight != 1:
+            text.append(f"\nCriticality {req.criticality.value}, weight {req.weight:g}", style="dim")
+        if req.guidance:
+            text.append(f"\nGuidance: {req.guidance}", style="italic")
         text.append("\n\nWhat evidence would look like", style="bold")
         for phase in PHASES:
             text.append(f"\n{phase.label:<6}", style="bold")

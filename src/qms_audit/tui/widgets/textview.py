@@ -63,8 +63,13 @@ class TextView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._wrap()
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        # Text set before the first layout had no width to wrap at; wrap now, at the width being drawn, so the
+        # first paint is complete at every terminal size (no resize or key press needed).
+        if self._wrapped_at != self.scrollable_content_region.width:
+            self._wrap()
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
