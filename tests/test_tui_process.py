@@ -123,9 +123,11 @@ async def test_sigkill_with_a_form_open_keeps_what_was_typed(workspace, planned,
 
     term = start(workspace, tmp_path / "state")
     term.type(key)
-    time.sleep(0.8)
+    term.wait_for(b"ctrl+s")  # the form's save button: the form is drawn
+    time.sleep(0.5)
     if key == "e":
-        term.type("\t\t")  # phase and kind keep their defaults; on to the description
+        term.type("\t\t", delay=0.3)  # phase and kind keep their defaults; on to the description
+        time.sleep(0.5)
     term.type(text, delay=0.01)
     time.sleep(0.3)
     term.kill()

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static, TextArea
+from textual.widgets import DataTable, Select, Static, TextArea
 
 from qms_audit.locations import Workspace
 from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
@@ -288,3 +288,103 @@ def test_draft_store_keeps_forms_apart_and_drops_damaged_files(tmp_path, monkeyp
     store.clear_form("evidence:8.1.c/x")
     store.clear_form("evidence:8.1.c")
     assert store.pending_forms() == []
+
+
+async def test_evidence_is_edited_removed_and_linked_in_the_tui(demo_workspace):
+    app = demo_app(demo_workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "7.3.a")
+        session = app.screen.session
+        # two entries to work with
+        for text in ("Awareness briefing slides, March 2026", "Attendance list of the briefing"):
+            await pilot.press("e")
+            await pilot.pause()
+            fill(app.screen, text=text)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        first, second = session.result("7.3.a").evidence[-2:]
+        # E on a requirement with several entries asks which, then edits it with a reason
+        await pilot.press("E")
+        await pilot.pause()
+        fill(app.screen, entry=first.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        fill(app.screen, text="Awareness briefing slides, March 2026 (v2, approved)", reason="version seen was v2")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)
+        # a rating that raises an OFI asks for the opportunity, not a failing, and links the evidence
+        await pilot.press("3")
+        await pilot.pause()
+        assert "opportunity" in plain(app.screen.query_one(".form-label")).lower()
+        assert "does not meet" not in plain(app.screen.query_one(".form-note"))
+        fill(app.screen, statement="Briefings could be recorded for staff who miss them")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        finding = session.findings_for("7.3.a")[-1]
+        assert set(finding.evidence_ids) >= {first.id, second.id}
+        # evidence added later is linked from the form; an existing entry can be linked with l
+        await pilot.press("e")
+        await pilot.pause()
+        fill(app.screen, text="Recording policy draft", finding=finding.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        newest = session.result("7.3.a").evidence[-1]
+        assert newest.id in session.findings_for("7.3.a")[-1].evidence_ids
+        # remove the second entry, with a reason: it leaves the finding's links too
+        await pilot.press("E")
+        await pilot.pause()
+        fill(app.screen, entry=second.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        fill(app.screen, action="remove", reason="duplicate of the slides")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)
+    files = audit_files(demo_workspace, DEMO)
+    entries = {e["id"]: e for e in files["results"]["7.3.a"]["evidence"]}
+    assert entries[first.id]["text"] == "Awareness briefing slides, March 2026 (v2, approved)"
+    assert second.id not in entries
+    assert second.id not in files["findings"][finding.id]["evidence_ids"]
+    log = (demo_workspace / "audits" / DEMO / "log")
+    actions = [json.loads(p.read_text())["action"] for p in sorted(log.glob("*.json"))]
+    assert "evidence.edit" in actions and "evidence.remove" in actions
+    from qms_audit.verify import verify_audit
+
+    assert verify_audit(Workspace(demo_workspace), DEMO).ok
+
+
+async def test_link_evidence_recorded_before_the_finding_was_linked_later(demo_workspace):
+    app = demo_app(demo_workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "8.1.c")
+        session = app.screen.session
+        finding = session.findings_for("8.1.c")[-1]
+        unlinked_before = [e.id for e in session.result("8.1.c").evidence if e.id not in finding.evidence_ids]
+        await pilot.press("e")
+        await pilot.pause()
+        fill(app.screen, text="Launch calendar 2026 without a validation step")
+        app.screen.query_one("#field-finding", Select).value = Select.NULL  # linked to nothing for now
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        added = session.result("8.1.c").evidence[-1]
+        assert added.id not in session.findings_for("8.1.c")[-1].evidence_ids
+        await pilot.press("l")
+        await pilot.pause()
+        fill(app.screen, entry=added.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    linked = audit_files(demo_workspace, DEMO)["findings"][finding.id]["evidence_ids"]
+    assert added.id in linked
+    assert all(e not in linked for e in unlinked_before)
+
+
+async def test_help_says_how_to_close_it(demo_workspace):
+    app = demo_app(demo_workspace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "esc, ? or q closes it" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditScreen)

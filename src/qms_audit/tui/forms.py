@@ -108,7 +108,7 @@ class FormScreen(ModalScreen[dict | None]):
                         yield area
                     elif f.kind == "select":
                         yield Select([(label, value) for label, value in f.options], id=f"field-{f.name}",
-                                     value=f.value if f.value else Select.BLANK, allow_blank=not f.required,
+                                     value=f.value if f.value else Select.NULL, allow_blank=not f.required,
                                      compact=True)
                     else:
                         suggester = SuggestFromList(f.suggestions, case_sensitive=False) if f.suggestions else None
@@ -134,7 +134,7 @@ class FormScreen(ModalScreen[dict | None]):
             if isinstance(widget, TextArea):
                 out[f.name] = widget.text
             elif isinstance(widget, Select):
-                out[f.name] = "" if widget.value is Select.BLANK else str(widget.value)
+                out[f.name] = "" if widget.value is Select.NULL else str(widget.value)
             else:
                 out[f.name] = widget.value
         return out
