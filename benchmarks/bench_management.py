@@ -21,8 +21,8 @@ def build(n: int):
     def make(path):
         import shutil
 
-        from qms_audit import clock
-        from qms_audit.generate import generate_sample_workspace
+        from qms_audit.demo.portfolio import generate_sample_workspace
+        from qms_audit.infra import clock
 
         shutil.rmtree(path)  # generate_sample_workspace makes the workspace itself
         with clock.using(lambda: dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)):
@@ -31,8 +31,8 @@ def build(n: int):
 
 
 def load_floor(root) -> int:
-    from qms_audit.locations import Workspace
-    from qms_audit.portfolio import load_digests
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services.portfolio import load_digests
 
     return len(load_digests(Workspace(root)))
 

@@ -16,7 +16,7 @@ from common import DATA, ROOT, Row, record
 
 
 def sop_generation() -> tuple[float, float]:
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
     from qms_audit.sop.generate import generate, resolve
 
     ws = Workspace(ROOT)
@@ -49,9 +49,9 @@ def document_folder(n: int) -> Path:
 
 
 def desk_review(n: int) -> float:
-    from qms_audit.deskreview import review_folder
-    from qms_audit.locations import Workspace
-    from qms_audit.standards import StandardLibrary
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services.deskreview import review_folder
+    from qms_audit.services.standards import StandardLibrary
 
     standards = [i.standard for i in StandardLibrary(Workspace(ROOT)).load_all() if i.standard and i.standard.sops]
     folder = document_folder(n)

@@ -18,9 +18,9 @@ SIZES = [200, 1000]
 
 def build(n: int):
     def make(path):
-        from qms_audit.generate import PortfolioSpec, generate_portfolio, synthetic_standard, write_standard
-        from qms_audit.locations import Workspace
-        from qms_audit.standards import StandardLibrary
+        from qms_audit.demo.portfolio import PortfolioSpec, generate_portfolio, synthetic_standard, write_standard
+        from qms_audit.infra.locations import Workspace
+        from qms_audit.services.standards import StandardLibrary
 
         ws = Workspace(path)
         write_standard(ws, synthetic_standard(100))
@@ -48,15 +48,15 @@ def raw_parse(root) -> int:
 
 def load_and_score(root) -> int:
     """What `audit list`, trends and the review pack do: every audit read, validated and scored."""
-    from qms_audit.locations import Workspace
-    from qms_audit.portfolio import load_digests
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services.portfolio import load_digests
 
     return len(load_digests(Workspace(root)))
 
 
 def load_and_score_one_core(root) -> int:
-    from qms_audit.locations import Workspace
-    from qms_audit.portfolio import load_digests
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services.portfolio import load_digests
 
     return len(load_digests(Workspace(root), workers=1))
 

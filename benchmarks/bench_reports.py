@@ -12,13 +12,13 @@ import sys
 import time
 
 from common import Row, cached_workspace, record, timed
-from qms_audit.reports import docxwriter
+from qms_audit.render import docxwriter
 
 
 def build(n_findings: int):
     def make(path):
-        from qms_audit.generate import _finding, synthetic_standard, write_standard
-        from qms_audit.locations import Workspace
+        from qms_audit.demo.portfolio import _finding, synthetic_standard, write_standard
+        from qms_audit.infra.locations import Workspace
         from qms_audit.model.audit import (
             AuditPlan,
             AuditRecord,
@@ -32,7 +32,7 @@ def build(n_findings: int):
             TeamMember,
         )
         from qms_audit.model.common import Phase
-        from qms_audit.standards import StandardLibrary
+        from qms_audit.services.standards import StandardLibrary
         from qms_audit.store.audits import AUDIT_FILE, AuditStore, finding_relpath, results_relpath
 
         ws = Workspace(path)
@@ -111,10 +111,10 @@ def floor_docx(tables) -> bytes:
 
 
 def report_once(root):
-    from qms_audit.auditing import open_audit
-    from qms_audit.locations import Workspace
-    from qms_audit.reports import audit_docx
-    from qms_audit.reports.content import gather
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.render import audit_docx
+    from qms_audit.services.auditing import open_audit
+    from qms_audit.views.report_content import gather
 
     opened = open_audit(Workspace(root), "big")
     data = gather(opened, None)
@@ -148,7 +148,7 @@ def main() -> int:
                         f"{len(blob) // 1024} KB"))
         rows.append(Row("report: docx", f"{n} findings", "ratio to floor", best / floor, "x", "<= 2x",
                         best / floor <= 2.0))
-        from qms_audit.reports.audit_xlsx import build_workbook
+        from qms_audit.render.audit_xlsx import build_workbook
 
         xlsx_time, _ = timed(lambda data=data: build_workbook(data), repeat=1)
         rows.append(Row("report: xlsx", f"{n} findings", "audit workbook", xlsx_time, "s", "-", True))
@@ -163,9 +163,9 @@ def main() -> int:
 
 def register_benchmark() -> float:
     """10,000 NCs from the 10,000-finding audit, through `qms-audit nc export`'s own code."""
-    from qms_audit import capa
-    from qms_audit.locations import Workspace
-    from qms_audit.reports.register_xlsx import build_register
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.render.register_xlsx import build_register
+    from qms_audit.services import capa
 
     root = cached_workspace("report-10000", build(10000))
     ws = Workspace(root)

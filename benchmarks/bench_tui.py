@@ -76,10 +76,10 @@ def _cold_start_pty(runs: int) -> float:
 
 
 def build(n: int) -> tuple[Path, str]:
-    from qms_audit.auditing import create_audit
-    from qms_audit.generate import synthetic_standard, write_standard
-    from qms_audit.locations import Workspace
+    from qms_audit.demo.portfolio import synthetic_standard, write_standard
+    from qms_audit.infra.locations import Workspace
     from qms_audit.model.audit import TeamMember
+    from qms_audit.services.auditing import create_audit
 
     root = fresh_workspace(f"tui-{n}")
     ws = Workspace(root)
@@ -91,7 +91,7 @@ def build(n: int) -> tuple[Path, str]:
 
 async def latencies(root: Path, audit_id: str, steps: int) -> tuple[list[float], list[float], float]:
     """(moves, ratings, Pilot's idle wait per key) in seconds."""
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
     from qms_audit.tui.app import QmsAuditApp
 
     app = QmsAuditApp(Workspace(root), "Bench", audit_id=audit_id)

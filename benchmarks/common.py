@@ -58,7 +58,7 @@ def median_process_time(args: list[str], *, cwd: Path, repeat: int = 5, env: dic
 
 
 def fresh_workspace(name: str) -> Path:
-    from qms_audit.workspace_setup import create_workspace
+    from qms_audit.services.workspace_setup import create_workspace
 
     path = DATA / name
     if path.exists():

@@ -16,10 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from qms_audit import auditing, capa, clock
-from qms_audit.locations import Workspace
+from qms_audit.infra import clock
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import EvidenceKind, Grade, Participant, TeamMember
 from qms_audit.model.common import Phase
+from qms_audit.services import auditing, capa
 
 AUDIT_ID = "demo-2026-foe"
 LEAD = "Dr Farah Aziz"

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from qms_audit.locations import Workspace
-from qms_audit.reports.markdown_docx import markdown_to_docx_bytes
+from qms_audit.infra.locations import Workspace
+from qms_audit.render.markdown_docx import markdown_to_docx_bytes
 from qms_audit.sop.generate import render_sop, resolve
 
 ROOT = Path(__file__).resolve().parents[1]

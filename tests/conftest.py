@@ -75,7 +75,7 @@ def run_process(*args: str | os.PathLike[str], cwd: Path | None = None, env: dic
 @pytest.fixture
 def workspace(tmp_path) -> Path:
     """A fresh workspace with the shipped standards and templates, and no audits."""
-    from qms_audit.workspace_setup import create_workspace
+    from qms_audit.services.workspace_setup import create_workspace
 
     return create_workspace(tmp_path / "ws").root
 

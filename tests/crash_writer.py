@@ -14,13 +14,13 @@ import random
 import sys
 from pathlib import Path
 
-from qms_audit import capa
-from qms_audit.auditing import add_evidence, open_audit, rate
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import EvidenceKind, Grade
 from qms_audit.model.common import Phase
-from qms_audit.reports.build import write_report
-from qms_audit.reviews import set_action
+from qms_audit.render.build import write_report
+from qms_audit.services import capa
+from qms_audit.services.auditing import add_evidence, open_audit, rate
+from qms_audit.services.reviews import set_action
 
 REVIEW_ID = "2026-09-30"
 

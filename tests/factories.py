@@ -7,7 +7,7 @@ import datetime as dt
 from qms_audit.model.audit import Evidence, EvidenceKind, Finding, Grade, RequirementResult
 from qms_audit.model.common import Phase
 from qms_audit.model.standard import Standard
-from qms_audit.standards import check_standard
+from qms_audit.services.standards import check_standard
 
 AT = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 

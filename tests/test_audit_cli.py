@@ -174,7 +174,7 @@ def test_evidence_file_is_copied_with_its_hash(ws, cli, tmp_path):
 
 
 def test_evidence_file_over_the_limit_is_refused(ws, cli, tmp_path, monkeypatch):
-    import qms_audit.auditing as auditing
+    import qms_audit.services.auditing as auditing
 
     monkeypatch.setattr(auditing, "MAX_EVIDENCE_BYTES", 1024)
     big = tmp_path / "big.bin"
@@ -186,7 +186,7 @@ def test_evidence_file_over_the_limit_is_refused(ws, cli, tmp_path, monkeypatch)
 
 
 def test_lock_held_by_another_writer_gives_exit_3_and_names_the_holder(ws, cli, monkeypatch):
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
     from qms_audit.store.audits import AuditStore
 
     monkeypatch.setenv("QMS_AUDIT_LOCK_TIMEOUT", "0.2")

@@ -10,9 +10,9 @@ import textwrap
 
 from textual.widgets import TextArea
 
-from qms_audit.auditing import open_audit
-from qms_audit.locations import Workspace
-from qms_audit.verify import verify_audit
+from qms_audit.infra.locations import Workspace
+from qms_audit.services.auditing import open_audit
+from qms_audit.store.verify import verify_audit
 from tests.conftest import REPO
 from tests.test_tui import audit_files, jump
 
@@ -23,9 +23,9 @@ REFS = ["4.1.a", "4.1.b", "4.2.a", "4.2.b", "4.2.c", "4.2.d", "4.2.e", "4.3.a", 
 RACER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from qms_audit import capa
-    from qms_audit.auditing import add_evidence, open_audit, rate
-    from qms_audit.locations import Workspace
+    from qms_audit.services import capa
+    from qms_audit.services.auditing import add_evidence, open_audit, rate
+    from qms_audit.infra.locations import Workspace
     from qms_audit.model.audit import EvidenceKind, Grade
     from qms_audit.model.common import Phase
 

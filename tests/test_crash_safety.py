@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit.auditing import open_audit
-from qms_audit.locations import Workspace
-from qms_audit.reviews import load_reviews
-from qms_audit.verify import verify_audit, verify_reviews
+from qms_audit.infra.locations import Workspace
+from qms_audit.services.auditing import open_audit
+from qms_audit.services.reviews import load_reviews
+from qms_audit.store.verify import verify_audit, verify_reviews
 from tests.conftest import REPO
 
 AID = "crash-audit"

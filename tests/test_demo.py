@@ -43,8 +43,8 @@ def test_demo_capas_are_at_different_stages(cli, demo_workspace):
 
 def test_the_repository_demo_is_intact():
     """The committed demo verifies in place (no one edited it by hand)."""
-    from qms_audit.locations import Workspace
-    from qms_audit.verify import verify_audit, verify_register
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.store.verify import verify_audit, verify_register
 
     ws = Workspace(REPO)
     assert verify_audit(ws, DEMO).ok
@@ -122,7 +122,7 @@ def test_demo_refuses_a_folder_that_is_not_a_workspace(cli, tmp_path, monkeypatc
 
 
 def test_demo_folder_follows_xdg_data_home(tmp_path, monkeypatch):
-    from qms_audit.workspace_setup import demo_folder
+    from qms_audit.services.workspace_setup import demo_folder
 
     monkeypatch.delenv("QMS_AUDIT_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit import auditing
-from qms_audit.errors import BadInput, Conflict, NotFound, Refused
-from qms_audit.locations import Workspace
+from qms_audit.infra.errors import BadInput, Conflict, NotFound, Refused
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditStatus, EvidenceKind, Grade
 from qms_audit.model.common import Phase
-from qms_audit.session import AuditSession
+from qms_audit.services import auditing
+from qms_audit.views.session import AuditSession
 
 AID = "2026-foe-mc-qms"
 ACTOR = "Test Auditor"

@@ -212,8 +212,8 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path):
     """The bomb check reads the zip directory only: 40 MiB of XML is never inflated."""
     import time
 
-    from qms_audit.errors import InvalidFile
-    from qms_audit.office import check_office_bytes
+    from qms_audit.infra.errors import InvalidFile
+    from qms_audit.infra.office import check_office_bytes
 
     bomb = hostile.zip_bomb(hostile.package({"[Content_Types].xml": b"<Types/>"}), "word/document.xml",
                             size=200 * hostile.MIB)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit.auditing import add_evidence, open_audit, rate
-from qms_audit.errors import Conflict
-from qms_audit.locations import Workspace
+from qms_audit.infra.errors import Conflict
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import EvidenceKind, Grade
 from qms_audit.model.common import Phase
+from qms_audit.services.auditing import add_evidence, open_audit, rate
 
 AID = "2026-foe-mc-qms"
 
@@ -211,8 +211,8 @@ def test_two_auditors_on_different_clauses_merge_without_conflict(cli, workspace
 
 @pytest.mark.parametrize("stored", ["../../../etc/passwd", "/etc/passwd", "evidence/../../audit.json"])
 def test_evidence_paths_cannot_leave_the_audit_folder(ws, cli, stored):
-    from qms_audit.auditing import resolve_evidence_path
-    from qms_audit.errors import Refused
+    from qms_audit.infra.errors import Refused
+    from qms_audit.services.auditing import resolve_evidence_path
 
     opened = open_audit(Workspace(ws), AID)
     with pytest.raises(Refused, match=r"leaves the audit folder|outside the audit folder"):
@@ -230,8 +230,8 @@ def test_evidence_paths_cannot_leave_the_audit_folder(ws, cli, stored):
 
 
 def test_symlinked_evidence_leading_out_is_refused(ws, cli, tmp_path):
-    from qms_audit.auditing import resolve_evidence_path
-    from qms_audit.errors import Refused
+    from qms_audit.infra.errors import Refused
+    from qms_audit.services.auditing import resolve_evidence_path
 
     secret = tmp_path / "secret.txt"
     secret.write_text("not for the report")
@@ -248,8 +248,8 @@ def closed_audit(tmp_path_factory):
     """A closed, sealed audit with evidence, findings and a long log, made through the record layer."""
     import datetime as dt
 
-    from qms_audit import clock
-    from qms_audit.generate import generate_sample_workspace
+    from qms_audit.demo.portfolio import generate_sample_workspace
+    from qms_audit.infra import clock
 
     root = tmp_path_factory.mktemp("sealed") / "ws"
     with clock.using(lambda: dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)):

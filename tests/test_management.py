@@ -21,8 +21,8 @@ TODAY = dt.date(2026, 11, 28)
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A sample workspace: 48 audits over four years, register NCs, three held reviews, this year's programme."""
-    from qms_audit import clock
-    from qms_audit.generate import generate_sample_workspace
+    from qms_audit.demo.portfolio import generate_sample_workspace
+    from qms_audit.infra import clock
 
     root = tmp_path_factory.mktemp("portfolio") / "ws"
     with clock.using(lambda: dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)):
@@ -203,8 +203,8 @@ def test_recurring_ncs_are_consecutive_audits_of_one_unit(cli, generated):
 
 
 def test_capa_ageing_counts_open_and_overdue_like_the_register(cli, generated):
-    from qms_audit import capa
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services import capa
 
     trends = json.loads(cli("-w", generated, "trends", "--json").out)
     rows = [r for r in capa.register_rows(Workspace(generated), today=TODAY)
@@ -237,15 +237,15 @@ def test_trends_filters_and_text(cli, generated):
     ("2025-03-15..2025-04-01", dt.date(2025, 3, 15), dt.date(2025, 4, 1)),
 ])
 def test_periods(text, start, stop):
-    from qms_audit.reviews import parse_period
+    from qms_audit.services.reviews import parse_period
 
     assert parse_period(text) == (start, stop)
 
 
 @pytest.mark.parametrize("text", ["2026..2025", "2025-13..2026-01", "2025-02-30..2025-03-01", "soon"])
 def test_bad_periods(text):
-    from qms_audit.errors import BadInput
-    from qms_audit.reviews import parse_period
+    from qms_audit.infra.errors import BadInput
+    from qms_audit.services.reviews import parse_period
 
     with pytest.raises(BadInput):
         parse_period(text)
@@ -315,7 +315,7 @@ def test_review_from_a_minutes_file_and_unknown_ids(cli, ws, tmp_path):
 
 def test_previous_review_and_carried_actions():
     from qms_audit.model.review import ManagementReview, ReviewAction
-    from qms_audit.reviews import actions_to_report
+    from qms_audit.services.reviews import actions_to_report
 
     def review(held: str, start: str, stop: str, actions: list[tuple[str, str, str]]) -> ManagementReview:
         return ManagementReview(
@@ -433,9 +433,9 @@ def test_pack_default_period_follows_the_last_review_and_bad_output(cli, ws):
 
 
 def test_pack_reports_a_fall_in_a_clause_score():
-    from qms_audit.reports.review_docx import highlights
-    from qms_audit.review_pack import ClauseLine, InputBlock, ReviewPack
-    from qms_audit.trends import CapaAgeing, Trends
+    from qms_audit.render.review_docx import highlights
+    from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack
+    from qms_audit.views.trends import CapaAgeing, Trends
 
     trends = Trends(audits=0, units=[], standards=[], cycles=[], overall={}, clauses={}, ncs={}, ncs_by_clause={},
                     recurring=[], capa=CapaAgeing(), maturity={}, verdicts={})
@@ -454,7 +454,7 @@ def test_pack_reports_a_fall_in_a_clause_score():
 async def test_management_dashboard_in_the_tui(generated, tmp_path, monkeypatch):
     from textual.widgets import Input
 
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
     from qms_audit.tui.app import QmsAuditApp
     from qms_audit.tui.screens.management import ManagementScreen
     from tests.test_tui import plain
@@ -503,7 +503,7 @@ async def test_management_dashboard_in_the_tui(generated, tmp_path, monkeypatch)
     ("2025-03-10", "2025-03-19", ("2025-02-28", "2025-03-09")),
 ])
 def test_previous_period_of_the_same_length(start, stop, before):
-    from qms_audit.review_pack import previous_period
+    from qms_audit.views.review_pack import previous_period
 
     got = previous_period(dt.date.fromisoformat(start), dt.date.fromisoformat(stop))
     assert got == (dt.date.fromisoformat(before[0]), dt.date.fromisoformat(before[1]))

@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.standard import Force
-from qms_audit.standards import StandardLibrary
+from qms_audit.services.standards import StandardLibrary
 from tests.conftest import REPO
 
 # Clause numbers of Table 1; those marked True are informative.

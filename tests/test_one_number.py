@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit.locations import Workspace
+from qms_audit.domain.presentation import pct
+from qms_audit.domain.scoring import AuditScore, Shown, open_finding, score_snapshot, shown_score
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Grade
 from qms_audit.model.common import Phase
-from qms_audit.presentation import pct
-from qms_audit.scoring import AuditScore, Shown, open_finding, score_snapshot, shown_score
 from tests.office_text import docx_tables, xlsx_rows, xlsx_sheets
 
 DEMO = "demo-2026-foe"
@@ -60,11 +60,11 @@ def check_row(line: str, shown_text: str, *, coverage: float | None = None) -> N
 
 
 async def test_every_view_of_the_demo_gives_the_same_clause_scores(cli, demo_workspace, tmp_path):
-    from qms_audit.auditing import open_audit
-    from qms_audit.profile import maybe_profile
-    from qms_audit.reports.content import gather
+    from qms_audit.services.auditing import open_audit
+    from qms_audit.services.profile import maybe_profile
     from qms_audit.tui.app import QmsAuditApp
     from qms_audit.tui.screens.dashboard import DashboardScreen
+    from qms_audit.views.report_content import gather
 
     score = json.loads(cli("-w", demo_workspace, "score", DEMO, "--json").out)
     threshold = score["thresholds"]["coverage"]
@@ -145,7 +145,7 @@ PERIOD = 2025
 
 def audits_of(root: Path) -> dict[str, tuple[int, object, AuditScore]]:
     """Every audit's year, standard and score, each read and scored on its own, without the portfolio code."""
-    from qms_audit.auditing import open_audit
+    from qms_audit.services.auditing import open_audit
 
     out = {}
     for audit_id in Workspace(root).audit_ids():
@@ -186,7 +186,7 @@ def expected_mean(items: list[Shown | None]) -> tuple[float | None, int, int]:
 def unrate(root: Path, audit_id: str, refs: list[str]) -> None:
     """Set requirements back to not assessed through the domain functions, reopening a closed audit first and
     withdrawing the observations and OFIs raised on them (a rating cannot fall below a standing finding)."""
-    from qms_audit.auditing import open_audit, rate, reopen_audit, withdraw_finding
+    from qms_audit.services.auditing import open_audit, rate, reopen_audit, withdraw_finding
 
     opened = open_audit(Workspace(root), audit_id, actor="Dr Farah Aziz")
     if opened.snapshot.record.is_closed:
@@ -215,8 +215,8 @@ def portfolio(tmp_path_factory):
     """30 audits over three years; in the reviewed period one audit assesses too little of a top-level clause,
     and one sub-clause the review pack reports is left unassessed in every audit of the period (the generated
     audits assess almost everything, so the rule would otherwise be exercised only by chance)."""
-    from qms_audit import clock
-    from qms_audit.generate import generate_sample_workspace
+    from qms_audit.demo.portfolio import generate_sample_workspace
+    from qms_audit.infra import clock
 
     root = tmp_path_factory.mktemp("one-number") / "ws"
     at = dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)
@@ -283,7 +283,7 @@ def test_the_portfolio_exercises_the_rule(portfolio, scored):
 
 
 def test_review_pack_clause_figures_are_means_of_the_audits_that_scored_them(portfolio, scored, pack):
-    from qms_audit.scoring import mean_text
+    from qms_audit.domain.scoring import mean_text
 
     _root, _thinned, blank = portfolio
     std = next(v[1][0] for v in scored.values())
@@ -350,7 +350,7 @@ def test_trends_and_the_pack_agree_with_the_audits_own_scores(cli, portfolio, sc
 
 
 async def test_management_dashboard_shows_the_trends_figures(cli, portfolio, scored):
-    from qms_audit.scoring import mean_text
+    from qms_audit.domain.scoring import mean_text
     from qms_audit.tui.app import QmsAuditApp
     from qms_audit.tui.screens.management import ManagementScreen
 

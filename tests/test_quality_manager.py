@@ -55,8 +55,8 @@ def test_sop_drafts_for_every_sop_the_standard_defines(cli, ws, tmp_path):
     assert result.code == 0, result.err
     files = sorted((tmp_path / "sops").glob("*.docx"))
     assert len(files) == 7
-    from qms_audit.locations import Workspace
-    from qms_audit.standards import StandardLibrary
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.services.standards import StandardLibrary
 
     std = StandardLibrary(Workspace(ws)).get("mc-qms")
     for path in files:
@@ -209,7 +209,7 @@ def test_catalogue_as_xlsx_and_bad_files(cli, ws, tmp_path):
 async def test_checks_screen_runs_in_a_worker(ws, monkeypatch, tmp_path):
     from textual.widgets import Input
 
-    from qms_audit.locations import Workspace
+    from qms_audit.infra.locations import Workspace
     from qms_audit.tui.app import QmsAuditApp
     from qms_audit.tui.screens.checks import ChecksScreen
 

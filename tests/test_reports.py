@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from qms_audit.auditing import open_audit
-from qms_audit.locations import Workspace
-from qms_audit.presentation import date, result_label
+from qms_audit.domain.presentation import date, result_label
+from qms_audit.infra.locations import Workspace
+from qms_audit.services.auditing import open_audit
 from tests.office_text import docx_paragraphs, docx_tables, docx_text, xlsx_rows, xlsx_sheets
 
 DEMO = "demo-2026-foe"
@@ -219,7 +219,7 @@ def test_unknown_audit_and_wrong_suffix(cli, demo_workspace, tmp_path):
 
 
 def test_pdf_needs_libreoffice_and_says_how_to_install_it(cli, demo_workspace, tmp_path, monkeypatch):
-    import qms_audit.reports.build as build
+    import qms_audit.render.build as build
 
     monkeypatch.setattr(build, "soffice", lambda: None)
     result = cli("-w", demo_workspace, "report", DEMO, "--format", "pdf", "-o", tmp_path / "r.pdf")

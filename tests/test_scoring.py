@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qms_audit.domain.scoring import maturity_level, score_audit
 from qms_audit.model.audit import Grade
-from qms_audit.scoring import maturity_level, score_audit
 from tests.factories import major, make_standard, requirement, result
 
 C, MIN, MAJ, NA, OFI, NAS = (Grade.CONFORMITY, Grade.MINOR_NC, Grade.MAJOR_NC, Grade.NOT_APPLICABLE, Grade.OFI,
@@ -199,7 +199,7 @@ def test_upgrading_a_rating_never_lowers_a_score(items, data):
     (None, None, None, "not applicable"),  # nothing applicable
 ])
 def test_shown_score_is_the_one_rule(raw, coverage, score, text):
-    from qms_audit.scoring import shown_score
+    from qms_audit.domain.scoring import shown_score
 
     shown = shown_score(raw, coverage, 0.8)
     assert (shown.score, shown.coverage, shown.text) == (score, coverage, text)
@@ -229,7 +229,7 @@ def test_clauses_phases_and_the_audit_follow_the_same_rule():
 
 def nested_standard():
     from qms_audit.model.standard import Standard
-    from qms_audit.standards import check_standard
+    from qms_audit.services.standards import check_standard
 
     def clause(number, reqs=(), subs=()):
         return {"number": number, "title": f"Clause {number}", "requirements": list(reqs), "clauses": list(subs)}
@@ -267,7 +267,7 @@ def test_subclauses_are_scored_under_the_same_rule_and_cap():
 
 
 def test_a_mean_across_audits_counts_only_the_audits_that_scored():
-    from qms_audit.scoring import Shown, mean_shown
+    from qms_audit.domain.scoring import Shown, mean_shown
 
     got = mean_shown([Shown(0.9, 1.0), Shown(None, 0.5), Shown(0.6, 0.85), None, Shown(None, None)])
     assert (got.mean, got.scored, got.audits) == (pytest.approx(0.75), 2, 3)

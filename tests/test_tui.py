@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Select, TextArea
 
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.tui.app import QmsAuditApp
 from qms_audit.tui.forms import FormScreen
 from qms_audit.tui.screens.audit import NOTE_SAVE_DELAY, AuditScreen
@@ -184,7 +184,7 @@ async def test_a_whole_audit_from_planning_to_closed_capa(workspace):
         assert isinstance(app.screen, AuditScreen)
         assert app.screen.session.score().findings["major_nc"] == {"total": 1, "open": 0}
     # every change went through the record layer: the log verifies
-    from qms_audit.verify import verify_audit
+    from qms_audit.store.verify import verify_audit
 
     report = verify_audit(Workspace(workspace), audit_id)
     assert report.ok, report.problems
@@ -304,7 +304,7 @@ async def test_keys_can_be_remapped(workspace, planned):
 
 
 def test_bad_keymap_is_a_located_error(workspace):
-    from qms_audit.errors import InvalidFile
+    from qms_audit.infra.errors import InvalidFile
     from qms_audit.tui.keymap import load_keymap
     from qms_audit.tui.screens.help import all_binding_ids
 

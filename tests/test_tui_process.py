@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.tui.app import QmsAuditApp
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux pseudo-terminal")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Select, Static, TextArea
 
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
 from qms_audit.tui.app import QmsAuditApp
 from qms_audit.tui.forms import FormScreen
@@ -115,7 +115,7 @@ async def test_first_use_asks_who_is_auditing_and_remembers_it(demo_workspace, m
     assert "Dr Nur Hidayah" in saved and "Faculty of Business" in saved
     assert audit_files(demo_workspace, DEMO)["results"][ref]["rated_by"] == "Dr Nur Hidayah"
     # the next session knows the name without asking
-    from qms_audit.identity import resolve_identity
+    from qms_audit.infra.identity import resolve_identity
 
     again = resolve_identity(None)
     assert again is not None and (again.name, again.unit) == ("Dr Nur Hidayah", "Faculty of Business")
@@ -212,8 +212,8 @@ async def test_esc_in_a_form_with_typed_text_asks_before_discarding(demo_workspa
 
 async def test_a_refused_verification_keeps_the_capa_form(demo_workspace):
     """The verifier may not be an action owner: the form stays, with the reason under the verifier."""
-    from qms_audit import capa
     from qms_audit.model.audit import ActionStatus
+    from qms_audit.services import capa
 
     ws = Workspace(demo_workspace)
     finding = capa.locate(ws, "NC-2026-FOE-801").finding
@@ -261,7 +261,8 @@ async def test_the_register_shows_whole_dates_and_uses_the_width(demo_workspace,
         assert widths["due"] >= 10
         assert sum(widths.values()) + 2 * len(widths) <= width
         text = screen_text(app)
-        from qms_audit import capa, clock
+        from qms_audit.infra import clock
+        from qms_audit.services import capa
 
         rows = [r for r in capa.register_rows(Workspace(demo_workspace), today=clock.today())
                 if r.finding.grade.is_nc and r.audit_id == DEMO and r.stage != "withdrawn"]
@@ -349,7 +350,7 @@ async def test_evidence_is_edited_removed_and_linked_in_the_tui(demo_workspace):
     log = (demo_workspace / "audits" / DEMO / "log")
     actions = [json.loads(p.read_text())["action"] for p in sorted(log.glob("*.json"))]
     assert "evidence.edit" in actions and "evidence.remove" in actions
-    from qms_audit.verify import verify_audit
+    from qms_audit.store.verify import verify_audit
 
     assert verify_audit(Workspace(demo_workspace), DEMO).ok
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from qms_audit.locations import Workspace
+from qms_audit.infra.locations import Workspace
 from qms_audit.tui.app import QmsAuditApp
 
 SIZE = (100, 32)

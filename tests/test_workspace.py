@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from qms_audit.errors import BadInput, NotFound
-from qms_audit.locations import ENV_WORKSPACE, find_workspace
+from qms_audit.infra.errors import BadInput, NotFound
+from qms_audit.infra.locations import ENV_WORKSPACE, find_workspace
 from tests.conftest import REPO, run_process
 
 

@@ -12,9 +12,10 @@ import sys
 
 import click
 
-from qms_audit import __version__, exit_codes
+from qms_audit import __version__
 from qms_audit.cli.common import AppContext
-from qms_audit.errors import QmsError
+from qms_audit.infra import exit_codes
+from qms_audit.infra.errors import QmsError
 
 DEBUG_ENV = "QMS_AUDIT_DEBUG"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from qms_audit import exit_codes
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, warn
 from qms_audit.cli.options import DATE, GRADE, KIND, PHASE
-from qms_audit.errors import BadInput
+from qms_audit.domain.presentation import date, pct, plural, result_label
+from qms_audit.infra import exit_codes
+from qms_audit.infra.errors import BadInput
 from qms_audit.model.audit import AuditStatus, Grade
-from qms_audit.presentation import date, pct, plural, result_label
 
 
 @click.group()
@@ -21,7 +21,7 @@ def audit() -> None:
 
 
 def _open(app: AppContext, audit_id: str):
-    from qms_audit.auditing import open_audit
+    from qms_audit.services.auditing import open_audit
 
     return open_audit(app.workspace, audit_id, actor=app.actor)
 
@@ -57,7 +57,7 @@ def new_audit(app: AppContext, standard_id, title, auditee, unit_code, lead, lea
               end, objectives, processes, clauses, exclusions, client, participants, locations, method, sampling,
               other_criteria, confidentiality, distribution, override_independence, as_json) -> None:
     """Plan a new audit."""
-    from qms_audit.auditing import create_audit, parse_member, parse_participant
+    from qms_audit.services.auditing import create_audit, parse_member, parse_participant
 
     lead_member = parse_member(lead, role="lead")
     if lead_unit:
@@ -87,7 +87,7 @@ def _with_profile_unit(app: AppContext, member):
     """Take an auditor's home unit from the institution profile when it is not given."""
     if member.home_unit:
         return member
-    from qms_audit.profile import home_unit_of
+    from qms_audit.services.profile import home_unit_of
 
     unit = home_unit_of(app.workspace, member.name)
     return member.model_copy(update={"home_unit": unit}) if unit else member
@@ -99,7 +99,7 @@ def _with_profile_unit(app: AppContext, member):
 @pass_app
 def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
     """The workspace's audits with status, standard, dates, score and open NCs."""
-    from qms_audit.portfolio import audit_summaries
+    from qms_audit.services.portfolio import audit_summaries
 
     rows = [s for s in audit_summaries(app.workspace) if status is None or s["status"] == status]
     if as_json:
@@ -119,13 +119,13 @@ def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
 @pass_app
 def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
     """The plan, progress per clause and findings of one audit."""
-    from qms_audit.scoring import score_snapshot
+    from qms_audit.domain.scoring import score_snapshot
 
     opened = _open(app, audit_id)
     record, snap, std = opened.record, opened.snapshot, opened.standard
     score = score_snapshot(std, snap)
     if as_json:
-        from qms_audit.auditing import effective_status
+        from qms_audit.services.auditing import effective_status
 
         emit_json({
             "status": effective_status(snap).value,
@@ -137,7 +137,7 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
         return
     plan = record.plan
     click.echo(f"{record.id}: {record.title}")
-    from qms_audit.auditing import effective_status
+    from qms_audit.services.auditing import effective_status
 
     click.echo(f"status {effective_status(snap).label}; {std.key}; "
                f"auditee {plan.scope.auditee_unit} ({plan.scope.unit_code})")
@@ -176,7 +176,7 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
 @pass_app
 def rate_cmd(app: AppContext, audit_id, ref, grade, note, na_reason, statement) -> None:
     """Rate one requirement."""
-    from qms_audit.auditing import rate
+    from qms_audit.services.auditing import rate
 
     opened = _open(app, audit_id)
     level = None
@@ -214,7 +214,7 @@ def evidence() -> None:
 def evidence_add(app: AppContext, audit_id, ref, phase, kind, text, file, reference, sample_size, population,
                  sample_note, findings) -> None:
     """Record evidence for a requirement."""
-    from qms_audit.auditing import add_evidence
+    from qms_audit.services.auditing import add_evidence
 
     opened = _open(app, audit_id)
     ev = add_evidence(opened, ref, phase=phase, kind=kind, text=text, actor=app.actor, reference=reference,
@@ -232,8 +232,8 @@ def evidence_add(app: AppContext, audit_id, ref, phase, kind, text, file, refere
 @pass_app
 def evidence_list(app: AppContext, audit_id, ref, as_json) -> None:
     """Evidence entries with their ids and the findings they are linked to (of one requirement, or all)."""
-    from qms_audit.auditing import requirement
     from qms_audit.model.common import number_key
+    from qms_audit.services.auditing import requirement
 
     opened = _open(app, audit_id)
     if ref is not None:
@@ -275,7 +275,7 @@ def evidence_list(app: AppContext, audit_id, ref, as_json) -> None:
 def evidence_edit(app: AppContext, audit_id, ref, evidence_id, reason, text, reference, phase, kind, sample_size,
                   population, sample_note, clear_sample) -> None:
     """Correct an evidence entry; its file and collector stay, the old values go into the log with the reason."""
-    from qms_audit.auditing import update_evidence
+    from qms_audit.services.auditing import update_evidence
 
     ev = update_evidence(_open(app, audit_id), ref, evidence_id, actor=app.actor, reason=reason, text=text,
                          reference=reference, phase=phase, kind=kind, sample_size=sample_size,
@@ -292,7 +292,7 @@ def evidence_edit(app: AppContext, audit_id, ref, evidence_id, reason, text, ref
 @pass_app
 def evidence_remove(app: AppContext, audit_id, ref, evidence_id, reason) -> None:
     """Remove a mistaken evidence entry and its links to findings (logged with the reason)."""
-    from qms_audit.auditing import remove_evidence
+    from qms_audit.services.auditing import remove_evidence
 
     remove_evidence(_open(app, audit_id), ref, evidence_id, actor=app.actor, reason=reason)
     click.echo(f"{audit_id} {ref}: removed evidence {evidence_id}")
@@ -313,7 +313,7 @@ def finding() -> None:
 @pass_app
 def finding_add(app: AppContext, audit_id, ref, grade, statement, evidence_text, due) -> None:
     """Raise a further finding against a requirement."""
-    from qms_audit.auditing import raise_finding
+    from qms_audit.services.auditing import raise_finding
 
     if isinstance(grade, int):
         raise BadInput("a finding has a grade (minor_nc, major_nc, observation, ofi), not a level")
@@ -333,7 +333,7 @@ def finding_add(app: AppContext, audit_id, ref, grade, statement, evidence_text,
 @pass_app
 def finding_link(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
     """Link evidence entries of the finding's requirement to it."""
-    from qms_audit.auditing import link_evidence
+    from qms_audit.services.auditing import link_evidence
 
     f = link_evidence(_open(app, audit_id), finding_id, evidence_ids, actor=app.actor)
     click.echo(f"{finding_id}: linked to {', '.join(f.evidence_ids)}")
@@ -346,7 +346,7 @@ def finding_link(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
 @pass_app
 def finding_unlink(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
     """Take evidence entries out of a finding's links (the entries stay with the requirement)."""
-    from qms_audit.auditing import unlink_evidence
+    from qms_audit.services.auditing import unlink_evidence
 
     f = unlink_evidence(_open(app, audit_id), finding_id, evidence_ids, actor=app.actor)
     click.echo(f"{finding_id}: " + (f"linked to {', '.join(f.evidence_ids)}" if f.evidence_ids
@@ -363,7 +363,7 @@ def finding_unlink(app: AppContext, audit_id, finding_id, evidence_ids) -> None:
 @pass_app
 def finding_respond(app: AppContext, audit_id, finding_id, position, text, by, resolved) -> None:
     """Record the auditee's acknowledgement or diverging opinion."""
-    from qms_audit.auditing import respond
+    from qms_audit.services.auditing import respond
 
     respond(_open(app, audit_id), finding_id, position=position, text=text, by=by, actor=app.actor,
             resolved=resolved)
@@ -377,7 +377,7 @@ def finding_respond(app: AppContext, audit_id, finding_id, position, text, by, r
 @pass_app
 def finding_withdraw(app: AppContext, audit_id, finding_id, reason) -> None:
     """Withdraw a finding raised in error (logged with the reason)."""
-    from qms_audit.auditing import withdraw_finding
+    from qms_audit.services.auditing import withdraw_finding
 
     withdraw_finding(_open(app, audit_id), finding_id, reason=reason, actor=app.actor)
     click.echo(f"{finding_id}: withdrawn")
@@ -390,7 +390,7 @@ def finding_withdraw(app: AppContext, audit_id, finding_id, reason) -> None:
 @pass_app
 def status_cmd(app: AppContext, audit_id, status, reason) -> None:
     """Move an audit between planned, in_progress, reported and follow_up."""
-    from qms_audit.auditing import set_status
+    from qms_audit.services.auditing import set_status
 
     record = set_status(_open(app, audit_id), AuditStatus(status), actor=app.actor, reason=reason)
     click.echo(f"{audit_id}: {record.status.label}")
@@ -402,7 +402,7 @@ def status_cmd(app: AppContext, audit_id, status, reason) -> None:
 @pass_app
 def close_cmd(app: AppContext, audit_id, note) -> None:
     """Close and seal an audit; afterwards it cannot be changed without reopening."""
-    from qms_audit.auditing import close_audit
+    from qms_audit.services.auditing import close_audit
 
     close_audit(_open(app, audit_id), actor=app.actor, note=note)
     click.echo(f"{audit_id}: closed and sealed")
@@ -414,7 +414,7 @@ def close_cmd(app: AppContext, audit_id, note) -> None:
 @pass_app
 def reopen_cmd(app: AppContext, audit_id, reason) -> None:
     """Reopen a closed audit (the reason is logged)."""
-    from qms_audit.auditing import reopen_audit
+    from qms_audit.services.auditing import reopen_audit
 
     record = reopen_audit(_open(app, audit_id), actor=app.actor, reason=reason)
     click.echo(f"{audit_id}: reopened ({record.status.label})")
@@ -427,7 +427,7 @@ def reopen_cmd(app: AppContext, audit_id, reason) -> None:
 @pass_app
 def log_cmd(app: AppContext, audit_id, limit, as_json) -> None:
     """The audit's event log, newest first."""
-    from qms_audit.auditing import audit_store
+    from qms_audit.services.auditing import audit_store
     from qms_audit.store.eventlog import ordered
 
     entries = ordered(audit_store(app.workspace, audit_id).log.entries())
@@ -445,7 +445,7 @@ def log_cmd(app: AppContext, audit_id, limit, as_json) -> None:
 @pass_app
 def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
     """Scores per clause and PDCA phase, coverage, verdict and maturity."""
-    from qms_audit.scoring import score_snapshot
+    from qms_audit.domain.scoring import score_snapshot
 
     opened = _open(app, audit_id)
     snap = opened.snapshot
@@ -479,7 +479,7 @@ def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
 @pass_app
 def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
     """Check the hash-chained log and every record against it; exit 1 if anything was tampered with."""
-    from qms_audit.verify import verify_audit, verify_register, verify_reviews
+    from qms_audit.store.verify import verify_audit, verify_register, verify_reviews
 
     ws = app.workspace
     targets = list(audit_ids) or (ws.recorded_audit_ids() if all_ else [])
@@ -507,6 +507,6 @@ def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
 
 
 def _today() -> dt.date:
-    from qms_audit import clock
+    from qms_audit.infra import clock
 
     return clock.today()

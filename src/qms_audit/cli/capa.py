@@ -6,9 +6,9 @@ import click
 
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
 from qms_audit.cli.options import DATE, GRADE
-from qms_audit.errors import BadInput
+from qms_audit.domain.presentation import date
+from qms_audit.infra.errors import BadInput
 from qms_audit.model.audit import Grade
-from qms_audit.presentation import date
 
 
 def _row_json(row) -> dict:
@@ -35,7 +35,7 @@ def nc() -> None:
 @pass_app
 def nc_list(app: AppContext, only_open, overdue, audit_id, all_grades, as_json) -> None:
     """Every NC with grade, stage, owner, next due date and overdue marking."""
-    from qms_audit import capa
+    from qms_audit.services import capa
 
     rows = [r for r in capa.register_rows(app.workspace)
             if (all_grades or r.finding.grade.is_nc) and r.stage != "withdrawn"
@@ -60,9 +60,9 @@ def nc_list(app: AppContext, only_open, overdue, audit_id, all_grades, as_json) 
 @pass_app
 def nc_export(app: AppContext, output, only_open, all_grades) -> None:
     """The workspace's NC/CAPA register as an Excel workbook (a filterable table, coloured by grade and overdue)."""
-    from qms_audit import capa
-    from qms_audit.files import atomic_write_bytes
-    from qms_audit.reports.register_xlsx import build_register
+    from qms_audit.infra.files import atomic_write_bytes
+    from qms_audit.render.register_xlsx import build_register
+    from qms_audit.services import capa
 
     if output.suffix.lower() != ".xlsx":
         raise BadInput(f"{output}: the file name should end in .xlsx")
@@ -79,7 +79,7 @@ def nc_export(app: AppContext, output, only_open, all_grades) -> None:
 @pass_app
 def nc_show(app: AppContext, finding_id, as_json) -> None:
     """One finding with its CAPA record and what it still needs to close."""
-    from qms_audit import capa
+    from qms_audit.services import capa
 
     located = capa.locate(app.workspace, finding_id)
     f = located.finding
@@ -138,7 +138,7 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
 @pass_app
 def nc_new(app: AppContext, source, grade, unit, unit_code, statement, evidence, standard, ref, due) -> None:
     """Raise an NC from outside an audit (complaint, feedback, management review, external audit)."""
-    from qms_audit import capa
+    from qms_audit.services import capa
 
     if isinstance(grade, int) or not isinstance(grade, Grade):
         raise BadInput("--grade must be minor_nc or major_nc")
@@ -175,7 +175,7 @@ def capa() -> None:
 def capa_update(app: AppContext, finding_id, correction, containment, root_cause, method, analysis, similar, actions,
                 owners, dues, done, cancel, done_note, risk_update, qms_update) -> None:
     """Record CAPA steps for an NC."""
-    from qms_audit import capa as capa_mod
+    from qms_audit.services import capa as capa_mod
 
     planned = []
     if actions:
@@ -202,7 +202,7 @@ def capa_update(app: AppContext, finding_id, correction, containment, root_cause
 @pass_app
 def capa_verify(app: AppContext, finding_id, by, result, method, note, on) -> None:
     """Record the effectiveness review; 'not-effective' reopens the CAPA."""
-    from qms_audit import capa as capa_mod
+    from qms_audit.services import capa as capa_mod
 
     f = capa_mod.verify(app.workspace, finding_id, by=by, result=result, method=method, actor=app.actor, note=note,
                         on=on)
@@ -215,7 +215,7 @@ def capa_verify(app: AppContext, finding_id, by, result, method, note, on) -> No
 @pass_app
 def capa_close(app: AppContext, finding_id, note) -> None:
     """Close a CAPA whose effectiveness was verified."""
-    from qms_audit import capa as capa_mod
+    from qms_audit.services import capa as capa_mod
 
     capa_mod.close(app.workspace, finding_id, actor=app.actor, note=note)
     click.echo(f"{finding_id}: closed")

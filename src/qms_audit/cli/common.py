@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from qms_audit.locations import Workspace, find_workspace
+from qms_audit.infra.locations import Workspace, find_workspace
 
 
 @dataclass
@@ -29,7 +29,7 @@ class AppContext:
     @property
     def actor(self) -> str:
         if self._actor is None:
-            from qms_audit.identity import current_actor
+            from qms_audit.infra.identity import current_actor
 
             self._actor = current_actor(self.actor_arg)
         return self._actor

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import click
 
-from qms_audit import exit_codes
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, progress_bar, warn
 from qms_audit.cli.options import DATE
-from qms_audit.errors import BadInput, from_validation
+from qms_audit.infra import exit_codes
+from qms_audit.infra.errors import BadInput, from_validation
 
 
 def _today() -> dt.date:
-    from qms_audit import clock
+    from qms_audit.infra import clock
 
     return clock.today()
 
 
 def _digests(app: AppContext, label: str = "reading audits"):
-    from qms_audit.portfolio import load_digests
+    from qms_audit.services.portfolio import load_digests
 
     errors: list[str] = []
     digests = load_digests(app.workspace, errors=errors, progress=progress_bar(label))
@@ -44,8 +44,8 @@ def programme() -> None:
 def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
     """The planned audits with their status, clause coverage per standard, gaps and conflicts."""
     from qms_audit.model.common import number_key
-    from qms_audit.profile import maybe_profile
-    from qms_audit.programme import load_programme, view
+    from qms_audit.services.profile import maybe_profile
+    from qms_audit.services.programme import load_programme, view
 
     ws = app.workspace
     prog = load_programme(ws)
@@ -105,9 +105,9 @@ def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
 @pass_app
 def programme_suggest(app: AppContext, year: int | None, standard_id: str, output: Path | None) -> None:
     """Propose next year's programme from earlier results: clauses with NCs come back sooner."""
-    from qms_audit.files import atomic_write_text
-    from qms_audit.profile import maybe_profile
-    from qms_audit.programme import programme_yaml, suggest
+    from qms_audit.infra.files import atomic_write_text
+    from qms_audit.services.profile import maybe_profile
+    from qms_audit.services.programme import programme_yaml, suggest
 
     ws = app.workspace
     year = year or _today().year + 1
@@ -139,10 +139,10 @@ def programme_suggest(app: AppContext, year: int | None, standard_id: str, outpu
 def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, period: str | None,
                as_json: bool) -> None:
     """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
-    from qms_audit.presentation import pct, sparkline
-    from qms_audit.reviews import parse_period
-    from qms_audit.scoring import mean_text
-    from qms_audit.trends import compute, filter_digests, trend_floor
+    from qms_audit.domain.presentation import pct, sparkline
+    from qms_audit.domain.scoring import mean_text
+    from qms_audit.services.reviews import parse_period
+    from qms_audit.views.trends import compute, filter_digests, trend_floor
 
     since, until = parse_period(period) if period else (None, None)
     digests = _digests(app)
@@ -210,9 +210,9 @@ def _default_period() -> tuple[dt.date, dt.date]:
 @pass_app
 def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
     """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
-    from qms_audit.files import atomic_write_bytes
-    from qms_audit.review_pack import gather
-    from qms_audit.reviews import load_reviews, parse_period
+    from qms_audit.infra.files import atomic_write_bytes
+    from qms_audit.services.reviews import load_reviews, parse_period
+    from qms_audit.views.review_pack import gather
 
     ws = app.workspace
     if period:
@@ -232,11 +232,11 @@ def review_pack(app: AppContext, period: str | None, output: Path | None) -> Non
     for error in pack.errors:
         warn(f"left out (unreadable): {error}")
     if fmt == "docx":
-        from qms_audit.reports.review_docx import build_review_docx
+        from qms_audit.render.review_docx import build_review_docx
 
         data = build_review_docx(pack)
     else:
-        from qms_audit.reports.review_xlsx import build_review_xlsx
+        from qms_audit.render.review_xlsx import build_review_xlsx
 
         data = build_review_xlsx(pack)
     atomic_write_bytes(path, data)
@@ -264,7 +264,7 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
     from pydantic import ValidationError
 
     from qms_audit.model.review import PlannedReviewAction, ReviewMinutes
-    from qms_audit.reviews import load_minutes, parse_decision, parse_period, record_review
+    from qms_audit.services.reviews import load_minutes, parse_decision, parse_period, record_review
 
     ws = app.workspace
     if minutes_file is not None:
@@ -304,7 +304,7 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
 @pass_app
 def review_list(app: AppContext, as_json: bool) -> None:
     """Reviews held, and the state of every action they set."""
-    from qms_audit.reviews import action_state, load_reviews
+    from qms_audit.services.reviews import action_state, load_reviews
 
     reviews = load_reviews(app.workspace)
     today = _today()
@@ -333,7 +333,7 @@ def review_list(app: AppContext, as_json: bool) -> None:
 def review_action(app: AppContext, review_id: str, action_id: str, status: str, note: str | None,
                   on: dt.date | None) -> None:
     """Follow up an action set by a review: done, dropped, or open again."""
-    from qms_audit.reviews import set_action
+    from qms_audit.services.reviews import set_action
 
     action = set_action(app.workspace, review_id, action_id, status=status, actor=app.actor, note=note, on=on)
     click.echo(f"{review_id} {action.id}: {action.status}"
@@ -356,7 +356,7 @@ def generate() -> None:
 def generate_portfolio_cmd(directory: Path, audits: int, years: int, seed: int) -> None:
     """A new workspace in DIRECTORY with a multi-year portfolio of a fictional university: audits with
     findings and CAPAs, NCs from complaints and feedback, held reviews with actions, and this year's programme."""
-    from qms_audit.generate import generate_sample_workspace
+    from qms_audit.demo.portfolio import generate_sample_workspace
 
     ws, ids = generate_sample_workspace(directory, audits=audits, years=years, seed=seed,
                                         progress=progress_bar("writing audits"))

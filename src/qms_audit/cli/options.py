@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from qms_audit.errors import choice_hint
+from qms_audit.infra.errors import choice_hint
 from qms_audit.model.audit import EvidenceKind, Grade, parse_grade
 from qms_audit.model.common import Phase
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from qms_audit import exit_codes
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, progress_bar
+from qms_audit.infra import exit_codes
 
 
 @click.group("docs")
@@ -26,16 +26,16 @@ def docs_check(app: AppContext, folder: Path, audit_id: str | None, as_json: boo
     """Which required SOPs exist in FOLDER, are they complete, approved and not overdue for review."""
     import os
 
-    from qms_audit import clock
-    from qms_audit.deskreview import attach_to_audit, review_folder
-    from qms_audit.profile import maybe_profile
-    from qms_audit.standards import StandardLibrary
+    from qms_audit.infra import clock
+    from qms_audit.services.deskreview import attach_to_audit, review_folder
+    from qms_audit.services.profile import maybe_profile
+    from qms_audit.services.standards import StandardLibrary
 
     standards = [item.standard for item in StandardLibrary(app.workspace).load_all() if item.standard and
                  item.standard.sops]
     opened = None
     if audit_id:
-        from qms_audit.auditing import open_audit
+        from qms_audit.services.auditing import open_audit
 
         opened = open_audit(app.workspace, audit_id, actor=app.actor)
         standards = [s for s in standards if s.key == opened.standard.key] or standards
@@ -78,10 +78,10 @@ def credentials() -> None:
 @pass_app
 def credentials_check(app: AppContext, catalogue: Path, as_json: bool, on) -> None:
     """Check every micro-credential in a catalogue (.xlsx or .csv) for the EU Annex I mandatory elements."""
-    from qms_audit import clock
-    from qms_audit.credentials import check_catalogue
-    from qms_audit.errors import NotFound
-    from qms_audit.profile import maybe_profile
+    from qms_audit.infra import clock
+    from qms_audit.infra.errors import NotFound
+    from qms_audit.services.credentials import check_catalogue
+    from qms_audit.services.profile import maybe_profile
 
     try:
         workspace = app.workspace
@@ -115,9 +115,9 @@ def profile() -> None:
 @pass_app
 def profile_init(app: AppContext, force: bool) -> None:
     """Write a commented example institution.yaml to edit."""
-    from qms_audit.errors import BadInput
-    from qms_audit.files import atomic_write_text
-    from qms_audit.profile import EXAMPLE_PROFILE
+    from qms_audit.infra.errors import BadInput
+    from qms_audit.infra.files import atomic_write_text
+    from qms_audit.services.profile import EXAMPLE_PROFILE
 
     path = app.workspace.profile_path
     if path.exists() and not force:
@@ -130,7 +130,7 @@ def profile_init(app: AppContext, force: bool) -> None:
 @pass_app
 def profile_validate(app: AppContext) -> None:
     """Check institution.yaml; one line per problem."""
-    from qms_audit.profile import load_profile
+    from qms_audit.services.profile import load_profile
 
     p = load_profile(app.workspace)
     click.echo(f"ok  {app.workspace.relative(app.workspace.profile_path)} ({p.name}: {len(p.units)} units, "
@@ -142,7 +142,7 @@ def profile_validate(app: AppContext) -> None:
 @pass_app
 def profile_show(app: AppContext, as_json: bool) -> None:
     """The institution profile, validated."""
-    from qms_audit.profile import load_profile
+    from qms_audit.services.profile import load_profile
 
     p = load_profile(app.workspace)
     if as_json:

@@ -20,7 +20,7 @@ from qms_audit.cli.common import AppContext, pass_app
 @pass_app
 def report(app: AppContext, audit_id: str, fmt: str, output: Path | None, template: Path | None) -> None:
     """The audit report: Word (ISO 19011 6.5.1 contents), Excel registers, or PDF via LibreOffice."""
-    from qms_audit.reports.build import write_report
+    from qms_audit.render.build import write_report
 
     path = write_report(app.workspace, audit_id, fmt, output, template=template)
     click.echo(f"wrote {path}")
@@ -37,10 +37,10 @@ def checklist() -> None:
 @pass_app
 def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
     """Write a workbook with drop-downs and locked reference columns, to fill in Excel or LibreOffice."""
-    from qms_audit.auditing import open_audit
-    from qms_audit.errors import BadInput
-    from qms_audit.files import atomic_write_bytes
-    from qms_audit.reports.checklist_xlsx import export_checklist
+    from qms_audit.infra.errors import BadInput
+    from qms_audit.infra.files import atomic_write_bytes
+    from qms_audit.render.checklist_xlsx import export_checklist
+    from qms_audit.services.auditing import open_audit
 
     if output.suffix.lower() != ".xlsx":
         raise BadInput(f"{output}: the file name should end in .xlsx")
@@ -56,12 +56,12 @@ def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
 @pass_app
 def checklist_import(app: AppContext, audit_id: str, workbook: Path, dry_run: bool) -> None:
     """Read a filled-in workbook back; every change is checked first, then recorded and logged."""
-    from qms_audit.auditing import open_audit
-    from qms_audit.reports.checklist_xlsx import apply_import, plan_import
+    from qms_audit.render.checklist_xlsx import apply_import, plan_import
+    from qms_audit.services.auditing import open_audit
 
     opened = open_audit(app.workspace, audit_id, actor=app.actor)
     if opened.record.is_closed:
-        from qms_audit.errors import Refused
+        from qms_audit.infra.errors import Refused
 
         raise Refused(f"audit {audit_id} is closed and cannot be changed; reopen it first")
     plan = plan_import(opened, workbook)

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from qms_audit.cli.common import AppContext, pass_app
-from qms_audit.errors import BadInput
+from qms_audit.infra.errors import BadInput
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "serve_assets" / "templates"
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

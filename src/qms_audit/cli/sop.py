@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from qms_audit import exit_codes
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
 from qms_audit.cli.options import DATE
+from qms_audit.infra import exit_codes
 
 
 @click.group()
@@ -44,7 +44,7 @@ def sop_list(app: AppContext, as_json: bool) -> None:
 @pass_app
 def sop_generate(app: AppContext, sop_ids: tuple[str, ...], all_sops: bool, out_dir: Path, fmt: str, on) -> None:
     """Write SOP drafts (Word or Markdown) filled with the institution's units and roles."""
-    from qms_audit import clock
+    from qms_audit.infra import clock
     from qms_audit.sop.generate import generate, resolve
 
     rows = resolve(app.workspace, list(sop_ids), all_sops)
@@ -58,7 +58,7 @@ def sop_generate(app: AppContext, sop_ids: tuple[str, ...], all_sops: bool, out_
 @pass_app
 def sop_check(app: AppContext, on) -> None:
     """Render every template with the profile; report errors and missing required sections."""
-    from qms_audit import clock
+    from qms_audit.infra import clock
     from qms_audit.sop.generate import check_templates
 
     failed = 0

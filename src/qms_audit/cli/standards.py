@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from qms_audit import exit_codes
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
-from qms_audit.errors import QmsError
-from qms_audit.files import display_path
+from qms_audit.infra import exit_codes
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.files import display_path
 from qms_audit.model.standard import Clause, Force, Standard
-from qms_audit.standards import StandardLibrary, load_standard_file
+from qms_audit.services.standards import StandardLibrary, load_standard_file
 
 
 @click.group()
@@ -145,7 +145,7 @@ def schema(output: Path | None) -> None:
 
     text = json.dumps(standard_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:
-        from qms_audit.files import atomic_write_text
+        from qms_audit.infra.files import atomic_write_text
 
         atomic_write_text(output, text)
         click.echo(f"wrote {display_path(output)}")

@@ -14,8 +14,8 @@ from qms_audit.cli.common import AppContext, emit_json, pass_app
 @pass_app
 def whoami(app: AppContext, name: str | None, unit: str | None, as_json: bool) -> None:
     """Show (or save, with --set) who changes are recorded as."""
-    from qms_audit.errors import BadInput
-    from qms_audit.identity import NO_IDENTITY, identity_path, resolve_identity, save_identity
+    from qms_audit.infra.errors import BadInput
+    from qms_audit.infra.identity import NO_IDENTITY, identity_path, resolve_identity, save_identity
 
     if unit is not None and name is None:
         raise BadInput("--unit goes with --set NAME (the unit is saved with the name)")
@@ -38,6 +38,6 @@ def whoami(app: AppContext, name: str | None, unit: str | None, as_json: bool) -
 def _env_user() -> bool:
     import os
 
-    from qms_audit.identity import ENV_USER
+    from qms_audit.infra.identity import ENV_USER
 
     return bool(os.environ.get(ENV_USER, "").strip())

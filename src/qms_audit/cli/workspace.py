@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qms_audit.cli.common import AppContext, pass_app
-from qms_audit.workspace_setup import create_workspace
+from qms_audit.services.workspace_setup import create_workspace
 
 
 @click.command()
@@ -36,8 +36,8 @@ def demo(app: AppContext, reset: bool, print_path: bool) -> None:
     The demo workspace lives in your data folder ($QMS_AUDIT_DATA_DIR, else $XDG_DATA_HOME/qms-audit, else
     ~/.local/share/qms-audit), made from the shipped demo on first use.
     """
-    from qms_audit.errors import BadInput
-    from qms_audit.workspace_setup import DEMO_AUDIT, prepare_demo
+    from qms_audit.infra.errors import BadInput
+    from qms_audit.services.workspace_setup import DEMO_AUDIT, prepare_demo
 
     if app.workspace_arg:
         raise BadInput("--workspace does not go with `demo`: the demo has its own workspace "

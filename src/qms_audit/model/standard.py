@@ -191,7 +191,7 @@ class Standard(StrictModel):
     _top_of: dict[str, str] = PrivateAttr(default_factory=dict)
     _clause_of: dict[str, Clause] = PrivateAttr(default_factory=dict)
     _clause_number_of: dict[str, str] = PrivateAttr(default_factory=dict)
-    _score_plan: list | None = PrivateAttr(default=None)  # filled by qms_audit.scoring
+    _score_plan: list | None = PrivateAttr(default=None)  # filled by qms_audit.domain.scoring
 
     def model_post_init(self, __context: object) -> None:
         for top in self.clauses:

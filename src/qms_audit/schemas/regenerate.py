@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qms_audit.files import atomic_write_text
+from qms_audit.infra.files import atomic_write_text
 from qms_audit.schemas import SCHEMAS
 
 

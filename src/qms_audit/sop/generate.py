@@ -6,14 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from qms_audit.errors import BadInput, NotFound, choice_hint
-from qms_audit.files import atomic_write_bytes, atomic_write_text
-from qms_audit.locations import Workspace
+from qms_audit.infra.errors import BadInput, NotFound, choice_hint
+from qms_audit.infra.files import atomic_write_bytes, atomic_write_text
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.standard import SopDefinition, Standard
-from qms_audit.profile import load_profile
+from qms_audit.services.profile import load_profile
+from qms_audit.services.standards import StandardLibrary
 from qms_audit.sop.context import sop_context
 from qms_audit.sop.templates import TemplateFile, find_template, render_template, template_files
-from qms_audit.standards import StandardLibrary
 
 
 @dataclass
@@ -71,7 +71,7 @@ def generate(workspace: Workspace, rows: list[SopRow], out_dir: Path, fmt: str, 
             path = out_dir / f"{stem}.md"
             atomic_write_text(path, markdown)
         else:
-            from qms_audit.reports.markdown_docx import markdown_to_docx_bytes
+            from qms_audit.render.markdown_docx import markdown_to_docx_bytes
 
             path = out_dir / f"{stem}.docx"
             atomic_write_bytes(path, markdown_to_docx_bytes(markdown, workspace=workspace,

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qms_audit.errors import InvalidFile, NotFound, Problem, QmsError, choice_hint
-from qms_audit.files import MIB, read_text_bounded
-from qms_audit.locations import SOP_TEMPLATES, Workspace, shipped_dir
+from qms_audit.infra.errors import InvalidFile, NotFound, Problem, QmsError, choice_hint
+from qms_audit.infra.files import MIB, read_text_bounded
+from qms_audit.infra.locations import SOP_TEMPLATES, Workspace, shipped_dir
 
 TEMPLATE_SUFFIX = ".md.j2"
 MAX_TEMPLATE_BYTES = 1 * MIB

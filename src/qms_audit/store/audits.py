@@ -7,8 +7,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qms_audit.documents import load_json_model
-from qms_audit.locations import Workspace
+from qms_audit.infra.errors import NotFound, choice_hint
+from qms_audit.infra.loading import load_json_model
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditRecord, ClauseResults, Finding, RequirementResult
 from qms_audit.store.records import RecordFolder, list_json
 
@@ -144,3 +145,12 @@ def locate_finding_file(workspace: Workspace, finding_id: str) -> tuple[RecordFo
             if (audit_dir / finding_relpath(finding_id)).is_file():
                 return AuditStore(workspace, audit_dir.name), finding_relpath(finding_id)
     return None
+
+
+def audit_store(workspace: Workspace, audit_id: str) -> AuditStore:
+    """The store of an audit that exists; an unknown id is refused with the nearest ids as a hint."""
+    store = AuditStore(workspace, audit_id)
+    if not store.exists():
+        hint = choice_hint(audit_id, workspace.audit_ids())
+        raise NotFound(f"unknown audit '{audit_id}' ({hint}; `qms-audit audit list` shows them)")
+    return store

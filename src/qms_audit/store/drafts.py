@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from qms_audit import clock
-from qms_audit.files import atomic_write_text
+from qms_audit.infra import clock
+from qms_audit.infra.files import atomic_write_text
 
 ENV_STATE = "QMS_AUDIT_STATE"
 

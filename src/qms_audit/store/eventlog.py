@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from qms_audit.files import sha256_bytes
+from qms_audit.infra.files import sha256_bytes
 from qms_audit.model.log import LogEntry
 
 LOG_DIR = "log"

@@ -10,7 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
-from qms_audit.errors import Locked, StorageError
+from qms_audit.infra.errors import Locked, StorageError
 
 ENV_LOCK_TIMEOUT = "QMS_AUDIT_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT = 5.0

@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from qms_audit import clock
-from qms_audit.errors import InvalidFile, Locked, StorageError
-from qms_audit.files import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
+from qms_audit.infra import clock
+from qms_audit.infra.errors import InvalidFile, Locked, StorageError
+from qms_audit.infra.files import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
 from qms_audit.model.log import FieldChange, LogEntry
 from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
 from qms_audit.store.lock import RecordLock

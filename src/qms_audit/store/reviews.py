@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qms_audit.documents import load_json_model
-from qms_audit.locations import Workspace
+from qms_audit.infra.loading import load_json_model
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.review import ManagementReview
 from qms_audit.store.records import RecordFolder, list_json
 

@@ -9,9 +9,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from qms_audit.errors import QmsError
-from qms_audit.locations import Workspace
-from qms_audit.session import AuditSession
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.locations import Workspace
+from qms_audit.views.session import AuditSession
 
 
 class QmsAuditApp(App):
@@ -50,7 +50,7 @@ class QmsAuditApp(App):
     def ask_who(self) -> None:
         """First use: nothing may be recorded under a guessed name, so ask once and remember it outside the
         workspace (the same file `qms-audit whoami --set` writes)."""
-        from qms_audit.identity import identity_path, save_identity
+        from qms_audit.infra.identity import identity_path, save_identity
         from qms_audit.tui.forms import Field, FormScreen
 
         def save(values: dict) -> None:
@@ -75,7 +75,7 @@ class QmsAuditApp(App):
 
     def unit_suggestions(self) -> list[str]:
         try:
-            from qms_audit.profile import maybe_profile
+            from qms_audit.services.profile import maybe_profile
 
             profile = maybe_profile(self.workspace)
         except QmsError:
@@ -168,7 +168,7 @@ class QmsAuditApp(App):
 def run_tui(workspace: Workspace, explicit_actor: str | None, audit_id: str | None = None, *,
             theme: str | None = None) -> None:
     """Open the TUI as `--as NAME`, else QMS_AUDIT_USER, else the saved identity; with none, the TUI asks."""
-    from qms_audit.identity import resolve_identity
+    from qms_audit.infra.identity import resolve_identity
     from qms_audit.tui.keymap import keymap_files, load_keymap
 
     identity = resolve_identity(explicit_actor)
@@ -179,7 +179,7 @@ def run_tui(workspace: Workspace, explicit_actor: str | None, audit_id: str | No
 
         keymap = load_keymap(workspace, all_binding_ids())
     if audit_id is not None:
-        from qms_audit.auditing import audit_store
+        from qms_audit.services.auditing import audit_store
 
         audit_store(workspace, audit_id)  # an unknown id fails here, with a hint, before the screen opens
     app = QmsAuditApp(workspace, identity.name if identity else None, audit_id=audit_id, keymap=keymap, theme=theme,

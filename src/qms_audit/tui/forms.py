@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from qms_audit.errors import QmsError
+from qms_audit.infra.errors import QmsError
 from qms_audit.store.drafts import DraftStore
 
 

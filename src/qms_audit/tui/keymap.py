@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qms_audit.documents import read_yaml
-from qms_audit.errors import InvalidFile, Problem, did_you_mean
-from qms_audit.locations import Workspace, config_dir
+from qms_audit.infra.errors import InvalidFile, Problem, did_you_mean
+from qms_audit.infra.loading import read_yaml
+from qms_audit.infra.locations import Workspace, config_dir
 
 
 def user_keymap_path() -> Path:

@@ -18,17 +18,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 
-from qms_audit import clock
-from qms_audit.errors import QmsError
+from qms_audit.domain.presentation import pct
+from qms_audit.infra import clock
+from qms_audit.infra.errors import QmsError
 from qms_audit.model.audit import EvidenceKind, Grade
 from qms_audit.model.common import Phase
-from qms_audit.presentation import pct
-from qms_audit.session import FILTERS, AuditSession
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.messages import RecordChanged, RequirementChosen
 from qms_audit.tui.widgets.checklist import Checklist
 from qms_audit.tui.widgets.requirement import RequirementPane
 from qms_audit.tui.widgets.topbar import TopBar, with_who
+from qms_audit.views.session import FILTERS, AuditSession
 
 NOTE_SAVE_DELAY = 0.6  # seconds of quiet typing before the note is committed to the audit
 

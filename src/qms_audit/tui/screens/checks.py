@@ -16,9 +16,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
-from qms_audit import clock
-from qms_audit.errors import QmsError
-from qms_audit.locations import Workspace
+from qms_audit.infra import clock
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.locations import Workspace
 from qms_audit.tui.forms import Field, FormScreen
 
 STATE_STYLE = {"current": "green", "missing": "bold red", "incomplete": "red", "draft": "yellow",
@@ -68,9 +68,9 @@ class ChecksScreen(Screen):
 
     @work(thread=True, exclusive=True, group="checks")
     def run_desk_review(self, folder: Path, attach: bool) -> None:
-        from qms_audit.deskreview import attach_to_audit, review_folder
-        from qms_audit.profile import maybe_profile
-        from qms_audit.standards import StandardLibrary
+        from qms_audit.services.deskreview import attach_to_audit, review_folder
+        from qms_audit.services.profile import maybe_profile
+        from qms_audit.services.standards import StandardLibrary
 
         self.app.call_from_thread(self._start, "reading documents")
         try:
@@ -82,7 +82,7 @@ class ChecksScreen(Screen):
                                    progress=lambda done, total: self.app.call_from_thread(self._progress, done, total))
             attached = 0
             if attach and self.audit_id:
-                from qms_audit.auditing import open_audit
+                from qms_audit.services.auditing import open_audit
 
                 attached = attach_to_audit(open_audit(self.workspace, self.audit_id, actor=self.actor), review,
                                            actor=self.actor)
@@ -116,8 +116,8 @@ class ChecksScreen(Screen):
 
     @work(thread=True, exclusive=True, group="checks")
     def run_catalogue(self, path: Path) -> None:
-        from qms_audit.credentials import check_catalogue
-        from qms_audit.profile import maybe_profile
+        from qms_audit.services.credentials import check_catalogue
+        from qms_audit.services.profile import maybe_profile
 
         self.app.call_from_thread(self._start, "checking the catalogue")
         try:

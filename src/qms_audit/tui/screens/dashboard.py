@@ -10,11 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from qms_audit.domain.presentation import pct
+from qms_audit.domain.scoring import MATURITY_LABELS
 from qms_audit.model.common import Phase
-from qms_audit.presentation import pct
-from qms_audit.scoring import MATURITY_LABELS
-from qms_audit.session import AuditSession
 from qms_audit.tui.widgets.bars import score_table
+from qms_audit.views.session import AuditSession
 
 
 class DashboardScreen(Screen):

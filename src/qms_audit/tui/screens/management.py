@@ -18,11 +18,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
-from qms_audit import clock
-from qms_audit.errors import QmsError
-from qms_audit.locations import Workspace
-from qms_audit.presentation import sparkline
-from qms_audit.scoring import mean_text
+from qms_audit.domain.presentation import sparkline
+from qms_audit.domain.scoring import mean_text
+from qms_audit.infra import clock
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.locations import Workspace
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.bars import band_style, bar
 
@@ -104,9 +104,9 @@ class ManagementScreen(Screen):
 
     @work(thread=True, exclusive=True, group="management")
     def load(self) -> None:
-        from qms_audit.portfolio import load_digests
-        from qms_audit.profile import maybe_profile
-        from qms_audit.reviews import action_state, load_reviews
+        from qms_audit.services.portfolio import load_digests
+        from qms_audit.services.profile import maybe_profile
+        from qms_audit.services.reviews import action_state, load_reviews
 
         self.app.call_from_thread(self._start)
         errors: list[str] = []
@@ -117,7 +117,7 @@ class ManagementScreen(Screen):
                                    progress=lambda d, t: self.app.call_from_thread(self._progress, d, t))
             programme = programme_error = None
             if self.workspace.programme_path.exists():
-                from qms_audit.programme import load_programme, view
+                from qms_audit.services.programme import load_programme, view
 
                 try:
                     programme = view(self.workspace, load_programme(self.workspace), digests,
@@ -177,7 +177,7 @@ class ManagementScreen(Screen):
     # -- drawing ------------------------------------------------------------------------------------------------
 
     def show(self) -> None:
-        from qms_audit.trends import compute, filter_digests, trend_floor
+        from qms_audit.views.trends import compute, filter_digests, trend_floor
 
         overview = self.overview
         if overview is None:
@@ -312,9 +312,9 @@ class ManagementScreen(Screen):
 
     @work(thread=True, exclusive=True, group="management-pack")
     def write_pack(self, period: str, output: Path) -> None:
-        from qms_audit.files import atomic_write_bytes
-        from qms_audit.review_pack import gather
-        from qms_audit.reviews import parse_period
+        from qms_audit.infra.files import atomic_write_bytes
+        from qms_audit.services.reviews import parse_period
+        from qms_audit.views.review_pack import gather
 
         try:
             start, stop = parse_period(period)
@@ -324,11 +324,11 @@ class ManagementScreen(Screen):
             digests = self.overview.digests if self.overview else None
             pack = gather(self.workspace, start, stop, today=clock.today(), digests=digests)
             if fmt == ".docx":
-                from qms_audit.reports.review_docx import build_review_docx
+                from qms_audit.render.review_docx import build_review_docx
 
                 data = build_review_docx(pack)
             else:
-                from qms_audit.reports.review_xlsx import build_review_xlsx
+                from qms_audit.render.review_xlsx import build_review_xlsx
 
                 data = build_review_xlsx(pack)
             atomic_write_bytes(output, data)

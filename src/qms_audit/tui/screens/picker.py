@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from qms_audit.auditing import create_audit, parse_member
-from qms_audit.locations import Workspace
-from qms_audit.portfolio import load_digests, summary
-from qms_audit.presentation import pct
-from qms_audit.standards import StandardLibrary
+from qms_audit.domain.presentation import pct
+from qms_audit.infra.locations import Workspace
+from qms_audit.services.auditing import create_audit, parse_member
+from qms_audit.services.portfolio import load_digests, summary
+from qms_audit.services.standards import StandardLibrary
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.topbar import with_who
 

@@ -10,11 +10,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from qms_audit import capa, clock
-from qms_audit.errors import QmsError
-from qms_audit.locations import Workspace
+from qms_audit.domain.presentation import date
+from qms_audit.infra import clock
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import ActionStatus, RcaMethod
-from qms_audit.presentation import date
+from qms_audit.services import capa
 from qms_audit.store.drafts import REGISTER_DRAFTS, DraftStore
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.topbar import TopBar, with_who

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from qms_audit.presentation import pct
+from qms_audit.domain.presentation import pct
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 

@@ -6,11 +6,11 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from qms_audit.domain.presentation import result_label
 from qms_audit.model.audit import Grade
 from qms_audit.model.standard import Clause
-from qms_audit.presentation import result_label
-from qms_audit.session import AuditSession
 from qms_audit.tui.messages import RequirementChosen
+from qms_audit.views.session import AuditSession
 
 MARKS = {
     Grade.CONFORMITY: ("✓", "green"),

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
-from qms_audit import capa
+from qms_audit.domain.presentation import date, result_label
 from qms_audit.model.common import PHASES
-from qms_audit.presentation import date, result_label
-from qms_audit.session import AuditSession
+from qms_audit.services import capa
 from qms_audit.tui.widgets.textview import TextView
+from qms_audit.views.session import AuditSession
 
 
 class RequirementPane(Vertical):

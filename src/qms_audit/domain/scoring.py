@@ -1,0 +1,494 @@
+"""Conformity scores, coverage, verdict and PDCA maturity: a pure module (no I/O), see docs/scoring.md.
+
+Per requirement: conformity, good practice, OFI and observation count 1; a minor NC counts
+`minor_value` (0.5); a major NC `major_value` (0). A standard rated on levels scores level / highest level.
+Not applicable leaves numerator and denominator; not assessed lowers coverage, never the score.
+A clause score is the weighted mean of its assessed requirements; an open major NC caps it at `major_cap`,
+below the pass band. The overall score is the clause-weighted mean of clause scores. One rule,
+`shown_score`, decides for a clause, a sub-clause, a PDCA phase and the whole audit whether a score is shown:
+only when the assessed share of applicable weight reaches the coverage threshold; otherwise it is "not
+scored (coverage N%)", never a percentage. Across audits, `mean_shown` averages only the audits that scored
+it. Every view (CLI, TUI, reports, trends, review pack) reads these, none re-derives them.
+The verdict is rule-based.
+PDCA maturity (0-4) comes from the phases of the evidence recorded and is reported beside conformity,
+never blended into it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, NamedTuple
+
+from qms_audit.domain.presentation import pct
+from qms_audit.model.audit import Finding, Grade, RequirementResult
+from qms_audit.model.common import PHASES, Phase, number_key
+from qms_audit.model.standard import Standard
+
+if TYPE_CHECKING:
+    from qms_audit.store.audits import AuditSnapshot
+
+GRADE_VALUE_FIXED = {
+    Grade.CONFORMITY: 1.0,
+    Grade.GOOD_PRACTICE: 1.0,
+    Grade.OFI: 1.0,
+    Grade.OBSERVATION: 1.0,
+}
+
+MATURITY_LABELS = {0: "none", 1: "planned", 2: "done", 3: "checked", 4: "acted"}
+
+VERDICT_INCOMPLETE = "incomplete"
+VERDICT_NOT_CONFORMING = "not-conforming"
+NOT_SCORED = "not scored"
+
+
+class Shown(NamedTuple):
+    """What every view shows for one clause, sub-clause, PDCA phase or audit: a score, or none and why.
+
+    Made only by `shown_score` (directly, or from the values it decided), so that no view decides again.
+    A tuple rather than a dataclass: every audit of a portfolio makes dozens of them."""
+
+    score: float | None  # None unless the coverage reached the threshold
+    coverage: float | None  # None when nothing in it is applicable
+
+    @property
+    def scored(self) -> bool:
+        return self.score is not None
+
+    @property
+    def text(self) -> str:
+        if self.score is not None:
+            return pct(self.score)
+        if self.coverage is None:
+            return "not applicable"
+        return f"{NOT_SCORED} (coverage {pct(self.coverage)})"
+
+
+def shown_score(raw: float | None, coverage: float | None, threshold: float) -> Shown:
+    """The one rule: a score is shown only when its coverage reaches the standard's coverage threshold.
+
+    Below it the evidence is too thin to conclude, so no percentage is given at all (the raw value stays in
+    `raw_score` for transparency, never in a view)."""
+    if raw is None or coverage is None or coverage + 1e-9 < threshold:
+        return Shown(None, coverage)
+    return Shown(raw, coverage)
+
+
+@dataclass(frozen=True)
+class ShownMean:
+    """A clause, phase or overall score across audits: the mean over the audits that scored it. An audit with
+    too little coverage contributes no percentage (not a zero either); `scored` of `audits` says how many
+    counted, `audits` being those where it was applicable."""
+
+    mean: float | None
+    scored: int
+    audits: int
+
+    @property
+    def text(self) -> str:
+        return mean_text(self.mean)
+
+
+def mean_shown(items: Iterable[Shown | None]) -> ShownMean:
+    """The mean of the shown scores (None: not part of that audit), rounded like every portfolio figure."""
+    scores: list[float] = []
+    audits = 0
+    for item in items:
+        if item is None or item.coverage is None:
+            continue
+        audits += 1
+        if item.score is not None:
+            scores.append(item.score)
+    mean = round(sum(scores) / len(scores), 4) if scores else None
+    return ShownMean(mean, len(scores), audits)
+
+
+def mean_text(mean: float | None) -> str:
+    """A mean made by `mean_shown`, as read: None means no audit scored it."""
+    return NOT_SCORED if mean is None else pct(mean)
+
+
+def is_applicable(result: RequirementResult) -> bool:
+    return result.grade is not Grade.NOT_APPLICABLE
+
+
+def is_assessed(standard: Standard, result: RequirementResult) -> bool:
+    if result.grade is Grade.NOT_APPLICABLE:
+        return False
+    if standard.uses_levels:
+        return result.level is not None
+    return result.grade is not Grade.NOT_ASSESSED
+
+
+def requirement_value(standard: Standard, result: RequirementResult) -> float | None:
+    """The requirement's contribution in [0, 1], or None when it does not count."""
+    if not is_assessed(standard, result):
+        return None
+    if standard.uses_levels:
+        top = standard.max_level or 1
+        return max(0.0, min(1.0, (result.level or 0) / top))
+    rules = standard.scoring
+    if result.grade is Grade.MINOR_NC:
+        return rules.minor_value
+    if result.grade is Grade.MAJOR_NC:
+        return rules.major_value
+    return GRADE_VALUE_FIXED[result.grade]
+
+
+def maturity_level(phases: Iterable[Phase]) -> int:
+    """A ladder: 1 needs plan evidence, 2 plan and do, 3 adds check, 4 adds act."""
+    have = set(phases)
+    level = 0
+    for phase in PHASES:
+        if phase not in have:
+            break
+        level += 1
+    return level
+
+
+class RequirementScore(NamedTuple):
+    ref: str
+    clause: str
+    phase: str
+    weight: float
+    applicable: bool
+    assessed: bool
+    value: float | None
+    maturity: int
+
+
+@dataclass(frozen=True)
+class ClauseScore:
+    number: str
+    title: str
+    weight: float
+    score: float | None
+    raw_score: float | None
+    coverage: float | None
+    band: str
+    band_label: str
+    capped: bool
+    open_majors: int
+    requirements: int
+    applicable: int
+    assessed: int
+    maturity: float | None
+
+    @property
+    def shown(self) -> Shown:
+        return Shown(self.score, self.coverage)
+
+
+@dataclass(frozen=True)
+class PhaseScore:
+    score: float | None
+    raw_score: float | None
+    coverage: float | None
+    applicable: int
+    assessed: int
+
+    @property
+    def shown(self) -> Shown:
+        return Shown(self.score, self.coverage)
+
+
+@dataclass(frozen=True)
+class Maturity:
+    overall: float | None
+    distribution: dict[int, int]
+    clauses: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class AuditScore:
+    overall: float | None
+    overall_raw: float | None
+    coverage: float | None
+    verdict: str
+    verdict_label: str
+    verdict_reasons: list[str]
+    clauses: dict[str, ClauseScore]
+    pdca: dict[str, PhaseScore]
+    maturity: Maturity
+    requirements: dict[str, RequirementScore]
+    grade_counts: dict[str, int]
+    findings: dict[str, dict[str, int]]
+    escalations: list[dict[str, object]]
+    thresholds: dict[str, float]
+    out_of_scope: list[str] = field(default_factory=list)
+    # every sub-clause in scope that holds requirements (e.g. 9.2 and 9.2.1), under the same rule as a clause
+    subclauses: dict[str, Shown] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> Shown:
+        """The overall score as every view shows it."""
+        return Shown(self.overall, self.coverage)
+
+    def shown_for(self, number: str) -> Shown | None:
+        """A clause or sub-clause as shown; None when it is not part of this audit (out of scope, unknown)."""
+        clause = self.clauses.get(number)
+        return clause.shown if clause is not None else self.subclauses.get(number)
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(replace(self, requirements={}))
+        data.pop("requirements")
+        data["maturity"]["distribution"] = {str(k): v for k, v in self.maturity.distribution.items()}
+        data["requirements"] = {ref: {"value": r.value, "maturity": r.maturity, "assessed": r.assessed,
+                                      "applicable": r.applicable}
+                                for ref, r in self.requirements.items()}
+        # the words a view shows beside the numbers: "74%", or "not scored (coverage 33%)"
+        data["overall_shown"] = self.shown.text
+        for number, clause in self.clauses.items():
+            data["clauses"][number]["shown"] = clause.shown.text
+        for key, phase in self.pdca.items():
+            data["pdca"][key]["shown"] = phase.shown.text
+        data["subclauses"] = {number: {"score": sub.score, "coverage": sub.coverage, "shown": sub.text}
+                              for number, sub in self.subclauses.items()}
+        return data
+
+
+def open_finding(finding: Finding) -> bool:
+    return finding.withdrawn is None and not (finding.capa is not None and finding.capa.closed_at is not None)
+
+
+_Group = tuple[tuple[str, ...], list[tuple[str, str, float]]]
+_Plan = list[tuple[str, str, float, list[_Group], list[str]]]
+
+
+def _plan(standard: Standard) -> _Plan:
+    """The auditable clauses, each with its requirements grouped by the (sub-)clause that holds them, every
+    group with the sub-clauses it lies in below the top clause (9.2.1: 9.2 and 9.2.1), and the sub-clauses that
+    hold requirements; worked out once per standard object."""
+    cached = standard._score_plan
+    if cached is not None:
+        return cached
+    plan = []
+    for top in standard.clauses:
+        outers: dict[str, list[str]] = {c.number: [] for c in top.walk()}
+        for outer in top.walk():
+            if outer is not top:
+                for inner in outer.walk():
+                    outers[inner.number].append(outer.number)
+        groups = [(tuple(outers[clause.number]), [(r.ref, r.pdca.value, r.weight) for r in clause.requirements])
+                  for clause in top.walk() if clause.requirements]
+        if top.informative or not groups:
+            continue
+        holding = sorted({n for within, _ in groups for n in within}, key=number_key)
+        plan.append((top.number, top.title, top.weight, groups, holding))
+    standard._score_plan = plan
+    return plan
+
+
+class _Tally:
+    """Running sums for one clause or one PDCA phase (kept flat: this loop runs for every requirement)."""
+
+    __slots__ = ("applicable", "assessed", "maturity", "w_applicable", "w_assessed", "w_value")
+
+    def __init__(self) -> None:
+        self.applicable = self.assessed = self.maturity = 0
+        self.w_applicable = self.w_assessed = self.w_value = 0.0
+
+    def add(self, weight: float, applicable: bool, assessed: bool, value: float | None, maturity: int
+            ) -> None:
+        if applicable:
+            self.applicable += 1
+            self.w_applicable += weight
+            if assessed:
+                self.assessed += 1
+                self.w_assessed += weight
+                self.w_value += weight * (value or 0.0)
+                self.maturity += maturity
+
+    def merge(self, other: _Tally) -> None:
+        self.applicable += other.applicable
+        self.assessed += other.assessed
+        self.maturity += other.maturity
+        self.w_applicable += other.w_applicable
+        self.w_assessed += other.w_assessed
+        self.w_value += other.w_value
+
+    @property
+    def raw(self) -> float | None:
+        return self.w_value / self.w_assessed if self.w_assessed > 0 else None
+
+    @property
+    def coverage(self) -> float | None:
+        return self.w_assessed / self.w_applicable if self.w_applicable > 0 else None
+
+    @property
+    def mean_maturity(self) -> float | None:
+        return self.maturity / self.assessed if self.assessed else None
+
+
+def score_snapshot(standard: Standard, snapshot: AuditSnapshot) -> AuditScore:
+    """An audit's score as recorded: its results and findings, within the clauses its plan puts in scope."""
+    return score_audit(standard, snapshot.results, snapshot.findings.values(),
+                       scope=snapshot.record.plan.scope.clauses)
+
+
+def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
+                findings: Iterable[Finding] = (), *, scope: Iterable[str] = ()) -> AuditScore:
+    rules = standard.scoring
+    scope_set = set(scope)
+    findings = [f for f in findings if f.withdrawn is None]
+    open_major_refs = Counter(f.ref for f in findings if f.grade is Grade.MAJOR_NC and open_finding(f))
+    values = {**GRADE_VALUE_FIXED, Grade.MINOR_NC: rules.minor_value, Grade.MAJOR_NC: rules.major_value}
+    levels = standard.uses_levels
+    top_level = standard.max_level or 1
+    get = results.get
+
+    threshold, cap = rules.coverage_threshold, rules.major_cap
+    req_scores: dict[str, RequirementScore] = {}
+    clause_scores: dict[str, ClauseScore] = {}
+    subclauses: dict[str, Shown] = {}
+    out_of_scope: list[str] = []
+    phases = {p.value: _Tally() for p in PHASES}
+    total = _Tally()
+    distribution = dict.fromkeys(range(5), 0)
+    grade_counts: Counter[str] = Counter()
+    for number, title, clause_weight, groups, holding in _plan(standard):
+        if scope_set and number not in scope_set:
+            out_of_scope.append(number)
+            continue
+        by_phase = {p: _Tally() for p in phases}
+        # [applicable weight, assessed weight, weighted value, open majors] of each sub-clause below the top one
+        parts = {n: [0.0, 0.0, 0.0, 0] for n in holding}
+        majors = requirements = 0
+        for within, reqs in groups:
+            # sums for the sub-clauses this group lies in, kept in locals (this loop runs for every requirement)
+            g_applicable = g_assessed = g_value = 0.0
+            g_majors = 0
+            requirements += len(reqs)
+            for ref, phase, weight in reqs:
+                result = get(ref)
+                if result is None:
+                    applicable, assessed, value, mat, grade = True, False, None, 0, Grade.NOT_ASSESSED
+                else:
+                    grade = result.grade
+                    if grade is Grade.NOT_APPLICABLE:
+                        applicable, assessed, value = False, False, None
+                    elif levels:
+                        assessed = result.level is not None
+                        value = max(0.0, min(1.0, result.level / top_level)) if assessed else None
+                        applicable = True
+                    else:
+                        assessed = grade is not Grade.NOT_ASSESSED
+                        applicable, value = True, values.get(grade)
+                    mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
+                req_scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
+                by_phase[phase].add(weight, applicable, assessed, value, mat)
+                grade_counts[grade.value] += 1
+                if assessed:
+                    distribution[mat] += 1
+                if applicable:
+                    g_applicable += weight
+                    if assessed:
+                        g_assessed += weight
+                        g_value += weight * (value or 0.0)
+                if open_major_refs:
+                    ref_majors = open_major_refs.get(ref, 0)
+                    majors += ref_majors
+                    g_majors += ref_majors
+            for outer in within:
+                sums = parts[outer]
+                sums[0] += g_applicable
+                sums[1] += g_assessed
+                sums[2] += g_value
+                sums[3] += g_majors
+        for sub, (w_applicable, w_assessed, w_value, sub_majors) in parts.items():
+            if w_applicable > 0:
+                sub_raw = w_value / w_assessed if w_assessed > 0 else None
+                if sub_raw is not None and sub_majors and sub_raw > cap:
+                    sub_raw = cap
+                subclauses[sub] = shown_score(sub_raw, w_assessed / w_applicable, threshold)
+            else:
+                subclauses[sub] = Shown(None, None)  # every requirement in it is not applicable
+        tally = _Tally()
+        for key, part in by_phase.items():
+            tally.merge(part)
+            phases[key].merge(part)
+        total.merge(tally)
+        raw, coverage = tally.raw, tally.coverage
+        capped = False
+        if raw is not None and majors and raw > cap:
+            raw, capped = cap, True
+        score = shown_score(raw, coverage, threshold).score
+        if score is not None:
+            band = rules.band_for(score)
+            band_name, band_label = band.name, band.label
+        elif coverage is None:
+            band_name, band_label = "not-applicable", "Not applicable"
+        elif raw is None:
+            band_name, band_label = "not-assessed", "Not assessed"
+        else:
+            band_name, band_label = "insufficient-coverage", "Insufficient coverage"
+        clause_scores[number] = ClauseScore(
+            number=number, title=title, weight=clause_weight, score=score, raw_score=raw, coverage=coverage,
+            band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=requirements,
+            applicable=tally.applicable, assessed=tally.assessed, maturity=tally.mean_maturity)
+
+    scored = [c for c in clause_scores.values() if c.raw_score is not None]
+    w_total = sum(c.weight for c in scored)
+    overall_raw = (sum(c.weight * (c.raw_score or 0.0) for c in scored) / w_total) if w_total else None
+    coverage = total.coverage
+    overall = shown_score(overall_raw, coverage, threshold).score
+    pdca = {key: PhaseScore(score=shown_score(t.raw, t.coverage, threshold).score, raw_score=t.raw,
+                            coverage=t.coverage, applicable=t.applicable, assessed=t.assessed)
+            for key, t in phases.items()}
+    maturity = Maturity(overall=total.mean_maturity, distribution=distribution,
+                        clauses={n: c.maturity for n, c in clause_scores.items()})
+
+    finding_counts: dict[str, dict[str, int]] = {}
+    for grade in (Grade.MAJOR_NC, Grade.MINOR_NC, Grade.OBSERVATION, Grade.OFI):
+        mine = [f for f in findings if f.grade is grade]
+        finding_counts[grade.value] = {"total": len(mine), "open": sum(1 for f in mine if open_finding(f))}
+    minors_by_ref = Counter(f.ref for f in findings if f.grade is Grade.MINOR_NC and f.ref)
+    escalations = [{"ref": ref, "minors": n} for ref, n in sorted(minors_by_ref.items())
+                   if n >= rules.escalate_minors_at]
+
+    verdict, label, reasons = _verdict(standard, overall, coverage, clause_scores, finding_counts)
+    return AuditScore(
+        overall=overall, overall_raw=overall_raw, coverage=coverage, verdict=verdict, verdict_label=label,
+        verdict_reasons=reasons, clauses=clause_scores, pdca=pdca, maturity=maturity,
+        requirements=req_scores, grade_counts=dict(grade_counts), findings=finding_counts,
+        escalations=escalations,
+        thresholds={"coverage": rules.coverage_threshold, "pass": rules.pass_threshold,
+                    "major_cap": rules.major_cap},
+        out_of_scope=out_of_scope, subclauses=subclauses)
+
+
+def _verdict(standard: Standard, overall: float | None, coverage: float | None,
+             clauses: Mapping[str, ClauseScore], findings: Mapping[str, Mapping[str, int]]
+             ) -> tuple[str, str, list[str]]:
+    rules = standard.scoring
+    reasons: list[str] = []
+    open_majors = findings[Grade.MAJOR_NC.value]["open"]
+    open_minors = findings[Grade.MINOR_NC.value]["open"]
+    if open_majors:
+        reasons.append(f"{open_majors} open major nonconformit{'y' if open_majors == 1 else 'ies'}")
+        worst = sorted(rules.bands, key=lambda b: b.min)[0]
+        return VERDICT_NOT_CONFORMING if not standard.uses_levels else worst.name, \
+            "Not conforming" if not standard.uses_levels else worst.label, reasons
+    thin = [c.number for c in clauses.values() if c.band == "insufficient-coverage"]
+    untouched = [c.number for c in clauses.values() if c.band == "not-assessed"]
+    if overall is None or thin or untouched:
+        if coverage is not None:
+            reasons.append(f"coverage {coverage:.0%} (threshold {rules.coverage_threshold:.0%})")
+        if thin:
+            reasons.append("clauses below the coverage threshold: " + ", ".join(thin))
+        if untouched:
+            reasons.append("clauses not assessed: " + ", ".join(untouched))
+        return VERDICT_INCOMPLETE, "Incomplete: not enough evidence to conclude", reasons
+    bands = sorted(rules.bands, key=lambda b: b.min, reverse=True)
+    band_index = bands.index(rules.band_for(overall))
+    reasons.append(f"overall score {overall:.0%}: {bands[band_index].label.lower()}")
+    failing = [c.number for c in clauses.values() if c.score is not None and c.score < rules.pass_threshold]
+    if failing and band_index < 2 and len(bands) > 2:
+        band_index = 2
+        reasons.append("clauses below the pass band: " + ", ".join(failing))
+    if open_minors and band_index < 1 and len(bands) > 1:
+        band_index = 1
+        reasons.append(f"{open_minors} open minor nonconformit{'y' if open_minors == 1 else 'ies'}")
+    band = bands[band_index]
+    return band.name, band.label, reasons

@@ -1,0 +1,1 @@
+"""Plumbing every layer may use: loading files, paths, the clock, identity, errors, exit codes."""

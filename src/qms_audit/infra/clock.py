@@ -1,0 +1,57 @@
+"""The current time, in one place, so that tests, demos and generated portfolios can fix it.
+
+QMS_AUDIT_NOW=2026-11-28T10:00:00Z freezes the clock for a process (used by tests and examples).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+ENV_NOW = "QMS_AUDIT_NOW"
+
+_override: Callable[[], dt.datetime] | None = None
+
+
+def now() -> dt.datetime:
+    if _override is not None:
+        return _override()
+    fixed = os.environ.get(ENV_NOW)
+    if fixed:
+        value = dt.datetime.fromisoformat(fixed.replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+def set_clock(source: Callable[[], dt.datetime] | None) -> None:
+    """Replace the clock (None restores the real one)."""
+    global _override
+    _override = source
+
+
+@contextmanager
+def using(source: Callable[[], dt.datetime]) -> Iterator[None]:
+    """Run a block with another clock, restoring the previous one after."""
+    global _override
+    previous = _override
+    _override = source
+    try:
+        yield
+    finally:
+        _override = previous
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (earlier when negative), or the month's last day when it has no such day."""
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
+            30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))

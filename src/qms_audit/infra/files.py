@@ -1,0 +1,150 @@
+"""Reading inputs within bounds and writing outputs atomically.
+
+Every file qms-audit writes goes through `atomic_write_bytes`: a temporary file in the same folder, fsync,
+`os.replace`, then fsync of the folder. A process killed at any moment leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from qms_audit.infra.errors import InvalidFile, NotFound, StorageError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """A path as the user would like to read it: relative to `base` (or the current folder) when inside it."""
+    path = Path(path)
+    for root in (base, Path.cwd()):
+        if root is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(Path(root).resolve()))
+        except (ValueError, OSError):
+            continue
+    return str(path)
+
+
+def human_size(n: int) -> str:
+    for unit, size in (("GB", 1024 * MIB), ("MB", MIB), ("KB", KIB)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: str | None = None,
+                       base: Path | None = None) -> bytes:
+    """Read a whole file, refusing missing, non-regular and oversized files with a one-line reason.
+
+    This is on the hot path of loading a portfolio, so the displayed name is only worked out on failure.
+    """
+
+    def name() -> str:
+        return shown or display_path(Path(path), base)
+
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; one open() keeps this hot path cheap
+    except FileNotFoundError:
+        raise NotFound(f"{name()}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidFile(f"{name()}: not a regular file") from None
+    except OSError as exc:
+        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    with fh:
+        try:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise InvalidFile(f"{name()}: not a regular file")
+            if st.st_size > max_bytes:
+                raise InvalidFile(
+                    f"{name()}: file is {human_size(st.st_size)}; {what} files are limited to "
+                    f"{human_size(max_bytes)} (split it or remove embedded data)")
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    if len(data) > max_bytes:  # the file grew while we looked at it
+        raise InvalidFile(f"{name()}: file is larger than the {human_size(max_bytes)} limit for {what} files")
+    return data
+
+
+def decode_text(data: bytes, *, shown: str) -> str:
+    """UTF-8 text (a BOM is tolerated); binary content is refused rather than guessed at."""
+    if b"\x00" in data[:8192] or b"\x00" in data:
+        raise InvalidFile(f"{shown}: binary content, not a text file (expected UTF-8 text)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidFile(
+            f"{shown}:{line}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+
+
+def read_text_bounded(path: Path, *, max_bytes: int, what: str, shown: str | None = None) -> str:
+    shown = shown or display_path(path)
+    return decode_text(read_bytes_bounded(path, max_bytes=max_bytes, what=what, shown=shown), shown=shown)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fsync_dir(folder: Path) -> None:
+    # Without this the rename itself may be lost on power failure; some filesystems refuse, which is fine.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace `path` with `data` so that readers and crashes only ever see the old or the new content."""
+    path = Path(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        fsync_dir(folder)
+    except OSError as exc:
+        raise StorageError(f"{display_path(path)}: cannot write ({exc.strerror or exc})") from None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def remove_stale_temp_files(folder: Path) -> None:
+    """Temporary files left by a killed writer are never valid records; clear them on the next write."""
+    if not folder.is_dir():
+        return
+    for tmp in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()

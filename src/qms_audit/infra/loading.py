@@ -1,0 +1,358 @@
+"""Loading hand-authored YAML and machine-written JSON into pydantic models, with located problems.
+
+YAML is parsed with PyYAML's safe C loader into a node tree; we build the Python values ourselves so that
+we can (1) remember the line of every key and value, (2) refuse duplicate keys, tags other than the plain
+YAML types, and alias expansions that would blow up memory (the "billion laughs"), and (3) report every
+validation error as `file:line: field: what is wrong (fix)`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import NoneType, UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from qms_audit.infra.errors import InvalidFile, Problem, did_you_mean
+from qms_audit.infra.files import MIB, decode_text, display_path, read_bytes_bounded
+
+
+def _yaml():
+    """PyYAML, imported on first use: most commands read only JSON records and cached standards."""
+    import yaml
+
+    return yaml
+
+M = TypeVar("M", bound=BaseModel)
+Path_ = tuple[str | int, ...]
+
+# Bounds for what a hand-authored document may expand to. A real standard has a few thousand nodes.
+MAX_NODES = 500_000
+MAX_DEPTH = 100
+DEFAULT_MAX_BYTES = 5 * MIB
+
+_PLAIN_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+class Located:
+    """A parsed document plus the line of every key and value in it, keyed by path."""
+
+    def __init__(self, data: Any, lines: dict[Path_, int], shown: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.shown = shown
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def problem(self, path: Sequence[str | int], message: str, hint: str | None = None) -> Problem:
+        return Problem(message, file=self.shown, line=self.line_of(path), where=format_path(path) or None,
+                       hint=hint)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not part.isprintable() or not part.strip() or part != part.strip():
+            out += f"[{part!r}]"  # a key with control characters or blanks, shown so that it stays one line
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Builder:
+    def __init__(self, loader: Any, shown: str) -> None:
+        self.loader = loader
+        self.shown = shown
+        self.lines: dict[Path_, int] = {}
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def fail(self, node: Any, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(message, file=self.shown, line=node.start_mark.line + 1, hint=hint))
+
+    def build(self, node: Any, path: Path_, depth: int, active: set[int]) -> Any:
+        yaml = _yaml()
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node)
+        if depth > MAX_DEPTH or id(node) in active:
+            raise _TooDeep(node)
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _PLAIN_SCALAR_TAGS:
+                self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML values only")
+                return None
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError) as exc:
+                self.fail(node, f"cannot read value: {exc}")
+                return None
+        active = active | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML lists only")
+                return None
+            return [self.build(item, (*path, i), depth + 1, active) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML mappings only")
+                return None
+            result: dict[Any, Any] = {}
+            first_line: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.fail(key_node, "a key must be a plain word, not a list or mapping")
+                    continue
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self.fail(key_node, "merge keys (<<) are not supported", "write the keys out in full")
+                    continue
+                key = self.build(key_node, (*path, "<key>"), depth + 1, active)
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    self.fail(key_node, "a key must be a plain word")
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                line = key_node.start_mark.line + 1
+                if key in result:
+                    self.fail(key_node, f"duplicate key '{key}' (first given at line {first_line[key]})",
+                              "keep one of them")
+                    continue
+                first_line[key] = line
+                self.lines[(*path, key)] = line
+                result[key] = self.build(value_node, (*path, key), depth + 1, active)
+                self.lines[(*path, key)] = line
+            self.lines.pop((*path, "<key>"), None)
+            return result
+        self.fail(node, "unsupported YAML node")
+        return None
+
+
+class _TooBig(Exception):
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+
+class _TooDeep(_TooBig):
+    pass
+
+
+def parse_yaml_text(text: str, *, shown: str) -> Located:
+    """Parse YAML safely; raise InvalidFile with the line of every problem."""
+    if not text.strip():
+        raise InvalidFile(f"{shown}: file is empty (expected a YAML mapping)")
+    yaml = _yaml()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else None
+            what = (exc.problem or exc.context or "syntax error").strip()
+            raise InvalidFile(problems=[Problem(f"YAML syntax error: {what}", file=shown, line=line,
+                                                hint="check indentation, colons and quotes on this line")]
+                              ) from None
+        except yaml.YAMLError as exc:
+            # e.g. a control character: libyaml's message spans lines and names its own buffer
+            said = " ".join(str(exc).split()).split(' in "<unicode string>"')[0]
+            line = text.count("\n", 0, exc.position) + 1 if isinstance(getattr(exc, "position", None), int) \
+                else None
+            raise InvalidFile(problems=[Problem(f"YAML error: {said}", file=shown, line=line,
+                                                hint="remove the character or save the file as plain UTF-8 text")]
+                              ) from None
+        if node is None:
+            raise InvalidFile(f"{shown}: file is empty (expected a YAML mapping)")
+        builder = _Builder(loader, shown)
+        try:
+            data = builder.build(node, (), 0, set())
+        except _TooDeep as exc:
+            raise InvalidFile(problems=[Problem(
+                f"nesting deeper than {MAX_DEPTH} levels or a recursive alias", file=shown,
+                line=exc.node.start_mark.line + 1, hint="remove the self-referencing anchor")]) from None
+        except _TooBig as exc:
+            raise InvalidFile(problems=[Problem(
+                f"document expands to more than {MAX_NODES:,} values (anchors and aliases multiply it)",
+                file=shown, line=exc.node.start_mark.line + 1,
+                hint="write the content out instead of repeating aliases")]) from None
+        if builder.problems:
+            raise InvalidFile(problems=builder.problems)
+        return Located(data, builder.lines, shown)
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path, *, what: str, max_bytes: int = DEFAULT_MAX_BYTES, base: Path | None = None) -> Located:
+    shown = display_path(path, base)
+    data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, shown=shown)
+    return parse_yaml_text(decode_text(data, shown=shown), shown=shown)
+
+
+# --- pydantic errors to located problems -------------------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The model classes an annotation may hold (through Optional, unions, lists and dicts)."""
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType):
+        out: list[Any] = []
+        for arg in get_args(annotation):
+            if arg is not NoneType:
+                out.extend(_unwrap(arg))
+        return out
+    if origin in (list, tuple, set, frozenset, Sequence):
+        return _unwrap(get_args(annotation)[0]) if get_args(annotation) else []
+    if origin is dict:
+        args = get_args(annotation)
+        return _unwrap(args[1]) if len(args) == 2 else []
+    if get_origin(annotation) is not None and hasattr(annotation, "__metadata__"):
+        return _unwrap(get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def model_at(root: type[BaseModel], path: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class that owns the mapping at `path` in a document validated against `root`."""
+    current: type[BaseModel] | None = root
+    for part in path:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            field = next((f for f in current.model_fields.values() if f.alias == part), None)
+        if field is None:
+            # dict keyed by user values (e.g. results by ref): stay with the value model
+            continue
+        models = _unwrap(field.annotation)
+        current = models[0] if models else None
+    return current
+
+
+# What a user should write when a value does not have the form a field's pattern asks for
+PATTERN_HINTS = {
+    r"^\d{4}-(0[1-9]|1[0-2])$": "write a month as YYYY-MM, e.g. 2026-03",
+    r"^[a-z0-9][a-z0-9._-]{0,63}$": "use lower-case letters, digits, '.', '_' or '-', e.g. mc-qms",
+    r"^[0-9A-Za-z]{1,8}(\.[0-9A-Za-z]{1,8}){0,5}$": "write a clause number such as 4 or 9.2.1",
+    r"^[0-9A-Za-z]{1,8}(\.[0-9A-Za-z]{1,8}){1,6}$": "write a requirement ref such as 4.2.a",
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$": "use capitals, digits and '-', e.g. SOP-RISK",
+    r"^[A-Z][A-Z0-9]{1,9}$": "use 2-10 capitals or digits starting with a letter, e.g. FOE",
+    r"^[a-z][a-z0-9_]{1,40}$": "use lower-case letters, digits and '_', e.g. quality_manager",
+    r"^[A-Za-z][A-Za-z0-9]{1,11}$": "use 2-12 letters or digits starting with a letter, e.g. UTN",
+    r"^A\d+$": "number actions A1, A2, ...",
+    r"^A[0-9]+$": "number actions A1, A2, ...",
+}
+
+
+def validation_problems(exc: ValidationError, located: Located, model: type[BaseModel],
+                        prefix: Path_ = ()) -> list[Problem]:
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        path = (*prefix, *loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(loc[-1]) if loc else "?"
+            owner = model_at(model, loc[:-1])
+            hint = did_you_mean(key, _field_names(owner)) if owner else None
+            if hint is None and owner is not None:
+                hint = "allowed fields: " + ", ".join(_field_names(owner))
+            problems.append(located.problem(path, f"unknown field '{key}'", hint))
+        elif kind == "missing":
+            problems.append(located.problem(path, "required field is missing", "add it"))
+        elif kind == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") in PATTERN_HINTS:
+            value = err.get("input")
+            problems.append(located.problem(path, f"{value!r} does not have the expected form",
+                                            PATTERN_HINTS[err["ctx"]["pattern"]]))
+        else:
+            message = err["msg"]
+            value = err.get("input")
+            if isinstance(value, str | int | float | bool) and kind not in ("model_type", "dict_type"):
+                shown_value = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "...'"
+                message = f"{message} (got {shown_value})"
+            problems.append(located.problem(path, message))
+    return problems
+
+
+Check = Callable[[Any], Iterable[tuple[Sequence[str | int], str, str | None]]]
+
+
+def load_yaml_model(path: Path, model: type[M], *, what: str, max_bytes: int = DEFAULT_MAX_BYTES,
+                    checks: Sequence[Check] = (), base: Path | None = None) -> M:
+    """Read, parse and validate a YAML document; every problem is located and raised together."""
+    located = read_yaml(path, what=what, max_bytes=max_bytes, base=base)
+    return validate_located(located, model, checks=checks)
+
+
+def validate_located(located: Located, model: type[M], *, checks: Sequence[Check] = ()) -> M:
+    if not isinstance(located.data, dict):
+        raise InvalidFile(problems=[located.problem((), "expected a mapping of fields at the top level")])
+    try:
+        obj = model.model_validate(located.data)
+    except ValidationError as exc:
+        problems = validation_problems(exc, located, model)
+        raise InvalidFile(problems=sorted(problems, key=lambda p: (p.line or 0))) from None
+    problems = [located.problem(path, message, hint) for check in checks for path, message, hint in check(obj)]
+    if problems:
+        raise InvalidFile(problems=sorted(problems, key=lambda p: (p.line or 0)))
+    return obj
+
+
+def load_json_model(path: Path, model: type[M], *, what: str, max_bytes: int = 20 * MIB,
+                    base: Path | None = None) -> M:
+    """Fast path for machine-written records; on failure, re-read to give located problems."""
+    data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, base=base)
+    try:
+        return model.model_validate_json(data)
+    except ValidationError:
+        pass
+    raise InvalidFile(problems=json_problems(data, model, shown=display_path(Path(path), base)))
+
+
+def json_problems(data: bytes, model: type[BaseModel], *, shown: str) -> list[Problem]:
+    text = decode_text(data, shown=shown)
+    if not text.strip():
+        return [Problem("file is empty (expected a JSON object)", file=shown,
+                        hint="restore it from version control or `qms-audit verify`")]
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Problem(f"malformed JSON: {exc.msg}", file=shown, line=exc.lineno,
+                        hint="restore the file from version control, or fix the syntax at this line")]
+    except RecursionError:
+        return [Problem("JSON nested too deeply to be a record", file=shown,
+                        hint="restore the file from version control")]
+    try:
+        located = parse_yaml_text(text, shown=shown)
+    except InvalidFile:
+        located = Located(parsed, {}, shown)
+    located.data = parsed
+    try:
+        validate_located(located, model)
+    except InvalidFile as exc:
+        return list(exc.problems) or [Problem(exc.message, file=shown)]
+    return [Problem("record does not validate", file=shown)]

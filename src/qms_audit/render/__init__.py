@@ -1,0 +1,1 @@
+"""Documents: Word, Excel, charts and PDF, built from the views."""

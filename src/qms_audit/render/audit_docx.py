@@ -1,0 +1,234 @@
+"""The Word audit report (ISO 19011:2018 6.5.1): everything the auditors recorded, on the institution's
+own template when it has one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qms_audit.domain.presentation import date, pct
+from qms_audit.domain.scoring import NOT_SCORED, Shown
+from qms_audit.model.common import Phase
+from qms_audit.render.charts import bar_chart
+from qms_audit.render.docxwriter import DocxWriter
+from qms_audit.views.report_content import SAMPLING_STATEMENT, ReportData
+
+A4_TEXT_CM = 16.5
+
+
+def build_report(data: ReportData, *, template: Path | None = None, logo: Path | None = None) -> bytes:
+    record, plan, std, score = data.record, data.record.plan, data.standard, data.score
+    w = DocxWriter(template)
+
+    # -- cover page and document control ---------------------------------------------------------------
+    if logo is not None:
+        w.picture(logo.read_bytes(), 4.0)
+    w.paragraph(data.institution, style="Subtitle")
+    w.paragraph("Internal audit report", style="Title")
+    w.paragraph(record.title, style="Subtitle")
+    w.paragraph(f"Auditee: {plan.scope.auditee_unit}.  Criteria: {std.title}, version {std.version}.")
+    w.paragraph("")
+    w.heading("Document control", 2)
+    w.table(["Item", "Value"], [
+        ("Report id", data.report_id),
+        ("Version", data.version),
+        ("Date (records as of)", date(data.as_of)),
+        ("Audit", f"{record.id} ({data.status})"),
+        ("Prepared by", f"{plan.lead.name}, lead auditor"),
+        ("Audit client", plan.client or "not stated"),
+        ("Distribution", "; ".join(plan.distribution) or "audit client and auditee"),
+        ("Confidentiality", plan.confidentiality or "internal"),
+        ("Integrity", f"built from {data.log_entries} logged changes; `qms-audit verify {record.id}` checks them"),
+    ], widths=[5, 11.5], bold_first=True)
+    w.page_break()
+    w.paragraph("Contents", style="Title")
+    w.toc(levels=2)
+    w.page_break()
+
+    # -- 1. executive summary --------------------------------------------------------------------------------
+    w.heading("1. Executive summary", 1)
+    w.runs([("Verdict: ", "b"), (score.verdict_label, "b")])
+    for reason in score.verdict_reasons:
+        w.bullets([reason])
+    w.paragraph(f"Overall score {score.shown.text} with {pct(score.coverage)} of "
+                f"the applicable requirements assessed. PDCA maturity "
+                f"{'—' if score.maturity.overall is None else f'{score.maturity.overall:.1f}'} of 4.")
+    w.table(["Findings", "Open", "Total"], [
+        (label, score.findings[key]["open"], score.findings[key]["total"])
+        for key, label in (("major_nc", "Major nonconformities"), ("minor_nc", "Minor nonconformities"),
+                           ("observation", "Observations"), ("ofi", "Opportunities for improvement"))
+    ] + [("Good practices", "", len(data.good_practices))], widths=[10, 3, 3.5])
+    w.heading("Top risks", 2)
+    if data.top_risks:
+        w.bullets(data.top_risks)
+    else:
+        w.paragraph("No open nonconformity or observation.")
+    for item in score.escalations:
+        w.paragraph(f"Requirement {item['ref']} carries {item['minors']} minor nonconformities: consider treating "
+                    "them as one major.", flags="i")
+
+    # -- 2. the audit ---------------------------------------------------------------------------------------
+    w.heading("2. The audit", 1)
+    w.heading("2.1 Objectives", 2)
+    w.bullets(plan.objectives or ["not stated"])
+    w.heading("2.2 Scope", 2)
+    in_scope = plan.scope.clauses or [c.number for c in std.auditable_clauses()]
+    w.table(["Item", "Value"], [
+        ("Auditee", f"{plan.scope.auditee_unit} ({plan.scope.unit_code})"),
+        ("Processes", "; ".join(plan.scope.processes) or "all micro-credential processes of the auditee"),
+        ("Clauses in scope", ", ".join(in_scope)),
+        ("Exclusions", plan.scope.exclusions or "none"),
+    ], widths=[5, 11.5], bold_first=True)
+    w.heading("2.3 Client, team and participants", 2)
+    team = [(m.name, m.role, m.home_unit or "not stated") for m in plan.auditors()]
+    w.paragraph(f"Audit client: {plan.client or 'not stated'}.")
+    w.table(["Auditor", "Role", "Home unit"], team, widths=[6, 4, 6.5])
+    for override in record.independence_overrides:
+        w.paragraph(f"Independence: {override.auditor} audited their own unit; justification recorded by "
+                    f"{override.by} on {date(override.at)}: {override.justification}", flags="i")
+    w.table(["Auditee participant", "Position", "Unit"],
+            [(p.name, p.position or "", p.unit or "") for p in plan.auditee_participants] or [("not recorded", "", "")],
+            widths=[6, 5, 5.5])
+    w.heading("2.4 Dates and locations", 2)
+    w.paragraph(f"From {date(plan.start_date, none='not stated')} to {date(plan.end_date, none='not stated')}"
+                + (f", at {'; '.join(plan.locations)}." if plan.locations else "."))
+    w.heading("2.5 Criteria", 2)
+    w.bullets([f"{std.title}, version {std.version} ({std.source.citation})", *plan.criteria.other])
+    w.heading("2.6 Method and sampling", 2)
+    w.paragraph(plan.method or "Document review, record sampling, interviews and observation.")
+    w.paragraph(f"Sampling: {plan.sampling or 'as recorded with each evidence entry.'}")
+    w.paragraph(SAMPLING_STATEMENT, flags="i")
+
+    # -- 3. results -------------------------------------------------------------------------------------------
+    w.heading("3. Results by clause", 1)
+    w.paragraph(f"A score (of a clause, a PDCA phase or the audit) is shown when at least "
+                f"{pct(std.scoring.coverage_threshold)} of its applicable requirements are assessed; below that it "
+                f"is not scored. An open major nonconformity caps its clause at "
+                f"{pct(std.scoring.major_cap)}. Maturity (0-4) comes from the PDCA phases of the evidence.")
+    # a clause or phase that is not scored gets no bar: its note says why instead of a percentage
+    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, _chart_note(c.shown, "(capped)" if c.capped else ""))
+                         for c in data.clauses], title="Score by clause", threshold=std.scoring.pass_threshold),
+              A4_TEXT_CM, caption="Figure 1. Score by clause (no bar: not enough coverage to show a score)")
+    w.picture(bar_chart([(f"{Phase(p).label}", s.score, _chart_note(s.shown, f"{s.assessed}/{s.applicable}"))
+                         for p, s in score.pdca.items()], title="PDCA profile", threshold=std.scoring.pass_threshold),
+              A4_TEXT_CM, caption="Figure 2. Score by PDCA phase")
+    w.table(["Clause", "Score", "Coverage", "Band", "PDCA maturity", "Assessed"], [
+        (f"{c.number} {c.title}", c.shown.text + (" (capped)" if c.capped else ""), pct(c.coverage), c.band,
+         "—" if c.maturity is None else f"{c.maturity:.1f}", f"{c.assessed}/{c.applicable}") for c in data.clauses
+    ], widths=[4.6, 2.2, 2.2, 3.5, 2.2, 1.8])
+    for clause in data.clauses:
+        w.heading(f"3.{clause.number} Clause {clause.number}: {clause.title}", 2)
+        w.paragraph((f"Score {clause.shown.text}, coverage {pct(clause.coverage)}" if clause.shown.scored
+                     else clause.shown.text.capitalize()) + f", {clause.band.lower()}"
+                    + (", capped by an open major nonconformity" if clause.capped else "")
+                    + (f", maturity {clause.maturity:.1f}" if clause.maturity is not None else "") + ".")
+        w.table(["Ref", "Requirement", "Rating", "Evidence and notes"], [
+            (r.ref, f"{r.title} ({r.force}, {r.pdca})", r.rating + (f"\n\n{r.rated_by}" if r.rated_by else ""),
+             _evidence_cell(r)) for r in clause.rows
+        ], widths=[1.6, 4.4, 2.8, 7.7])
+
+    # -- 4. findings ---------------------------------------------------------------------------------------------
+    w.heading("4. Findings", 1)
+    if not data.findings:
+        w.paragraph("No nonconformity, observation or opportunity for improvement was raised.")
+    for f in data.findings:
+        w.heading(f"{f.id}: {f.grade}", 2)
+        rows = [
+            ("Requirement", f"{f.ref} {f.requirement}"),
+            ("Finding", f.statement),
+            ("Evidence", f.evidence or "—"),
+            ("Raised", f.raised),
+            ("Auditee response", f"{f.position}" + (f" by {f.response_by}" if f.response_by else "")
+             + (f": {f.response_text}" if f.response_text else "")),
+        ]
+        if f.is_nc:
+            rows += [("Correction due", f.response_due or "—"), ("CAPA", f.stage + (" (OVERDUE)" if f.overdue else ""))]
+        w.table(["Item", "Detail"], rows, widths=[3.5, 13], bold_first=True)
+
+    # -- 5. diverging opinions, 6. good practices, 7. areas not covered -------------------------------------
+    w.heading("5. Diverging opinions", 1)
+    if data.disputes:
+        w.table(["Finding", "Auditee's position", "By"],
+                [(f"{f.id} ({f.grade}): {f.statement}", f.response_text, f.response_by) for f in data.disputes],
+                widths=[7, 7, 2.5])
+    else:
+        w.paragraph("None unresolved.")
+    w.heading("6. Good practices", 1)
+    if data.good_practices:
+        w.table(["Ref", "Requirement", "What is worth sharing"],
+                [(g.ref, g.title, g.note) for g in data.good_practices], widths=[1.6, 5, 9.9])
+    else:
+        w.paragraph("None recorded.")
+    w.heading("7. Areas not covered", 1)
+    if data.not_covered:
+        w.table(["Area", "Why"], data.not_covered, widths=[7, 9.5])
+    else:
+        w.paragraph("Every requirement in scope was assessed.")
+
+    # -- 8. corrective action --------------------------------------------------------------------------------
+    w.heading("8. Corrective action status", 1)
+    ncs = [f for f in data.findings if f.is_nc]
+    if ncs:
+        w.table(["NC", "Grade", "Stage", "Owners", "Next due", "Overdue"],
+                [(f.id, f.grade, f.stage, f.owners, f.next_due, "yes" if f.overdue else "") for f in ncs],
+                widths=[3.6, 2.9, 3.0, 3.4, 2.1, 1.5])
+        for f in ncs:
+            w.heading(f"{f.id} corrective action", 3)
+            rows = [("Correction", f.correction or "—"), ("Containment", f.containment or "—"),
+                    ("Root cause", f.root_cause or "—")]
+            if f.analysis:
+                rows.append(("Analysis", f.analysis))
+            rows += [("Similar NCs", f.similar or "—")]
+            rows += [(f"Action {a.id}", f"{a.description} — owner {a.owner}, due {a.due}, {a.status}"
+                      + (f" {a.done}" if a.done else "") + (f"; {a.note}" if a.note else "")
+                      + (" (OVERDUE)" if a.overdue else "")) for a in f.actions]
+            rows += [("Effectiveness", v) for v in f.verifications] or [("Effectiveness", "not verified yet")]
+            rows += [("Risks updated", f.risk_update or "—"), ("QMS updated", f.qms_update or "—"),
+                     ("Closed", f.closed or "open")]
+            w.table(["Step", "Record"], rows, widths=[3.5, 13], bold_first=True)
+    else:
+        w.paragraph("No nonconformity requires corrective action.")
+
+    # -- 9. conclusions ------------------------------------------------------------------------------------------
+    w.heading("9. Conclusions", 1)
+    w.bullets(data.conclusions)
+    w.heading("Degree of fulfilment of the audit criteria", 2)
+    w.paragraph(data.fulfilment)
+    w.paragraph(SAMPLING_STATEMENT, flags="i")
+
+    # -- appendix: evidence ----------------------------------------------------------------------------------------
+    w.heading("Appendix A. Evidence register", 1)
+    if data.evidence:
+        w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
+            (e.ref, e.id, e.phase, e.kind,
+             e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
+                                                                        if e.file else ""),
+             e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
+            for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 6.0, 1.4, 2.7])
+    else:
+        w.paragraph("No evidence recorded.")
+    if data.withdrawn:
+        w.heading("Appendix B. Withdrawn findings", 1)
+        w.table(["Finding", "Statement"], [(f"{f.id} ({f.grade})", f.statement) for f in data.withdrawn],
+                widths=[4, 12.5])
+
+    w.page_numbers(f"{data.report_id} v{data.version}")
+    w.update_fields_on_open()
+    w.properties(title=f"Internal audit report {record.title}", subject=f"{std.title} {std.version}",
+                 author=plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
+    return w.save_bytes()
+
+
+def _chart_note(shown: Shown, note: str) -> str:
+    # the picture leaves room for a short note only: the coverage is in the table below it
+    return note if shown.scored else NOT_SCORED
+
+
+def _evidence_cell(r) -> str:
+    parts = [e.summary() for e in r.evidence]
+    if r.note:
+        parts.append(f"Note: {r.note}")
+    if r.na_reason:
+        parts.append(f"Not applicable: {r.na_reason}")
+    if r.findings:
+        parts.append("Findings: " + ", ".join(r.findings))
+    return "\n\n".join(parts) or "—"

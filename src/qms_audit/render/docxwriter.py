@@ -1,0 +1,318 @@
+"""Writing Word documents quickly: the body is built as WordprocessingML text and parsed once, on saving.
+
+python-docx's object API (and `table.cell()` in particular, which is quadratic) is far too slow for a
+report with a thousand findings, and so is moving thousands of parsed elements into its document one by one.
+Here every paragraph, table and picture is emitted as text; on saving, the whole body is parsed in one go
+and swapped in, while python-docx still manages the package, styles, images, headers and footers.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from qms_audit.render.textsafe import clean, escape_xml
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS_DECL = f'xmlns:w="{W_NS}"'
+
+Run = tuple[str, str]  # (text, flags: any of "b", "i", "s" for small)
+
+
+def esc(text: object) -> str:
+    return escape_xml(clean(text))
+
+
+_RPR: dict[str, str] = {}
+
+
+def _rpr(flags: str) -> str:
+    cached = _RPR.get(flags)
+    if cached is None:
+        props = ""
+        if "b" in flags:
+            props += "<w:b/>"
+        if "i" in flags:
+            props += "<w:i/>"
+        if "s" in flags:
+            props += '<w:sz w:val="18"/>'
+        if "c" in flags:  # muted colour
+            props += '<w:color w:val="595959"/>'
+        cached = _RPR[flags] = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return cached
+
+
+def _run_xml(text: str, flags: str) -> str:
+    """One run of text that is already clean; line breaks become <w:br/>."""
+    if "\n" in text:
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape_xml(p)}</w:t>' for p in text.split("\n"))
+    else:
+        body = f'<w:t xml:space="preserve">{escape_xml(text)}</w:t>'
+    return f"<w:r>{_rpr(flags)}{body}</w:r>"
+
+
+def _runs_xml(runs: Sequence[Run]) -> str:
+    return "".join(_run_xml(clean(text), flags) for text, flags in runs)
+
+
+class DocxWriter:
+    REQUIRED_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Table Grid", "List Bullet",
+                       "Caption")
+
+    def __init__(self, template: Path | None = None) -> None:
+        from docx import Document
+
+        self.doc = Document(str(template)) if template else Document()
+        body = self.doc.element.body
+        if template:
+            # keep the letterhead (headers, footers, page set-up), drop the template's own body text
+            for child in list(body):
+                if not child.tag.endswith("}sectPr"):
+                    body.remove(child)
+        self.style_ids = self._ensure_styles()
+        self.pending: list[str] = []
+        self.headings: list[tuple[int, str]] = []
+        self.has_toc = False
+
+    def _ensure_styles(self) -> dict[str, str]:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        ids: dict[str, str] = {}
+        styles = self.doc.styles
+        for name in self.REQUIRED_STYLES:
+            try:
+                style = styles[name]
+            except KeyError:
+                kind = WD_STYLE_TYPE.TABLE if name == "Table Grid" else WD_STYLE_TYPE.PARAGRAPH
+                style = styles.add_style(name, kind)
+                if name.startswith("Heading"):
+                    style.base_style = styles["Normal"]
+                    style.font.bold = True
+            ids[name] = style.style_id
+        return ids
+
+    # -- content ---------------------------------------------------------------------------------------------
+
+    def paragraph(self, text: str = "", *, style: str | None = None, flags: str = "", keep_next: bool = False,
+                  align: str | None = None) -> None:
+        self.runs([(text, flags)], style=style, keep_next=keep_next, align=align)
+
+    def runs(self, runs: Sequence[Run], *, style: str | None = None, keep_next: bool = False,
+             align: str | None = None) -> None:
+        ppr = ""
+        if style:
+            ppr += f'<w:pStyle w:val="{self.style_ids.get(style, style)}"/>'
+        if keep_next:
+            ppr += "<w:keepNext/>"
+        if align:
+            ppr += f'<w:jc w:val="{align}"/>'
+        self.pending.append(f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}{_runs_xml(runs)}</w:p>")
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.headings.append((level, clean(text)))
+        self.paragraph(text, style=f"Heading {level}", keep_next=True)
+
+    TOC_MARK = "\u2063QMS-TOC\u2063"
+
+    def toc(self, levels: int = 2) -> None:
+        """A table of contents field, filled with the headings at save time so that it reads well even where
+        nothing updates fields (LibreOffice's PDF export); Word rebuilds it with page numbers on opening."""
+        self.has_toc = True
+        self.toc_levels = levels
+        self.paragraph(self.TOC_MARK)
+
+    def _fill_toc(self) -> None:
+        marker = next((i for i, chunk in enumerate(self.pending) if self.TOC_MARK in chunk), None)
+        if marker is None:
+            return
+        entries = [(lvl, text) for lvl, text in self.headings if lvl <= self.toc_levels] or [(1, "Contents")]
+        paragraphs = []
+        last = len(entries) - 1
+        for i, (lvl, text) in enumerate(entries):
+            indent = f'<w:ind w:left="{(lvl - 1) * 400}"/>'
+            begin = ('<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+                     '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" \\h \\z \\u </w:instrText></w:r>'
+                     '<w:r><w:fldChar w:fldCharType="separate"/></w:r>') if i == 0 else ""
+            end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>' if i == last else ""
+            paragraphs.append(f'<w:p><w:pPr><w:spacing w:after="40"/>{indent}</w:pPr>{begin}'
+                              f"{_runs_xml([(text, 'b' if lvl == 1 else '')])}{end}</w:p>")
+        self.pending[marker] = "".join(paragraphs)
+
+    def bullets(self, items: Iterable[str | Sequence[Run]]) -> None:
+        for item in items:
+            self.runs([(item, "")] if isinstance(item, str) else item, style="List Bullet")
+
+    def page_break(self) -> None:
+        self.pending.append('<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+
+    def field(self, instruction: str, placeholder: str, *, style: str | None = None) -> None:
+        """A Word field (TOC, PAGE): Word computes it; the placeholder shows until it does."""
+        ppr = f'<w:pPr><w:pStyle w:val="{self.style_ids.get(style, style)}"/></w:pPr>' if style else ""
+        self.pending.append(
+            f"<w:p>{ppr}<w:r><w:fldChar w:fldCharType=\"begin\" w:dirty=\"true\"/></w:r>"
+            f"<w:r><w:instrText xml:space=\"preserve\"> {esc(instruction)} </w:instrText></w:r>"
+            f"<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{_runs_xml([(placeholder, 'i')])}"
+            f"<w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>")
+
+    def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], *, widths: Sequence[float] | None = None,
+              small: bool = True, bold_first: bool = False) -> None:
+        """A table with a header row repeated on every page. `widths` in centimetres; without them, columns
+        share the width in proportion to how much text they hold."""
+        rows = [list(r) for r in rows]
+        if not widths:
+            widths = self.auto_widths(headers, rows)
+        twips = [int(w * 567) for w in widths]
+        grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+        flags = "s" if small else ""
+        parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_ids["Table Grid"]}"/>'
+                 '<w:tblW w:w="5000" w:type="pct"/><w:tblLayout w:type="fixed"/></w:tblPr>'
+                 f"<w:tblGrid>{grid}</w:tblGrid>"]
+
+        # Column widths live in the grid (fixed layout); only the header cells repeat them, for older readers.
+        widths_xml = [f'<w:tcW w:w="{w}" w:type="dxa"/>' for w in twips]
+        bold_flags = flags + "b"
+        para_open = '<w:p><w:pPr><w:spacing w:after="0"/></w:pPr>'
+        shade = '<w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/>'
+
+        def cell(value: object, cell_flags: str) -> str:
+            text = clean(value) if value is not None else ""
+            if "\n\n" in text:
+                return "".join(f"{para_open}{_run_xml(p, cell_flags)}</w:p>" for p in text.split("\n\n"))
+            return f"{para_open}{_run_xml(text, cell_flags)}</w:p>"
+
+        parts.append('<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
+                     + "".join(f"<w:tc><w:tcPr>{widths_xml[i] if i < len(widths_xml) else ''}{shade}</w:tcPr>"
+                               f"{cell(h, bold_flags)}</w:tc>" for i, h in enumerate(headers)) + "</w:tr>")
+        first_flags = bold_flags if bold_first else flags
+        for row in rows:
+            cells = [f"<w:tc>{cell(row[0], first_flags)}</w:tc>"] if row else []
+            cells += [f"<w:tc>{cell(v, flags)}</w:tc>" for v in row[1:]]
+            parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>")
+        parts.append("</w:tbl>")
+        self.pending.append("".join(parts))
+        # Word needs a paragraph between two tables
+        self.pending.append('<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>')
+
+    @staticmethod
+    def auto_widths(headers: Sequence[str], rows: Sequence[Sequence[object]], total: float = 16.5) -> list[float]:
+        weights = []
+        for i, header in enumerate(headers):
+            lengths = [len(clean(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
+            typical = (sum(lengths) / len(lengths)) if lengths else 0
+            weights.append(max(len(str(header)) * 0.8, min(typical, 60), 4))
+        scale = total / sum(weights)
+        return [max(1.2, w * scale) for w in weights]
+
+    def picture(self, png: bytes, width_cm: float, caption: str | None = None) -> None:
+        from docx.shared import Cm
+        from lxml import etree
+
+        inline = self.doc.part.new_pic_inline(io.BytesIO(png), Cm(width_cm), None)
+        drawing = etree.tostring(inline, encoding="unicode")
+        self.pending.append(f"<w:p><w:r><w:drawing>{drawing}</w:drawing></w:r></w:p>")
+        if caption:
+            self.paragraph(caption, style="Caption")
+
+    # -- package -----------------------------------------------------------------------------------------------
+
+    def _materialize(self) -> None:
+        """Parse the whole body once and put it in place of the document's body."""
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import nsmap
+        from lxml import etree
+
+        root = self.doc.element
+        body = root.body
+        kept = "".join(etree.tostring(child, encoding="unicode") for child in body)  # the template's sectPr
+        declarations = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in nsmap.items())
+        new_body = parse_xml(f"<w:body {declarations}>{''.join(self.pending)}{kept}</w:body>")
+        root.replace(body, new_body)
+        self.pending.clear()
+
+    def page_numbers(self, left_text: str) -> None:
+        """Footer: a reference on the left, 'Page N of M' on the right, as Word fields."""
+        from docx.oxml import parse_xml
+
+        for section in self.doc.sections:
+            footer = section.footer
+            paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+            if paragraph.text.strip():
+                paragraph = footer.add_paragraph()
+            xml = (f'<w:p {NS_DECL}><w:pPr><w:tabs><w:tab w:val="right" w:pos="9638"/></w:tabs></w:pPr>'
+                   f"{_runs_xml([(left_text, 's')])}<w:r><w:rPr><w:sz w:val=\"18\"/></w:rPr><w:tab/>"
+                   '<w:t xml:space="preserve">Page </w:t></w:r>'
+                   '<w:fldSimple w:instr=" PAGE "><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t>1</w:t></w:r>'
+                   "</w:fldSimple>"
+                   '<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> of </w:t></w:r>'
+                   '<w:fldSimple w:instr=" NUMPAGES "><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t>1</w:t></w:r>'
+                   "</w:fldSimple></w:p>")
+            paragraph._p.addprevious(parse_xml(xml))
+            if not paragraph.text.strip():
+                paragraph._p.getparent().remove(paragraph._p)
+
+    def update_fields_on_open(self) -> None:
+        """Ask Word to refresh the table of contents and page numbers when the file is opened."""
+        from docx.oxml import parse_xml
+
+        settings = self.doc.settings.element
+        for old in settings.findall(f"{{{W_NS}}}updateFields"):
+            settings.remove(old)
+        settings.append(parse_xml(f'<w:updateFields {NS_DECL} w:val="true"/>'))
+
+    def properties(self, *, title: str, subject: str, author: str, when, keywords: str = "") -> None:
+        import datetime as dt
+
+        props = self.doc.core_properties
+        props.title = clean(title)
+        props.subject = clean(subject)
+        props.author = clean(author)
+        props.last_modified_by = clean(author)
+        props.keywords = clean(keywords)
+        stamp = dt.datetime.combine(when, dt.time(12, 0)) if not isinstance(when, dt.datetime) else when
+        props.created = stamp
+        props.modified = stamp
+        props.revision = 1
+
+    def save_bytes(self) -> bytes:
+        if self.has_toc:
+            self._fill_toc()
+        out = io.BytesIO()
+        self.doc.save(out)
+        spliced = self._splice_body(out.getvalue())
+        if spliced is not None:
+            return spliced
+        # a template whose main part does not use the usual w: prefix: parse the body instead (slower)
+        self._materialize()
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
+
+    def _splice_body(self, package: bytes) -> bytes | None:
+        """Write the body text straight into word/document.xml of the saved package.
+
+        Moving a large parsed tree into python-docx's document costs more than building the whole report;
+        the body is well-formed by construction (every text is escaped), and tests parse it back."""
+        import zipfile
+
+        source = zipfile.ZipFile(io.BytesIO(package))
+        main = next((n for n in source.namelist() if n == "word/document.xml"), None)
+        if main is None:
+            return None
+        xml = source.read(main).decode("utf-8")
+        head_end = xml.find(">", xml.find("<w:document")) + 1
+        if f'xmlns:w="{W_NS}"' not in xml[:head_end]:
+            return None
+        body_open = xml.find("<w:body>")
+        if body_open < 0:
+            return None
+        insert_at = body_open + len("<w:body>")
+        document = xml[:insert_at] + "".join(self.pending) + xml[insert_at:]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                data = document.encode("utf-8") if info.filename == main else source.read(info)
+                # level 1: the body text compresses well anyway, and level 6 costs three times as long
+                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.pending.clear()
+        return out.getvalue()

@@ -1,0 +1,274 @@
+"""The management review pack as a Word document: one section per ISO 9001:2015 9.3.2 input, charts, and an
+outputs section (9.3.3) for the secretary to fill in during the meeting."""
+
+from __future__ import annotations
+
+from qms_audit.domain.presentation import date
+from qms_audit.domain.scoring import NOT_SCORED, mean_text
+from qms_audit.render.charts import bar_chart, column_chart
+from qms_audit.render.docxwriter import DocxWriter
+from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack, change, highlights
+from qms_audit.views.trends import CapaAgeing
+
+A4_TEXT_CM = 16.5
+MAX_AUDIT_ROWS = 400
+
+
+def _clause_table(w: DocxWriter, clauses: list[ClauseLine], pack: ReviewPack) -> None:
+    if not clauses:
+        return
+    w.table(["Clause", "Score", "Prev.", "Change", "Audits", "Maj.", "Min.", "Obs/OFI"], [
+        (f"{c.number} {c.title}" + (f" ({c.standard})" if len({x.standard for x in clauses}) > 1 else ""),
+         c.now_text, c.before_text, change(c.now, c.before), c.audits_text, c.majors, c.minors, c.others)
+        for c in clauses], widths=[5.1, 1.6, 1.6, 2.0, 1.7, 1.4, 1.4, 1.7])
+    w.paragraph(f"Score: mean over the audits in the period that scored the clause (Audits: how many; \"3 of 5\" "
+                f"when the others assessed too little of it to score it); Prev.: the same over "
+                f"{date(pack.before_from)} to {date(pack.before_to)}.", flags="i")
+
+
+def _trend_note(now: float | None, before: float | None) -> str:
+    # a clause no audit scored has no bar: the note says so rather than a zero
+    if now is None:
+        return NOT_SCORED
+    return f"(before {mean_text(before)})" if before is not None else ""
+
+
+def _audits_note(year: dict) -> str:
+    """Over how many audits a year's mean runs, short enough for the chart's margin."""
+    audits, scored = year["audits"], year["scored"]
+    if year["mean"] is None:
+        return NOT_SCORED
+    return f"({audits} audits)" if scored == audits else f"({scored} of {audits})"
+
+
+def _findings_table(w: DocxWriter, block: InputBlock, *, empty: str) -> None:
+    if not block.findings:
+        w.paragraph(empty)
+        return
+    w.table(["Finding", "Grade", "Unit", "Ref", "Statement", "Status"], [
+        (f.id, f.grade_short, f.unit, f.ref, f.statement, f.stage + (" (overdue)" if f.overdue else ""))
+        for f in block.findings], widths=[3.3, 1.9, 2.8, 1.5, 5.0, 2.0])
+    if block.more_findings:
+        w.paragraph(f"... and {block.more_findings} more in the NC register (`qms-audit nc list`).", flags="i")
+
+
+def _block(w: DocxWriter, pack: ReviewPack, key: str, level: int, *, empty: str) -> InputBlock:
+    block = pack.inputs[key]
+    w.heading(f"{block.key}. {block.title}", level)
+    w.paragraph(f"ISO 9001:2015 {block.label}.", flags="i")
+    if block.clauses:
+        w.paragraph("Audit results of the clauses that address this input:")
+        _clause_table(w, block.clauses, pack)
+        _findings_table(w, block, empty=empty)
+    elif block.findings:
+        _findings_table(w, block, empty=empty)
+    if block.unmapped and key not in ("a",):
+        w.paragraph(f"No clause of {', '.join(block.unmapped)} addresses this input: bring the data to the review "
+                    "and record it below.", flags="i")
+    return block
+
+
+def _capa_table(w: DocxWriter, period: CapaAgeing, backlog: CapaAgeing) -> None:
+    def days(c: CapaAgeing) -> str:
+        return "—" if c.mean_days_to_close is None else f"{c.mean_days_to_close:.0f}"
+
+    w.table(["", "NCs raised in the period", "All NCs to date"], [
+        ("Open", period.open, backlog.open),
+        ("  of which overdue", period.overdue, backlog.overdue),
+        *[(f"  open {label}", period.open_by_age[label], backlog.open_by_age[label]) for label in period.open_by_age],
+        ("Closed", period.closed, backlog.closed),
+        ("  of which closed after the due date", period.closed_late, backlog.closed_late),
+        ("Verified not effective at least once", period.not_effective, backlog.not_effective),
+        ("Mean days from NC to closure", days(period), days(backlog)),
+    ], widths=[8.5, 4, 4], bold_first=True)
+
+
+def build_review_docx(pack: ReviewPack) -> bytes:
+    w = DocxWriter()
+    t = pack.trends
+    period = f"{date(pack.period_from)} to {date(pack.period_to)}"
+
+    # -- cover and document control -----------------------------------------------------------------------
+    w.paragraph(pack.institution, style="Subtitle")
+    w.paragraph("Management review pack", style="Title")
+    w.paragraph(f"Period reviewed: {period}", style="Subtitle")
+    w.paragraph("The inputs ISO 9001:2015 9.3.2 asks a management review to consider, as the audit records, the "
+                "NC register and earlier reviews of this workspace show them, with space to record the outputs.")
+    w.heading("Document control", 2)
+    previous = pack.previous
+    w.table(["Item", "Value"], [
+        ("Period reviewed", period),
+        ("Compared with", f"{date(pack.before_from)} to {date(pack.before_to)}"),
+        ("Prepared on", date(pack.prepared_on)),
+        ("Audits in the period", f"{len(pack.audits)} (previous period: {pack.audits_before})"),
+        ("History used for trends", f"{t.audits} audits, cycles {t.cycles[0]}-{t.cycles[-1]}" if t.cycles
+         else "none"),
+        ("Previous review", f"{previous.title}, held {date(previous.held_on)} (record {previous.id})" if previous
+         else "none recorded"),
+        ("Integrity", "derived from the records each time; `qms-audit verify --all` checks them"),
+    ], widths=[5, 11.5], bold_first=True)
+    w.page_break()
+    w.paragraph("Contents", style="Title")
+    w.toc(levels=2)
+    w.page_break()
+
+    # -- 1. summary ---------------------------------------------------------------------------------------------
+    w.heading("1. Summary", 1)
+    mean_now = pack.mean_score
+    majors = sum(a.majors for a in pack.audits)
+    minors = sum(a.minors for a in pack.audits)
+    open_actions = [c for c in pack.carried if c.state in ("open", "overdue")]
+    w.table(["Measure", "Value"], [
+        ("Audits carried out", len(pack.audits)),
+        ("Mean audit score", mean_now.text + (f" (over {mean_now.scored} of {len(pack.audits)} audits)"
+                                              if mean_now.scored < len(pack.audits) else "")),
+        ("Verdicts", ", ".join(f"{k} {v}" for k, v in sorted(pack.verdicts.items())) or "—"),
+        ("Nonconformities raised in audits (major / minor)", f"{majors} / {minors}"),
+        ("Nonconformities from other sources", sum(n for s, n in pack.ncs_by_source.items()
+                                                   if s != "internal audit")),
+        ("Corrective actions open (overdue)", f"{pack.capa_backlog.open} ({pack.capa_backlog.overdue})"),
+        ("Actions of earlier reviews still open", len(open_actions)),
+        ("Recurring nonconformities (all history)", len(t.recurring)),
+    ], widths=[10, 6.5], bold_first=True)
+    w.heading("What stands out", 2)
+    w.bullets(highlights(pack))
+
+    # -- 2. inputs -----------------------------------------------------------------------------------------
+    w.heading("2. Inputs to the review (ISO 9001:2015 9.3.2)", 1)
+
+    w.heading("a. Status of actions from previous management reviews", 2)
+    w.paragraph("ISO 9001:2015 9.3.2 a.", flags="i")
+    if previous is not None:
+        w.paragraph(f"The previous review was held on {date(previous.held_on)}, chaired by {previous.chair}, for the "
+                    f"period {date(previous.period_from)} to {date(previous.period_to)}. It decided:")
+        w.bullets([f"{d.text} ({d.kind})" for d in previous.decisions] or ["no decision recorded"])
+    else:
+        w.paragraph("No earlier management review is recorded in this workspace (`qms-audit review record`).")
+    if pack.carried:
+        w.table(["Review", "No.", "Description", "Owner", "Due", "Status", "Note"], [
+            (c.review.id, c.action.id, c.action.description, c.action.owner, date(c.action.due), c.state,
+             c.action.note or "")
+            for c in pack.carried], widths=[2.4, 1.0, 4.0, 2.3, 2.4, 2.2, 2.2])
+    a_block = pack.inputs["a"]
+    if a_block.clauses:
+        _clause_table(w, a_block.clauses, pack)
+
+    w.heading("b. Changes in external and internal issues", 2)
+    w.paragraph("ISO 9001:2015 9.3.2 b.", flags="i")
+    if previous is not None and previous.issues:
+        w.paragraph("Issues noted at the previous review:")
+        w.bullets(previous.issues)
+    b_block = pack.inputs["b"]
+    if b_block.clauses:
+        w.paragraph("Audit results of the clauses on context and change:")
+        _clause_table(w, b_block.clauses, pack)
+        _findings_table(w, b_block, empty="No finding against these clauses in the period.")
+    w.paragraph("Changes since then (to complete before or at the meeting):", keep_next=True)
+    w.table(["Issue", "Internal or external", "Effect on the QMS"], [("", "", "")] * 3, widths=[7, 3.5, 6])
+
+    w.heading("c. Performance and effectiveness of the QMS", 2)
+    w.paragraph("ISO 9001:2015 9.3.2 c: trends in the seven areas below.", flags="i")
+    _block(w, pack, "c1", 3, empty="No finding against these clauses in the period.")
+    if pack.feedback:
+        w.paragraph(f"{len(pack.feedback)} nonconformit{'y' if len(pack.feedback) == 1 else 'ies'} came from "
+                    "complaints and feedback in the period (included above).")
+    _block(w, pack, "c2", 3, empty="No finding against these clauses in the period.")
+    _block(w, pack, "c3", 3, empty="No finding against these clauses in the period.")
+    if t.clauses and pack.audits:
+        latest = t.cycles[-1]
+        rows = [(f"Clause {n}", per.get(latest), _trend_note(per.get(latest), per.get(latest - 1)))
+                for n, per in t.clauses.items()]
+        w.picture(bar_chart(rows, title=f"Mean score by clause, {latest}", threshold=None), A4_TEXT_CM,
+                  caption=f"Figure 1. Mean score of each clause over the audits of {latest} that scored it, with "
+                          "the year before")
+    _block(w, pack, "c4", 3, empty="No finding against these clauses in the period.")
+    w.paragraph("Nonconformities and corrective actions across the workspace:")
+    if t.cycles:
+        w.picture(column_chart([str(y) for y in t.cycles], [
+            ("major", [t.ncs[y]["major"] for y in t.cycles]), ("minor", [t.ncs[y]["minor"] for y in t.cycles]),
+            ("observation", [t.ncs[y]["observation"] for y in t.cycles])], title="Audit findings per year"),
+            A4_TEXT_CM, caption="Figure 2. Findings raised in audits, per year")
+    if pack.ncs_by_source:
+        w.table(["Source of the NC (period)", "NCs"], sorted(pack.ncs_by_source.items()), widths=[10, 3])
+    _capa_table(w, pack.capa_period, pack.capa_backlog)
+    if t.recurring:
+        w.paragraph("Recurring nonconformities: the same requirement nonconforming in consecutive audits of a "
+                    "unit, a sign that the corrective action did not remove the cause (ISO 9001:2015 10.2.1 d).")
+        w.table(["Unit", "Requirement", "Audits in a row", "Years"], [
+            (r.unit, r.ref, len(r.audits), ", ".join(map(str, r.years))) for r in t.recurring[:60]],
+            widths=[6, 3, 3, 4.5])
+        if len(t.recurring) > 60:
+            w.paragraph(f"... and {len(t.recurring) - 60} more (`qms-audit trends --json`).", flags="i")
+    _block(w, pack, "c5", 3, empty="No finding against these clauses in the period.")
+    _block(w, pack, "c6", 3, empty="No finding against these clauses in the period.")
+    w.paragraph(f"{len(pack.audits)} audits started in the period:")
+    if pack.audits:
+        w.table(["Audit", "Unit", "Start", "Score", "Verdict", "Maj.", "Min.", "Open"], [
+            (a.id, a.unit, date(a.start), a.shown.text, a.verdict_short, a.majors, a.minors, a.open_ncs)
+            for a in pack.audits[:MAX_AUDIT_ROWS]],
+            widths=[3.0, 3.2, 2.4, 1.5, 2.6, 1.2, 1.2, 1.4])
+        if len(pack.audits) > MAX_AUDIT_ROWS:
+            w.paragraph(f"... and {len(pack.audits) - MAX_AUDIT_ROWS} more (the .xlsx pack lists them all).",
+                        flags="i")
+    if t.cycles:
+        w.picture(bar_chart([(str(y), t.overall[y]["mean"], _audits_note(t.overall[y]))  # type: ignore[misc]
+                             for y in t.cycles], title="Mean audit score per year"), A4_TEXT_CM,
+                  caption="Figure 3. Mean overall score per year, over the audits whose score is shown (\"9 of "
+                          "10\": the others assessed too little to be scored)")
+    if pack.programme is not None:
+        prog = pack.programme
+        counts: dict[str, int] = {}
+        for row in prog.rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        w.paragraph(f"Audit programme ({prog.programme.name}): " + ", ".join(
+            f"{n} {s}" for s, n in sorted(counts.items())) + ".")
+        late = [r for r in prog.rows if r.status == "overdue" or r.conflicts]
+        if late:
+            w.table(["Month", "Unit", "Lead", "Status", "Independence"], [
+                (r.planned.month, r.planned.unit, r.planned.lead, r.status, "; ".join(r.conflicts) or "ok")
+                for r in late], widths=[2, 4.5, 3.5, 2.5, 4])
+    _block(w, pack, "c7", 3, empty="No finding against these clauses in the period.")
+
+    for key in ("d", "e", "f"):
+        _block(w, pack, key, 2, empty="No finding against these clauses in the period.")
+    if pack.improvement:
+        w.paragraph(f"{len(pack.improvement)} opportunities for improvement and observations were raised in the "
+                    "period; the most significant:")
+        w.table(["Finding", "Grade", "Unit", "Ref", "Statement"], [
+            (f.id, f.grade_short, f.unit, f.ref, f.statement) for f in pack.improvement[:40]],
+            widths=[3.3, 2.0, 3.0, 1.5, 6.7])
+
+    # -- 3. outputs ------------------------------------------------------------------------------------------
+    w.heading("3. Outputs of the review (ISO 9001:2015 9.3.3)", 1)
+    w.paragraph("Record here what the review decides; afterwards store it with `qms-audit review record` so that "
+                "the next pack reports on its actions.")
+    w.heading("Decisions", 2)
+    w.table(["Kind", "Decision"], [("Opportunities for improvement", ""), ("Changes to the QMS", ""),
+                                   ("Resources needed", ""), ("Other", "")], widths=[5, 11.5], bold_first=True)
+    w.heading("Actions", 2)
+    w.table(["Action", "Description", "Owner", "Due"], [(f"A{i}", "", "", "") for i in range(1, 7)],
+            widths=[1.8, 8.7, 3.5, 2.5])
+    w.heading("Attendance", 2)
+    w.table(["Name", "Role"], [("", "Chair"), ("", ""), ("", ""), ("", "Secretary")], widths=[8, 8.5])
+
+    # -- annex ----------------------------------------------------------------------------------------------
+    w.heading("Annex: how the figures are made", 1)
+    w.bullets([
+        "Scores are the weighted conformity of the assessed requirements (docs/scoring.md). A score is shown only "
+        "when enough of the applicable requirements were assessed (the standard's coverage threshold); a clause's "
+        "score in the period is the mean over the audits that scored it, and a clause no audit scored reads "
+        f"\"{NOT_SCORED}\".",
+        "Each input shows the clauses the standard maps to it (`review_inputs` in the standard file).",
+        "A recurring nonconformity is the same requirement graded nonconforming in two or more consecutive audits "
+        "of the same unit against the same standard.",
+        "A corrective action is overdue when an action is past its due date, or when no action is planned and the "
+        "response date has passed; it is closed late when it closed after its last due date.",
+        "The previous review is the latest one recorded whose period ended before this one; actions of older "
+        "reviews are listed while they stay open.",
+    ])
+    w.page_numbers(f"Management review pack {pack.period_from.isoformat()} to {pack.period_to.isoformat()}")
+    w.update_fields_on_open()
+    w.properties(title=f"Management review pack {period}", subject="ISO 9001:2015 9.3 management review",
+                 author=pack.institution, when=pack.prepared_on, keywords="management review; micro-credentials")
+    return w.save_bytes()
+

@@ -1,0 +1,396 @@
+"""Desk review: which of the SOPs the standards ask for does the institution have, and in what state?
+
+Documents (.docx, .md, .pdf) are read without running anything in them: a .docx is checked like every
+received Office file (size, zip bomb, DTD, encryption) and its XML parsed with entities off; a PDF's text is
+read with PDFium (pypdfium2), page by page, up to a bound. A document that cannot be read is reported and
+skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qms_audit.infra.clock import add_months
+from qms_audit.infra.errors import QmsError
+from qms_audit.infra.files import MIB, decode_text, read_bytes_bounded
+from qms_audit.model.standard import SopDefinition, Standard
+
+SUFFIXES = (".docx", ".md", ".markdown", ".pdf")
+MAX_DOCUMENT_BYTES = 25 * MIB
+MAX_PDF_PAGES = 300
+MAX_FILES = 5000
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass
+class Document:
+    path: str
+    kind: str
+    text: str = ""
+    headings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Metadata:
+    version: str | None = None
+    approved_by: str | None = None
+    approved: bool = False
+    status: str | None = None
+    effective: dt.date | None = None
+    next_review: dt.date | None = None
+
+
+@dataclass
+class SopFinding:
+    sop_id: str
+    title: str
+    standard: str
+    document: str | None
+    other_documents: list[str]
+    sections_present: list[str]
+    sections_missing: list[str]
+    metadata: Metadata | None
+    review_due: dt.date | None
+    overdue: bool
+    state: str  # missing, incomplete, draft, overdue, current
+
+    def summary(self) -> str:
+        if self.document is None:
+            return f"no document recognised as {self.sop_id} {self.title}"
+        md = self.metadata or Metadata()
+        parts = [f"'{self.document}' recognised as {self.sop_id}"]
+        facts = []
+        if md.version:
+            facts.append(f"version {md.version}")
+        facts.append(f"approved by {md.approved_by}" if md.approved else (f"status {md.status}" if md.status
+                                                                          else "no approval recorded"))
+        if md.effective:
+            facts.append(f"effective {md.effective.isoformat()}")
+        if self.review_due:
+            facts.append(f"review due {self.review_due.isoformat()}" + (" (OVERDUE)" if self.overdue else ""))
+        parts.append("(" + ", ".join(facts) + ")")
+        if self.sections_missing:
+            parts.append("missing sections: " + ", ".join(self.sections_missing))
+        else:
+            parts.append(f"all {len(self.sections_present)} required sections present")
+        return "; ".join(parts)
+
+
+@dataclass
+class DeskReview:
+    folder: str
+    reviewed_on: dt.date
+    documents: int
+    unreadable: list[tuple[str, str]]
+    unrecognised: list[str]
+    sops: list[SopFinding]
+
+    @property
+    def gaps(self) -> int:
+        return sum(1 for s in self.sops if s.state != "current")
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["reviewed_on"] = self.reviewed_on.isoformat()
+        for sop in data["sops"]:
+            if sop["metadata"]:
+                for key in ("effective", "next_review"):
+                    if sop["metadata"][key]:
+                        sop["metadata"][key] = sop["metadata"][key].isoformat()
+            if sop["review_due"]:
+                sop["review_due"] = sop["review_due"].isoformat()
+        data["unreadable"] = [{"file": f, "reason": r} for f, r in self.unreadable]
+        return data
+
+
+# --- reading documents --------------------------------------------------------------------------------
+
+
+def _safe_parser():
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+
+
+def read_docx(path: Path) -> Document:
+    from lxml import etree
+
+    from qms_audit.infra.office import check_office_bytes
+
+    data = read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document")
+    check_office_bytes(data, shown=path.name)
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if "word/document.xml" not in names:
+            raise QmsError(f"{path.name}: not a Word document (no word/document.xml)")
+        parser = _safe_parser()
+        body = etree.fromstring(zf.read("word/document.xml"), parser)
+        heading_styles: set[str] = set()
+        if "word/styles.xml" in names:
+            styles = etree.fromstring(zf.read("word/styles.xml"), parser)
+            for style in styles.iter(f"{W}style"):
+                name = style.find(f"{W}name")
+                label = (name.get(f"{W}val") if name is not None else "") or ""
+                if label.lower().startswith(("heading", "title")):
+                    heading_styles.add(style.get(f"{W}styleId") or "")
+        lines, headings = [], []
+        for p in body.iter(f"{W}p"):
+            text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+            if not text.strip():
+                continue
+            lines.append(text)
+            style = p.find(f"{W}pPr/{W}pStyle")
+            if style is not None and style.get(f"{W}val") in heading_styles:
+                headings.append(text.strip())
+        # table rows read as "cell | cell" so that "Version | 1.2" style document control tables are found
+        for row in body.iter(f"{W}tr"):
+            cells = ["".join(t.text or "" for t in c.iter(f"{W}t")) for c in row.iter(f"{W}tc")]
+            lines.append(" | ".join(cells))
+    return Document(str(path), "docx", "\n".join(lines), headings)
+
+
+def read_markdown(path: Path) -> Document:
+    text = decode_text(read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document"), shown=path.name)
+    headings = [re.sub(r"^#+\s*", "", line).strip() for line in text.splitlines() if line.startswith("#")]
+    return Document(str(path), "md", text, headings)
+
+
+def read_pdf(path: Path) -> Document:
+    import pypdfium2 as pdfium
+
+    data = read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise QmsError(f"{path.name}: the PDF is encrypted (password-protected)") from None
+        raise QmsError(f"{path.name}: the PDF cannot be read ({exc})") from None
+    try:
+        if len(pdf) > MAX_PDF_PAGES:
+            raise QmsError(f"{path.name}: {len(pdf)} pages; documents are read up to {MAX_PDF_PAGES}")
+        pages = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            text_page = page.get_textpage()
+            pages.append(text_page.get_text_range())
+            text_page.close()
+            page.close()
+    except pdfium.PdfiumError as exc:
+        raise QmsError(f"{path.name}: the PDF cannot be read ({exc})") from None
+    finally:
+        pdf.close()
+    text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
+    headings = [line.strip() for line in text.splitlines()
+                if re.match(r"^\s*\d+(\.\d+)*\.?\s+\S", line) and len(line.strip()) < 90]
+    return Document(str(path), "pdf", text, headings)
+
+
+READERS: dict[str, Callable[[Path], Document]] = {".docx": read_docx, ".md": read_markdown,
+                                                  ".markdown": read_markdown, ".pdf": read_pdf}
+
+
+def read_document(path: Path) -> Document:
+    try:
+        return READERS[path.suffix.lower()](path)
+    except QmsError as exc:
+        return Document(str(path), path.suffix.lower().lstrip("."), error=exc.message)
+    except Exception as exc:
+        return Document(str(path), path.suffix.lower().lstrip("."),
+                        error=f"{path.name}: cannot be read ({type(exc).__name__})")
+
+
+# --- recognising SOPs ------------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def recognise(document: Document, sops: list[SopDefinition]) -> tuple[SopDefinition | None, int]:
+    """The SOP a document is, by its id, its title near the top, and its distinctive words."""
+    text = _norm(document.text)
+    top = _norm(" ".join(document.headings[:3]) + " " + document.text[:600])
+    best, best_score = None, 0
+    for sop in sops:
+        score = 0
+        if _norm(sop.id) in text:
+            score += 5
+        if _norm(sop.title) in top:
+            score += 5
+        elif _norm(sop.title) in text:
+            score += 2
+        score += min(6, sum(1 for k in sop.keywords if _norm(k) in text))
+        if score > best_score:
+            best, best_score = sop, score
+    return (best, best_score) if best_score >= 4 else (None, best_score)
+
+
+def sections(document: Document, sop: SopDefinition) -> tuple[list[str], list[str]]:
+    headings = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", h)) for h in document.headings}
+    lines = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", line)) for line in document.text.splitlines()
+             if len(line) < 90}
+    present, missing = [], []
+    for section in sop.required_sections:
+        key = _norm(section)
+        (present if key in headings or key in lines else missing).append(section)
+    return present, missing
+
+
+_DATE_PATTERNS = [
+    (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
+    (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda m: dt.date(int(m[3]), int(m[2]), int(m[1]))),
+    (re.compile(r"(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})", re.I),
+     lambda m: dt.date(int(m[3]), _MONTHS[m[2].lower()[:3]], int(m[1]))),
+]
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                          "nov", "dec"))}
+
+
+def parse_date(text: str) -> dt.date | None:
+    for pattern, build in _DATE_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            try:
+                return build(match)
+            except ValueError:
+                continue
+    return None
+
+
+def _field(text: str, *names: str) -> str | None:
+    """The value after a document-control label: 'Version: 1.2', 'Version | 1.2' (a table row read as
+    text) or 'Version 1.2' (a table in a PDF, where the cells come out separated by spaces)."""
+    for name in names:
+        match = re.search(rf"(?im)^\W*{name}\s*(?:[:|]\s*|\s+)(.+?)\s*\|?\s*$", text)
+        if match and match.group(1).strip(" |"):
+            return match.group(1).strip(" |")
+    return None
+
+
+def metadata(document: Document) -> Metadata:
+    text = document.text
+    md = Metadata()
+    version = _field(text, "version", "revision", "rev\\.?")
+    found = re.match(r"v?(\d+(\.\d+)*)\b", version or "")
+    md.version = found.group(1) if found else None
+    approver = _field(text, "approved by", "approver", "approval")
+    md.status = _field(text, "document status", "status")
+    if approver and not re.search(r"(?i)pending|to be|tbc|not yet|draft", approver):
+        md.approved_by = approver[:80]
+        md.approved = not (md.status and re.search(r"(?i)draft|pending|not approved", md.status))
+    effective = _field(text, "effective date", "effective from", "date of effect", "effective")
+    md.effective = parse_date(effective) if effective else None
+    review = _field(text, "next review date", "next review", "review date", "review due")
+    md.next_review = parse_date(review) if review else None
+    return md
+
+
+def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, review_cycle_months: int = 24,
+                  progress: Callable[[int, int], None] | None = None, workers: int = 1) -> DeskReview:
+    if not folder.is_dir():
+        from qms_audit.infra.errors import NotFound
+
+        raise NotFound(f"{folder}: no such folder")
+    paths: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in sorted(files):
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            path = Path(root) / name
+            if path.is_symlink():
+                continue  # a link may lead anywhere on the machine; only the folder's own files are read
+            paths.append(path)
+            if len(paths) > MAX_FILES:
+                from qms_audit.infra.errors import BadInput
+
+                raise BadInput(f"{folder}: more than {MAX_FILES} documents; review a smaller folder")
+    paths.sort()
+    documents = _read_all(paths, progress, workers)
+    sops = [s for std in standards for s in std.sops]
+    sop_standard = {s.id: std for std in standards for s in std.sops}
+    matched: dict[str, list[tuple[int, Document]]] = {}
+    unreadable, unrecognised = [], []
+    for doc in documents:
+        rel = os.path.relpath(doc.path, folder)
+        doc.path = rel
+        if doc.error:
+            unreadable.append((rel, doc.error))
+            continue
+        sop, score = recognise(doc, sops)
+        if sop is None:
+            unrecognised.append(rel)
+        else:
+            matched.setdefault(sop.id, []).append((score, doc))
+    findings = []
+    for sop in sops:
+        candidates = sorted(matched.get(sop.id, []), key=lambda item: (-item[0], item[1].path))
+        if not candidates:
+            findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, None, [], [],
+                                       list(sop.required_sections), None, None, False, "missing"))
+            continue
+        doc = candidates[0][1]
+        present, missing = sections(doc, sop)
+        md = metadata(doc)
+        due = md.next_review or (add_months(md.effective, review_cycle_months) if md.effective else None)
+        overdue = due is not None and due < today
+        state = ("incomplete" if missing else "draft" if not md.approved else "overdue" if overdue
+                 else "unknown-dates" if due is None else "current")
+        findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, doc.path,
+                                   [d.path for _, d in candidates[1:]], present, missing, md, due, overdue, state))
+    return DeskReview(str(folder), today, len(documents), unreadable, unrecognised, findings)
+
+
+def _read_all(paths: list[Path], progress, workers: int) -> list[Document]:
+    if workers > 1 and len(paths) >= 40:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        if context is not None:
+            out: list[Document] = []
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for n, doc in enumerate(pool.map(read_document, paths, chunksize=8), start=1):
+                    out.append(doc)
+                    if progress:
+                        progress(n, len(paths))
+            return out
+    out = []
+    for n, path in enumerate(paths, start=1):
+        out.append(read_document(path))
+        if progress:
+            progress(n, len(paths))
+    return out
+
+
+def attach_to_audit(opened, review: DeskReview, *, actor: str) -> int:
+    """Add each SOP's desk-review result as documented-plan evidence to the requirements relying on it.
+    Ratings are never touched; a result already attached is not attached again."""
+    from qms_audit.model.audit import EvidenceKind
+    from qms_audit.model.common import Phase
+    from qms_audit.services.auditing import add_evidence
+
+    added = 0
+    for finding in review.sops:
+        if finding.standard != opened.standard.key:
+            continue
+        text = f"Desk review of {review.folder} on {review.reviewed_on.isoformat()}: {finding.summary()}"
+        for req in opened.standard.requirements_for_sop(finding.sop_id):
+            if not opened.in_scope(req.ref):
+                continue
+            existing = {e.text for e in opened.snapshot.result(req.ref).evidence}
+            if text in existing:
+                continue
+            add_evidence(opened, req.ref, phase=Phase.PLAN, kind=EvidenceKind.DOCUMENT, text=text, actor=actor,
+                         reference=finding.document, source="desk-review")
+            added += 1
+    return added

@@ -1,0 +1,205 @@
+"""Finding, loading and cross-checking the standards of a workspace."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from qms_audit import __version__
+from qms_audit.infra.errors import InvalidFile, NotFound, QmsError, choice_hint
+from qms_audit.infra.files import MIB, atomic_write_bytes, sha256_bytes
+from qms_audit.infra.loading import load_yaml_model
+from qms_audit.infra.locations import Workspace, cache_dir
+from qms_audit.model.standard import Standard
+
+MAX_STANDARD_BYTES = 5 * MIB
+
+Issue = tuple[Sequence[str | int], str, str | None]
+
+
+def standard_problems(std: Standard) -> Iterator[Issue]:
+    """Cross-reference checks that a JSON Schema cannot express."""
+    sop_ids = [s.id for s in std.sops]
+    seen_sops: set[str] = set()
+    for i, sop in enumerate(std.sops):
+        if sop.id in seen_sops:
+            yield ("sops", i, "id"), f"duplicate SOP id '{sop.id}'", "give each SOP its own id"
+        seen_sops.add(sop.id)
+
+    clause_numbers: dict[str, tuple[str | int, ...]] = {}
+    refs: dict[str, tuple[str | int, ...]] = {}
+    requirement_count = 0
+
+    def visit(clause, path: tuple[str | int, ...], parent: str | None, informative: bool):
+        nonlocal requirement_count
+        if clause.number in clause_numbers:
+            yield (*path, "number"), f"duplicate clause number '{clause.number}'", None
+        clause_numbers.setdefault(clause.number, path)
+        if parent is not None and not clause.number.startswith(parent + "."):
+            yield (*path, "number"), (f"sub-clause '{clause.number}' does not start with its parent's "
+                                      f"number '{parent}.'"), f"number it {parent}.N"
+        informative = informative or clause.informative
+        for j, req in enumerate(clause.requirements):
+            rpath = (*path, "requirements", j)
+            requirement_count += 1
+            if informative:
+                yield rpath, f"informative clause '{clause.number}' cannot hold requirements", \
+                    "remove `informative: true` or move the requirement"
+            if req.ref in refs:
+                yield (*rpath, "ref"), f"duplicate requirement ref '{req.ref}'", "refs must be unique"
+            refs.setdefault(req.ref, rpath)
+            if not req.ref.startswith(clause.number + "."):
+                yield (*rpath, "ref"), (f"ref '{req.ref}' does not start with its clause number "
+                                        f"'{clause.number}.'"), f"use {clause.number}.a, {clause.number}.b, ..."
+            if req.sop is not None and req.sop not in sop_ids:
+                yield (*rpath, "sop"), f"unknown SOP '{req.sop}'", choice_hint(req.sop, sop_ids)
+        for k, sub in enumerate(clause.clauses):
+            yield from visit(sub, (*path, "clauses", k), clause.number, informative)
+
+    for i, top in enumerate(std.clauses):
+        yield from visit(top, ("clauses", i), None, False)
+
+    for i, sop in enumerate(std.sops):
+        if sop.clause not in clause_numbers:
+            yield ("sops", i, "clause"), f"SOP '{sop.id}' names clause '{sop.clause}', which does not exist", \
+                choice_hint(sop.clause, list(clause_numbers))
+    for key, numbers in std.review_inputs.items():
+        for k, number in enumerate(numbers):
+            if number not in clause_numbers:
+                yield ("review_inputs", key, k), f"clause '{number}' does not exist", \
+                    choice_hint(number, list(clause_numbers))
+    if requirement_count == 0:
+        yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
+
+    if std.rating.kind == "levels":
+        values = [lvl.value for lvl in std.rating.levels]
+        if len(values) < 2:
+            yield ("rating", "levels"), "a levels rating needs at least two levels", None
+        elif values != sorted(set(values)):
+            yield ("rating", "levels"), "levels must be listed in increasing order, each value once", None
+    elif std.rating.levels:
+        yield ("rating", "levels"), "levels are only used with `kind: levels`", "remove them or set kind"
+    mins = [b.min for b in std.scoring.bands]
+    if 0.0 not in mins:
+        yield ("scoring", "bands"), "no band starts at 0, so low scores would have no band", "add a band with min: 0"
+    if len({b.name for b in std.scoring.bands}) != len(std.scoring.bands):
+        yield ("scoring", "bands"), "band names must be unique", None
+    if std.scoring.major_cap >= std.scoring.pass_threshold:
+        yield ("scoring", "major_cap"), "major_cap must be below pass_threshold", None
+
+
+def check_standard(std: Standard) -> None:
+    """For standards built in code (tests, generators): raise like the loader would."""
+    issues = list(standard_problems(std))
+    if issues:
+        _path, message, _hint = issues[0]
+        raise InvalidFile(f"standard {std.id}: {message}")
+
+
+def load_standard_file(path: Path, *, base: Path | None = None) -> Standard:
+    return load_yaml_model(path, Standard, what="standard", max_bytes=MAX_STANDARD_BYTES,
+                           checks=[standard_problems], base=base)
+
+
+@dataclass
+class LoadedFile:
+    path: Path
+    standard: Standard | None
+    error: QmsError | None
+
+
+class StandardLibrary:
+    """The standards of one workspace, parsed on first use and cached for the life of the process."""
+
+    _cache: dict[tuple[str, int, int], Standard] = {}
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def files(self) -> list[Path]:
+        folder = self.workspace.standards_dir
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+    def load(self, path: Path) -> Standard:
+        try:
+            st = path.stat()
+            key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if key and key in self._cache:
+            return self._cache[key]
+        std = self._from_disk_cache(path) or load_standard_file(path, base=self.workspace.root)
+        if not (path.stem == std.id or path.stem == f"{std.id}@{std.version}"):
+            raise InvalidFile(f"{self.workspace.relative(path)}: the file of standard '{std.id}' must be named "
+                              f"{std.id}.yaml (or {std.id}@{std.version}.yaml for an older version)")
+        if key:
+            self._cache[key] = std
+        return std
+
+    # A validated standard is kept as JSON in the user's cache, keyed by the YAML's hash: reading it back
+    # is ten times faster than parsing YAML, which keeps `qms-audit score` and the TUI's start-up quick.
+    def _cache_file(self, data: bytes) -> Path | None:
+        folder = cache_dir()
+        return folder / f"standard-{sha256_bytes(data)[:32]}-{__version__}.json" if folder else None
+
+    def _from_disk_cache(self, path: Path) -> Standard | None:
+        try:
+            data = path.read_bytes() if path.stat().st_size <= MAX_STANDARD_BYTES else None
+        except OSError:
+            return None
+        if data is None:
+            return None
+        cached = self._cache_file(data)
+        if cached is not None and cached.is_file():
+            try:
+                return Standard.model_validate_json(cached.read_bytes())
+            except (OSError, ValueError):
+                pass
+        std = load_standard_file(path, base=self.workspace.root)
+        if cached is not None:
+            with contextlib.suppress(QmsError):  # an unwritable cache only costs speed
+                atomic_write_bytes(cached, std.model_dump_json().encode("utf-8"))
+        return std
+
+    def load_all(self) -> list[LoadedFile]:
+        out = []
+        for path in self.files():
+            try:
+                out.append(LoadedFile(path, self.load(path), None))
+            except QmsError as exc:
+                out.append(LoadedFile(path, None, exc))
+        return out
+
+    def get(self, standard_id: str, version: str | None = None) -> Standard:
+        """The standard with this id (and version, when an audit pins one)."""
+        folder = self.workspace.standards_dir
+        candidates = [folder / f"{standard_id}.yaml", folder / f"{standard_id}.yml"]
+        if version:
+            candidates.insert(0, folder / f"{standard_id}@{version}.yaml")
+        for path in candidates:
+            if path.is_file():
+                std = self.load(path)
+                if version is None or std.version == version:
+                    return std
+        known: list[str] = []
+        unreadable: list[str] = []
+        for loaded in self.load_all():
+            std = loaded.standard
+            if std is None:
+                unreadable.append(self.workspace.relative(loaded.path))
+                continue
+            known.append(std.id)
+            if std.id == standard_id and (version is None or std.version == version):
+                return std
+        if version and standard_id in known:
+            raise NotFound(
+                f"standard '{standard_id}' version {version} is not in {self.workspace.relative(folder)}/ "
+                f"(restore that version as {standard_id}@{version}.yaml)")
+        hint = choice_hint(standard_id, sorted(set(known)))
+        if unreadable:
+            hint += f"; {', '.join(unreadable)} could not be read: run `qms-audit standards validate`"
+        raise NotFound(f"unknown standard '{standard_id}' ({hint})")

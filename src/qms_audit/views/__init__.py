@@ -1,0 +1,1 @@
+"""Read models: what a screen, a command or a document shows, built from loaded records."""

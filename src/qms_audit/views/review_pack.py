@@ -1,0 +1,338 @@
+"""What a management review must consider (ISO 9001:2015 9.3.2 a-f), gathered from the workspace for one period.
+
+The Word and Excel packs (qms_audit.render.review_docx / review_xlsx) only lay this out. Each input shows the
+audit results of the clauses the standard maps to it (`review_inputs` in the standard file), compared with the
+period before, and the findings raised against them; c4 and c6 add the NC/CAPA and audit figures, a the
+follow-up of earlier reviews' actions, f the opportunities for improvement raised.
+
+A clause's figure for a period is the mean of its shown scores over the audits that scored it
+(`scoring.mean_shown`): an audit where the clause did not reach the coverage threshold adds no percentage, and
+a clause scored in no audit of the period reads "not scored".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qms_audit.domain.presentation import pct
+from qms_audit.domain.scoring import Shown, ShownMean, mean_shown, mean_text
+from qms_audit.infra.clock import add_months
+from qms_audit.infra.locations import Workspace
+from qms_audit.model.audit import Finding, Grade, NcSource
+from qms_audit.model.review import ManagementReview
+from qms_audit.services import capa
+from qms_audit.services.portfolio import AuditDigest, load_digests
+from qms_audit.services.programme import ProgrammeView
+from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews
+from qms_audit.services.standards import StandardLibrary
+from qms_audit.views.trends import CapaAgeing, Trends, capa_ageing, compute, filter_digests, start_of
+
+INPUTS = [
+    ("a", "9.3.2 a", "Status of actions from previous management reviews"),
+    ("b", "9.3.2 b", "Changes in external and internal issues"),
+    ("c1", "9.3.2 c 1", "Satisfaction of learners and other stakeholders"),
+    ("c2", "9.3.2 c 2", "How far quality objectives were met"),
+    ("c3", "9.3.2 c 3", "Process performance and conformity of micro-credentials"),
+    ("c4", "9.3.2 c 4", "Nonconformities and corrective actions"),
+    ("c5", "9.3.2 c 5", "Monitoring and measurement results"),
+    ("c6", "9.3.2 c 6", "Audit results"),
+    ("c7", "9.3.2 c 7", "Performance of external providers"),
+    ("d", "9.3.2 d", "Adequacy of resources"),
+    ("e", "9.3.2 e", "Effectiveness of actions on risks and opportunities"),
+    ("f", "9.3.2 f", "Opportunities for improvement"),
+]
+FEEDBACK_SOURCES = (NcSource.COMPLAINT, NcSource.LEARNER_FEEDBACK, NcSource.INDUSTRY_FEEDBACK)
+MAX_FINDINGS_PER_INPUT = 25
+COMPACT_GRADES = {Grade.MAJOR_NC: "Major NC", Grade.MINOR_NC: "Minor NC", Grade.OBSERVATION: "Observation",
+                  Grade.OFI: "OFI"}
+
+
+@dataclass
+class AuditLine:
+    id: str
+    title: str
+    unit: str
+    start: dt.date
+    standard: str
+    status: str
+    overall: float | None
+    coverage: float | None
+    verdict: str
+    verdict_short: str
+    majors: int
+    minors: int
+    observations: int
+    ofis: int
+    open_ncs: int
+
+    @property
+    def shown(self) -> Shown:
+        """The audit's overall score as shown: "not scored (coverage N%)" below the coverage threshold."""
+        return Shown(self.overall, self.coverage)
+
+
+@dataclass
+class FindingLine:
+    id: str
+    grade: str
+    grade_short: str
+    severity: int
+    unit: str
+    ref: str
+    statement: str
+    source: str
+    raised: dt.date
+    stage: str
+    overdue: bool
+    audit: str
+
+
+@dataclass
+class ClauseLine:
+    standard: str
+    number: str
+    title: str
+    now: float | None  # mean over the audits of the period that scored the clause; None: scored in none
+    before: float | None  # the same over the period before
+    audits: int  # audits of the period that scored the clause
+    majors: int
+    minors: int
+    others: int  # observations and OFIs
+    applicable_in: int = 0  # audits of the period where the clause applied, scored or not
+
+    @property
+    def now_text(self) -> str:
+        return mean_text(self.now)
+
+    @property
+    def before_text(self) -> str:
+        return mean_text(self.before)
+
+    @property
+    def audits_text(self) -> str:
+        """Over how many audits the mean runs: "3", or "3 of 5" when some had too little coverage."""
+        return f"{self.audits} of {self.applicable_in}" if self.applicable_in > self.audits else str(self.audits)
+
+
+@dataclass
+class InputBlock:
+    key: str
+    label: str
+    title: str
+    clauses: list[ClauseLine] = field(default_factory=list)
+    findings: list[FindingLine] = field(default_factory=list)
+    more_findings: int = 0
+    unmapped: list[str] = field(default_factory=list)  # standards in use that map no clause to this input
+
+
+@dataclass
+class ReviewPack:
+    institution: str
+    period_from: dt.date
+    period_to: dt.date
+    before_from: dt.date
+    before_to: dt.date
+    prepared_on: dt.date
+    audits: list[AuditLine]
+    audits_before: int
+    trends: Trends
+    capa_period: CapaAgeing
+    capa_backlog: CapaAgeing
+    ncs_by_source: dict[str, int]
+    feedback: list[FindingLine]
+    previous: ManagementReview | None
+    carried: list[CarriedAction]
+    inputs: dict[str, InputBlock]
+    improvement: list[FindingLine]
+    programme: ProgrammeView | None
+    errors: list[str]
+
+    @property
+    def verdicts(self) -> dict[str, int]:
+        return dict(Counter(a.verdict for a in self.audits))
+
+    @property
+    def mean_score(self) -> ShownMean:
+        """The mean overall score of the period's audits, over those whose overall score is shown."""
+        return mean_shown(a.shown for a in self.audits)
+
+
+def previous_period(start: dt.date, stop: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the same length just before: whole months (a year, a semester) shift by months, so that
+    2025 compares with 2024 even across a leap year; any other span shifts by its number of days."""
+    after_stop = stop + dt.timedelta(days=1)
+    if start.day == 1 and after_stop.day == 1:
+        months = (after_stop.year * 12 + after_stop.month) - (start.year * 12 + start.month)
+        return add_months(start, -months), start - dt.timedelta(days=1)
+    length = stop - start
+    before_to = start - dt.timedelta(days=1)
+    return before_to - length, before_to
+
+
+def _in(day: dt.date, start: dt.date, stop: dt.date) -> bool:
+    return start <= day <= stop
+
+
+def finding_line(f: Finding, today: dt.date, audit: str = "") -> FindingLine:
+    return FindingLine(id=f.id, grade=f.grade.label, grade_short=COMPACT_GRADES.get(f.grade, f.grade.short),
+                       severity=f.grade.severity, unit=f.unit or "", ref=f.ref or "",
+                       statement=f.statement, source=f.source.label, raised=f.raised_at.date(),
+                       stage="withdrawn" if f.withdrawn else capa.stage(f) if f.grade.is_nc else "noted",
+                       overdue=f.grade.is_nc and capa.is_overdue(f, today), audit=audit)
+
+
+def _audit_line(d: AuditDigest) -> AuditLine:
+    live = [f for f in d.findings if f.withdrawn is None]
+    count = Counter(f.grade for f in live)
+    return AuditLine(
+        id=d.id, title=d.record.title, unit=d.record.plan.scope.auditee_unit, start=start_of(d),
+        standard=d.standard_key, status=d.status.value, overall=d.score.overall, coverage=d.score.coverage,
+        verdict=d.score.verdict_label, verdict_short=d.score.verdict.replace("-", " "),
+        majors=count[Grade.MAJOR_NC], minors=count[Grade.MINOR_NC],
+        observations=count[Grade.OBSERVATION], ofis=count[Grade.OFI],
+        open_ncs=sum(1 for f in live if f.grade.is_nc and capa.is_open(f)))
+
+
+def _under(ref: str | None, number: str) -> bool:
+    return bool(ref) and (ref == number or ref.startswith(number + "."))  # type: ignore[union-attr]
+
+
+def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, today: dt.date,
+           digests: list[AuditDigest] | None = None,
+           progress: Callable[[int, int], None] | None = None) -> ReviewPack:
+    from qms_audit.services.profile import maybe_profile
+
+    errors: list[str] = []
+    if digests is None:
+        digests = load_digests(workspace, errors=errors, progress=progress)
+    before_from, before_to = previous_period(period_from, period_to)
+    in_period = sorted(filter_digests(digests, since=period_from, until=period_to), key=lambda d: (start_of(d), d.id))
+    before = filter_digests(digests, since=before_from, until=before_to)
+    history = filter_digests(digests, until=period_to)
+    library = StandardLibrary(workspace)
+    profile = maybe_profile(workspace)
+
+    register = _register_findings(workspace)
+    audit_findings = [(f, d.id) for d in in_period for f in d.findings if f.withdrawn is None]
+    register_in_period = [f for f in register if f.withdrawn is None and _in(f.raised_at.date(), period_from,
+                                                                               period_to)]
+    all_in_period = audit_findings + [(f, "") for f in register_in_period]
+
+    inputs: dict[str, InputBlock] = {key: InputBlock(key, label, title) for key, label, title in INPUTS}
+    standards = {}
+    for d in in_period:
+        if d.standard_key not in standards:
+            std_id, _, version = d.standard_key.partition("@")
+            standards[d.standard_key] = library.get(std_id, version or None)
+    for key_std, std in standards.items():
+        now_group = [d for d in in_period if d.standard_key == key_std]
+        before_group = [d for d in before if d.standard_key.split("@")[0] == std.id]
+        for key, block in inputs.items():
+            numbers = std.review_inputs.get(key, [])  # type: ignore[call-overload]
+            if not numbers and key not in ("a",):
+                block.unmapped.append(std.title)
+            for number in numbers:
+                clause = std.clause(number)
+                found = [f for f, _ in audit_findings if f.standard == key_std and _under(f.ref, number)]
+                now = mean_shown(d.clause_shown(number) for d in now_group)
+                block.clauses.append(ClauseLine(
+                    standard=std.id, number=number, title=clause.title if clause else number,
+                    now=now.mean, before=mean_shown(d.clause_shown(number) for d in before_group).mean,
+                    audits=now.scored, applicable_in=now.audits,
+                    majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
+                    minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
+                    others=sum(1 for f in found if not f.grade.is_nc)))
+    for key, block in inputs.items():
+        prefixes = [(c.standard, c.number) for c in block.clauses]
+        chosen = [(f, a) for f, a in all_in_period
+                  if f.grade.makes_finding and any((f.standard or "").split("@")[0] == s and _under(f.ref, n)
+                                                   for s, n in prefixes)]
+        if key == "c1":
+            chosen += [(f, "") for f in register_in_period if f.source in FEEDBACK_SOURCES
+                       and all(f is not g for g, _ in chosen)]
+        chosen.sort(key=lambda fa: (-fa[0].grade.severity, fa[0].raised_at, fa[0].id))
+        block.findings = [finding_line(f, today, a) for f, a in chosen[:MAX_FINDINGS_PER_INPUT]]
+        block.more_findings = max(0, len(chosen) - MAX_FINDINGS_PER_INPUT)
+
+    nc_period = [f for f, _ in all_in_period if f.grade.is_nc]
+    backlog = [f for f in register if f.withdrawn is None and f.raised_at.date() <= period_to]
+    improvement = sorted((f for f, _ in all_in_period if f.grade in (Grade.OFI, Grade.OBSERVATION)),
+                         key=lambda f: (-f.grade.severity, f.raised_at, f.id))
+    reviews = load_reviews(workspace)
+    previous, carried = actions_to_report(reviews, period_to, today)
+    programme_view = None
+    if workspace.programme_path.exists():
+        from qms_audit.services.programme import load_programme, view
+
+        programme_view = view(workspace, load_programme(workspace), digests, profile, today=today)
+    return ReviewPack(
+        institution=profile.name if profile else workspace.root.name,
+        period_from=period_from, period_to=period_to, before_from=before_from, before_to=before_to,
+        prepared_on=today, audits=[_audit_line(d) for d in in_period], audits_before=len(before),
+        trends=compute(history, today=today),
+        capa_period=capa_ageing([], today=today, extra=nc_period),
+        capa_backlog=capa_ageing(history, today=today, extra=backlog),
+        ncs_by_source=dict(Counter(f.source.label for f in nc_period)),
+        feedback=[finding_line(f, today) for f in register_in_period if f.source in FEEDBACK_SOURCES],
+        previous=previous, carried=carried, inputs=inputs,
+        improvement=[finding_line(f, today) for f in improvement],
+        programme=programme_view, errors=errors)
+
+
+def _register_findings(workspace: Workspace) -> list[Finding]:
+    from qms_audit.store.audits import NcRegister
+
+    register = NcRegister(workspace)
+    if not register.folder.is_dir():
+        return []
+    register.ensure_recovered("reader")
+    return list(register.load().values())
+
+
+def change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    points = round((now - before) * 100)
+    return f"{points:+d} pts" if points else "same"
+
+
+def highlights(pack: ReviewPack) -> list[str]:
+    """What stands out, in the order a chair would want to hear it."""
+    out: list[str] = []
+    late = [c for c in pack.carried if c.state == "overdue"]
+    if late:
+        out.append(f"{len(late)} action(s) from earlier reviews are overdue (input a).")
+    falls = [c for block in pack.inputs.values() for c in block.clauses
+             if c.now is not None and c.before is not None and c.now - c.before <= -0.05]
+    seen: set[tuple[str, str]] = set()
+    for c in falls:
+        if (c.standard, c.number) not in seen:
+            seen.add((c.standard, c.number))
+            out.append(f"Clause {c.number} {c.title} fell from {pct(c.before)} to {pct(c.now)}.")
+    if pack.capa_backlog.overdue:
+        out.append(f"{pack.capa_backlog.overdue} corrective action(s) are overdue; {pack.capa_backlog.open} NC(s) "
+                   "are still open (input c4).")
+    recent = [r for r in pack.trends.recurring if r.years and r.years[-1] >= pack.period_from.year]
+    if recent:
+        out.append(f"{len(recent)} requirement(s) were nonconforming again in consecutive audits of the same unit "
+                   "(input c4): the earlier corrective actions did not hold.")
+    majors = sum(a.majors for a in pack.audits)
+    if majors:
+        out.append(f"{majors} major nonconformit{'y was' if majors == 1 else 'ies were'} raised in the period "
+                   "(input c6).")
+    if pack.programme is not None:
+        overdue = [r for r in pack.programme.rows if r.status == "overdue"]
+        conflicts = [r for r in pack.programme.rows if r.conflicts]
+        gaps = {s: g for s, g in pack.programme.gaps.items() if g}
+        if overdue:
+            out.append(f"{len(overdue)} planned audit(s) are overdue in the audit programme.")
+        if conflicts:
+            out.append(f"{len(conflicts)} planned audit(s) have a lead or team member from the audited unit.")
+        for std_id, numbers in gaps.items():
+            out.append(f"The programme does not cover clauses {', '.join(numbers)} of {std_id} this cycle.")
+    if not out:
+        out.append("Nothing stands out: no overdue action, no fall in any clause, no recurring NC.")
+    return out
