@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench stress lint format schemas clean
+.PHONY: install run test unit bench stress lint format schemas clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -24,14 +24,22 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The unit tests only (no files, processes or TUI), in seconds. Every test outside tests/unit/ is marked e2e;
+# naming the folder as well spares collecting (importing) the end-to-end modules only to deselect them.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e" tests/unit
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 stress: $(STAMP)
 	QMS_AUDIT_STRESS=long QMS_FUZZ_EXAMPLES=400 $(BIN)/python -m pytest -q tests/test_crash_safety.py tests/test_fuzz.py
 
+# Style, types, and the import contracts of pyproject.toml (the layers of docs/architecture.md)
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
@@ -40,4 +48,4 @@ schemas: $(STAMP)
 	$(BIN)/python -m qms_audit.schemas.regenerate
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -2,6 +2,9 @@
 
 Tests work on copies: a test run that changes a tracked file or leaves a new, non-ignored file in the
 repository fails the whole session (see `pytest_sessionfinish`).
+
+Unit tests (no files, no processes, no TUI) live in tests/unit/; every other test is marked `e2e` here, so that
+`pytest -m "not e2e"` (`make unit`) runs the fast ones alone.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = Path(__file__).resolve().parent / "samples"
+UNIT = Path(__file__).resolve().parent / "unit"
 
 
 @dataclass
@@ -131,8 +135,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-textual-snapshot writes its failure report to the current folder unless told otherwise; keep it in
     # pytest's own (ignored) cache folder, next to the other leftovers of a test run.
     if getattr(config.option, "snapshot_report", None) == "snapshot_report.html":
-        cache = config.getini("cache_dir") or ".pytest_cache"
+        try:
+            cache = config.getini("cache_dir") or ".pytest_cache"
+        except ValueError:  # `-p no:cacheprovider` takes the setting away with the plugin; the folder is ignored still
+            cache = ".pytest_cache"
         config.option.snapshot_report = str(config.rootpath / cache / "snapshot_report.html")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test's folder says what kind it is, so a new end-to-end test cannot be left unmarked by mistake
+    e2e = pytest.mark.e2e
+    for item in items:
+        if UNIT not in item.path.resolve().parents:
+            item.add_marker(e2e)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

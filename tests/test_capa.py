@@ -191,9 +191,9 @@ def test_a_verification_before_the_action_was_done_is_refused(ws, cli, monkeypat
 def test_the_date_rules_need_no_disk():
     import datetime as dt
 
+    from qms_audit.domain.capa_rules import check_due_date, check_verification_date
     from qms_audit.infra.errors import BadInput
     from qms_audit.model.audit import ActionStatus, CapaAction
-    from qms_audit.services.capa import check_due_date, check_verification_date
 
     raised = dt.date(2026, 10, 13)
     check_due_date(raised, finding_id=NC, raised_on=raised)

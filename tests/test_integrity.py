@@ -123,6 +123,36 @@ def test_closed_audit_is_sealed(ws, cli):
     assert "added after the audit was closed" in result.out
 
 
+def test_the_seal_and_its_check_list_the_same_files(ws, cli):
+    """A stray file put in results/ before closing is reported for what it is (outside the log), never as a
+    sealed file that has gone missing: sealing and checking list an audit's files the same way."""
+    (folder(ws) / "results" / "notes.txt").write_text("scribbles")
+    assert cli("-w", ws, "audit", "status", AID, "reported").code in (0, 2)
+    assert cli("-w", ws, "audit", "close", AID).code == 0
+    result = verify(cli, ws)
+    assert result.code == 1
+    assert "results/notes.txt" in result.out and "not recorded in the log" in result.out
+    assert "missing" not in result.out
+
+
+def test_temporary_files_of_killed_writers_are_removed_by_the_next_write(ws, cli):
+    """A writer killed between creating its temporary file and renaming it leaves `.NAME.PID.HEX.tmp`; the
+    next change, under the lock, removes it, while a live process's temporary file is left alone."""
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale = folder(ws) / "results" / f".clause-04.json.{dead.stdout.strip()}.0badc0de.tmp"
+    stale.write_text('{"half": ')
+    live = folder(ws) / "results" / f".clause-05.json.{os.getppid()}.0123abcd.tmp"
+    live.write_text("being written")
+    assert cli("-w", ws, "audit", "rate", AID, "4.1.b", "--grade", "c", "--note", "ok").code == 0
+    assert not stale.exists()
+    assert live.exists()
+    live.unlink()
+    assert verify(cli, ws).code == 0
+
+
 def test_killed_writer_leaves_a_journal_that_the_next_reader_completes(ws, cli, monkeypatch):
     """Simulate a kill between writing the journal and applying it."""
     from qms_audit.store import records

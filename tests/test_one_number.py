@@ -257,18 +257,20 @@ def scored(portfolio):
 
 
 @pytest.fixture(scope="module")
-def pack(portfolio):
+def pack(portfolio, tmp_path_factory):
+    """The pack's two files, written outside the shared portfolio so that no test sees another's output."""
     from qms_audit.cli import run
 
     root, _, _ = portfolio
+    out = tmp_path_factory.mktemp("pack")
     os.environ["QMS_AUDIT_NOW"] = NOW
     try:
         for suffix in ("docx", "xlsx"):
             assert run(["-w", str(root), "review", "pack", "--period", str(PERIOD), "-o",
-                        str(root / f"pack.{suffix}")]) == 0
+                        str(out / f"pack.{suffix}")]) == 0
     finally:
         del os.environ["QMS_AUDIT_NOW"]
-    return root
+    return out
 
 
 def test_the_portfolio_exercises_the_rule(portfolio, scored):

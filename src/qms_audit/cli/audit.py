@@ -99,9 +99,10 @@ def _with_profile_unit(app: AppContext, member):
 @pass_app
 def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
     """The workspace's audits with status, standard, dates, score and open NCs."""
-    from qms_audit.services.portfolio import audit_summaries
+    from qms_audit.services.portfolio import load_digests, summary
 
-    rows = [s for s in audit_summaries(app.workspace) if status is None or s["status"] == status]
+    digests = [d for d in load_digests(app.workspace) if status is None or d.status.value == status]
+    rows = [summary(d) for d in digests]
     if as_json:
         emit_json(rows)
         return
@@ -110,7 +111,8 @@ def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
         return
     print_table(["id", "status", "standard", "auditee", "start", "score", "coverage", "verdict", "open NCs"],
                 [(r["id"], r["status"], r["standard"], r["auditee"], r["start_date"] or "", r["overall_shown"],
-                  pct(r["coverage"]), r["verdict"], r["open_ncs"]) for r in rows], right=[5, 6, 8])
+                  pct(d.score.coverage), r["verdict"], r["open_ncs"]) for d, r in zip(digests, rows, strict=True)],
+                right=[5, 6, 8])
 
 
 @audit.command("show")

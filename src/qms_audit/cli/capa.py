@@ -6,6 +6,7 @@ import click
 
 from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table
 from qms_audit.cli.options import DATE, GRADE
+from qms_audit.domain.capa_rules import missing_for_closure, stage
 from qms_audit.domain.presentation import date
 from qms_audit.infra.errors import BadInput
 from qms_audit.model.audit import Grade
@@ -84,8 +85,8 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
     located = capa.locate(app.workspace, finding_id)
     f = located.finding
     if as_json:
-        emit_json({**f.model_dump(mode="json", exclude_none=True), "stage": capa.stage(f),
-                   "missing_for_closure": capa.missing_for_closure(f) if f.grade.is_nc else []})
+        emit_json({**f.model_dump(mode="json", exclude_none=True), "stage": stage(f),
+                   "missing_for_closure": missing_for_closure(f) if f.grade.is_nc else []})
         return
     click.echo(f"{f.id}  {f.grade.label}  ({f.source.label}{', audit ' + f.audit_id if f.audit_id else ''})")
     click.echo(f"requirement {f.ref or '-'}; unit {f.unit or '-'}; raised {date(f.raised_at)} by {f.raised_by}")
@@ -102,7 +103,7 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
         return
     if not f.grade.is_nc:
         return
-    click.echo(f"stage: {capa.stage(f)}" + (f"; response due {date(f.response_due)}" if f.response_due else ""))
+    click.echo(f"stage: {stage(f)}" + (f"; response due {date(f.response_due)}" if f.response_due else ""))
     c = f.capa
     if c:
         for label, step in (("correction", c.correction), ("containment", c.containment),
@@ -119,8 +120,8 @@ def nc_show(app: AppContext, finding_id, as_json) -> None:
             click.echo(f"verified {date(v.on)} by {v.by} ({v.method}): {v.result.value}{note}")
         if c.closed_at:
             click.echo(f"closed {date(c.closed_at)} by {c.closed_by}")
-    missing = capa.missing_for_closure(f)
-    if missing and capa.stage(f) != "closed":
+    missing = missing_for_closure(f)
+    if missing and stage(f) != "closed":
         click.echo("to close it: " + "; ".join(missing))
 
 
@@ -189,7 +190,7 @@ def capa_update(app: AppContext, finding_id, correction, containment, root_cause
                         root_cause=root_cause, method=method, analysis=analysis, similar=similar, actions=planned,
                         done=done, cancel=cancel, done_note=done_note, risk_update=risk_update,
                         qms_update=qms_update)
-    click.echo(f"{finding_id}: {capa_mod.stage(f)}")
+    click.echo(f"{finding_id}: {stage(f)}")
 
 
 @capa.command("verify")
@@ -206,7 +207,7 @@ def capa_verify(app: AppContext, finding_id, by, result, method, note, on) -> No
 
     f = capa_mod.verify(app.workspace, finding_id, by=by, result=result, method=method, actor=app.actor, note=note,
                         on=on)
-    click.echo(f"{finding_id}: {capa_mod.stage(f)}")
+    click.echo(f"{finding_id}: {stage(f)}")
 
 
 @capa.command("close")

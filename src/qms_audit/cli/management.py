@@ -160,7 +160,7 @@ def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, perio
                f"standards: {', '.join(t.standards)}")
     click.echo("\nOverall score per cycle (means over the audits whose score is shown)")
     print_table(["Cycle", "Audits", "Scored", "Mean", "Min", "Max", "Maturity", "Verdicts"], [
-        (y, t.overall[y]["audits"], t.overall[y]["scored"], mean_text(t.overall[y]["mean"]),  # type: ignore[arg-type]
+        (y, t.overall[y]["audits"], t.overall[y]["scored"], mean_text(t.overall[y]["mean"]),
          pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
          "—" if t.maturity[y] is None else f"{t.maturity[y]:.1f}",
          ", ".join(f"{k} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years], right=(1, 2, 3, 4, 5, 6))
@@ -197,10 +197,6 @@ def review() -> None:
     """Management review (ISO 9001 9.3): the pack for the meeting, and its decisions and actions afterwards."""
 
 
-def _default_period() -> tuple[dt.date, dt.date]:
-    today = _today()
-    return today - dt.timedelta(days=364), today
-
 
 @review.command("pack")
 @click.option("--period", help="FROM..TO, e.g. 2025-07..2026-06 (default: since the previous review, or the "
@@ -210,36 +206,19 @@ def _default_period() -> tuple[dt.date, dt.date]:
 @pass_app
 def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
     """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
-    from qms_audit.infra.files import atomic_write_bytes
+    from qms_audit.render.build import build_review_pack
     from qms_audit.services.reviews import load_reviews, parse_period
-    from qms_audit.views.review_pack import gather
+    from qms_audit.views.review_pack import default_period, write_review_pack
 
     ws = app.workspace
-    if period:
-        start, stop = parse_period(period)
-    else:
-        reviews = load_reviews(ws)
-        start, stop = _default_period()
-        if reviews:
-            start = reviews[-1].period_to + dt.timedelta(days=1)
-        if start > stop:
-            raise BadInput("the last review covered up to today; name the period with --period FROM..TO")
-    path = output or ws.reports_dir / f"management-review-{start.isoformat()}-{stop.isoformat()}.docx"
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("docx", "xlsx"):
-        raise BadInput(f"{path}: the pack is written as .docx or .xlsx")
-    pack = gather(ws, start, stop, today=_today(), digests=_digests(app))
+    chosen = parse_period(period) if period else default_period(load_reviews(ws), today=_today())
+    if chosen is None:
+        raise BadInput("the last review covered up to today; name the period with --period FROM..TO")
+    start, stop = chosen
+    path, pack = write_review_pack(ws, start, stop, output, today=_today(), build=build_review_pack,
+                                   progress=progress_bar("reading audits"))
     for error in pack.errors:
         warn(f"left out (unreadable): {error}")
-    if fmt == "docx":
-        from qms_audit.render.review_docx import build_review_docx
-
-        data = build_review_docx(pack)
-    else:
-        from qms_audit.render.review_xlsx import build_review_xlsx
-
-        data = build_review_xlsx(pack)
-    atomic_write_bytes(path, data)
     click.echo(f"wrote {path}: {len(pack.audits)} audits in {start.isoformat()}..{stop.isoformat()}, "
                f"{sum(1 for c in pack.carried if c.state in ('open', 'overdue'))} review actions still open")
 
@@ -272,11 +251,11 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
             raise BadInput("give the review either in --file or as options, not both")
         minutes = load_minutes(minutes_file, base=ws.root)
     else:
-        missing = [name for name, value in (("--held-on", held_on), ("--period", period), ("--chair", chair))
-                   if not value]
-        if missing:
+        if held_on is None or not period or not chair:
+            missing = [name for name, value in (("--held-on", held_on), ("--period", period), ("--chair", chair))
+                       if not value]
             raise BadInput(f"missing {', '.join(missing)} (or give the review in --file)")
-        start, stop = parse_period(period or "")
+        start, stop = parse_period(period)
         planned = []
         for text in actions:
             parts = [p.strip() for p in text.split("|")]

@@ -56,15 +56,11 @@ def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
 @pass_app
 def checklist_import(app: AppContext, audit_id: str, workbook: Path, dry_run: bool) -> None:
     """Read a filled-in workbook back; every change is checked first, then recorded and logged."""
-    from qms_audit.render.checklist_xlsx import apply_import, plan_import
-    from qms_audit.services.auditing import open_audit
+    from qms_audit.render.checklist_xlsx import read_checklist
+    from qms_audit.services.checklist import apply_import, open_for_import, plan_import
 
-    opened = open_audit(app.workspace, audit_id, actor=app.actor)
-    if opened.record.is_closed:
-        from qms_audit.infra.errors import Refused
-
-        raise Refused(f"audit {audit_id} is closed and cannot be changed; reopen it first")
-    plan = plan_import(opened, workbook)
+    opened = open_for_import(app.workspace, audit_id, actor=app.actor)
+    plan = plan_import(opened, read_checklist(workbook, audit_id))
     for note in plan.skipped:
         click.echo(f"skipped  {note}")
     if not plan.changes:

@@ -288,12 +288,12 @@ def ids_by_year(ids: Sequence[str]) -> dict[int, list[str]]:
 
 def sample_profile() -> dict:
     """An institution profile that matches the generated units and auditors (the university is fictional)."""
-    people = [{"name": "Prof Aminah Yusof", "position": "Vice-Chancellor", "unit": "Office of the Vice-Chancellor"},
-              {"name": "Prof Rosli Ahmad", "position": "Deputy Vice-Chancellor (Academic)",
-               "unit": "Office of the Vice-Chancellor"},
-              {"name": "Ms Aishah Rahman", "position": "Director", "unit": "Micro-Credential Centre"},
-              {"name": "Dr Kamal Hassan", "position": "Head of Certification",
-               "unit": "Micro-Credential Certification Unit"}]
+    people: list[dict[str, str | bool]] = [
+        {"name": "Prof Aminah Yusof", "position": "Vice-Chancellor", "unit": "Office of the Vice-Chancellor"},
+        {"name": "Prof Rosli Ahmad", "position": "Deputy Vice-Chancellor (Academic)",
+         "unit": "Office of the Vice-Chancellor"},
+        {"name": "Ms Aishah Rahman", "position": "Director", "unit": "Micro-Credential Centre"},
+        {"name": "Dr Kamal Hassan", "position": "Head of Certification", "unit": "Micro-Credential Certification Unit"}]
     people += [{"name": name, "position": "Internal auditor", "unit": unit, "auditor": True}
                for name, unit in AUDITORS]
     people += [{"name": name, "position": "Micro-credential coordinator", "unit": UNITS[i % len(UNITS)][0]}
@@ -354,7 +354,7 @@ def generate_sample_workspace(directory, *, audits: int, years: int, seed: int =
             when = dt.datetime(year, 3 + 2 * n, 10, 10, tzinfo=dt.UTC)
             if when.date() > today:
                 continue
-            with clock.using(lambda when=when: when):
+            with clock.using(clock.stopped_at(when)):
                 raise_nc(ws, source=source, statement=statement, grade=Grade.MINOR_NC,
                          unit=UNITS[(year + n) % len(UNITS)][0], unit_code=UNITS[(year + n) % len(UNITS)][1],
                          actor="Dr Farah Aziz", ref=ref, standard=std.id)
@@ -374,12 +374,13 @@ def generate_sample_workspace(directory, *, audits: int, years: int, seed: int =
                                 "audit programme early"),
                        Decision(kind="resources", text="Fund auditor training for the faculties")],
             actions=actions)
-        with clock.using(lambda held=held: dt.datetime(held.year, held.month, held.day, 16, tzinfo=dt.UTC)):
+        with clock.using(clock.stopped_at(dt.datetime(held.year, held.month, held.day, 16, tzinfo=dt.UTC))):
             review = record_review(ws, minutes, actor="Dr Farah Aziz")
         for action in review.actions:
             done_on = action.due - dt.timedelta(days=rng.randint(-20, 40))
             if done_on < today and rng.random() < 0.7:
-                with clock.using(lambda d=done_on: dt.datetime(d.year, d.month, d.day, 12, tzinfo=dt.UTC)):
+                with clock.using(clock.stopped_at(dt.datetime(done_on.year, done_on.month, done_on.day, 12,
+                                                              tzinfo=dt.UTC))):
                     set_action(ws, review.id, action.id, status="done", actor=action.owner, on=done_on,
                                note="Done and reported to the committee")
     atomic_write_text(ws.programme_path, _sample_programme(ws, ids, today))

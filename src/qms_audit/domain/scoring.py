@@ -21,10 +21,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
+from qms_audit.domain.capa_rules import is_open
 from qms_audit.domain.presentation import pct
 from qms_audit.model.audit import Finding, Grade, RequirementResult
 from qms_audit.model.common import PHASES, Phase, number_key
-from qms_audit.model.standard import Standard
+from qms_audit.model.standard import ScoringRules, Standard
 
 if TYPE_CHECKING:
     from qms_audit.store.audits import AuditSnapshot
@@ -109,31 +110,45 @@ def mean_text(mean: float | None) -> str:
     return NOT_SCORED if mean is None else pct(mean)
 
 
-def is_applicable(result: RequirementResult) -> bool:
-    return result.grade is not Grade.NOT_APPLICABLE
+class RequirementValue(NamedTuple):
+    """What one requirement's rating contributes (section 1 of docs/scoring.md)."""
+
+    applicable: bool  # False when rated not applicable: out of numerator and denominator
+    assessed: bool  # False when not assessed (yet): lowers coverage, never the score
+    value: float | None  # in [0, 1] when assessed
+
+
+_NOT_APPLICABLE = RequirementValue(False, False, None)
+_NOT_ASSESSED = RequirementValue(True, False, None)
+
+
+class ValueRule:
+    """How a standard values a requirement's rating: the one rule behind every score and coverage figure.
+    Made once per scoring, as `of` runs for every requirement of every audit of a portfolio."""
+
+    __slots__ = ("by_grade", "top_level")
+
+    def __init__(self, standard: Standard) -> None:
+        rules = standard.scoring
+        values = {**GRADE_VALUE_FIXED, Grade.MINOR_NC: rules.minor_value, Grade.MAJOR_NC: rules.major_value}
+        self.by_grade = {grade: RequirementValue(True, True, value) for grade, value in values.items()}
+        # a standard rated on levels scores level / highest level, whatever grade the record carries
+        self.top_level = (standard.max_level or 1) if standard.uses_levels else None
+
+    def of(self, result: RequirementResult | None) -> RequirementValue:
+        if result is None:
+            return _NOT_ASSESSED
+        if result.grade is Grade.NOT_APPLICABLE:
+            return _NOT_APPLICABLE
+        if self.top_level is not None:
+            if result.level is None:
+                return _NOT_ASSESSED
+            return RequirementValue(True, True, max(0.0, min(1.0, result.level / self.top_level)))
+        return self.by_grade.get(result.grade, _NOT_ASSESSED)
 
 
 def is_assessed(standard: Standard, result: RequirementResult) -> bool:
-    if result.grade is Grade.NOT_APPLICABLE:
-        return False
-    if standard.uses_levels:
-        return result.level is not None
-    return result.grade is not Grade.NOT_ASSESSED
-
-
-def requirement_value(standard: Standard, result: RequirementResult) -> float | None:
-    """The requirement's contribution in [0, 1], or None when it does not count."""
-    if not is_assessed(standard, result):
-        return None
-    if standard.uses_levels:
-        top = standard.max_level or 1
-        return max(0.0, min(1.0, (result.level or 0) / top))
-    rules = standard.scoring
-    if result.grade is Grade.MINOR_NC:
-        return rules.minor_value
-    if result.grade is Grade.MAJOR_NC:
-        return rules.major_value
-    return GRADE_VALUE_FIXED[result.grade]
+    return ValueRule(standard).of(result).assessed
 
 
 def maturity_level(phases: Iterable[Phase]) -> int:
@@ -248,8 +263,8 @@ class AuditScore:
         return data
 
 
-def open_finding(finding: Finding) -> bool:
-    return finding.withdrawn is None and not (finding.capa is not None and finding.capa.closed_at is not None)
+# The name services.portfolio and the tests know the open rule by; the rule is capa_rules'.
+open_finding = is_open
 
 
 _Group = tuple[tuple[str, ...], list[tuple[str, str, float]]]
@@ -332,130 +347,149 @@ def score_audit(standard: Standard, results: Mapping[str, RequirementResult],
     rules = standard.scoring
     scope_set = set(scope)
     findings = [f for f in findings if f.withdrawn is None]
-    open_major_refs = Counter(f.ref for f in findings if f.grade is Grade.MAJOR_NC and open_finding(f))
-    values = {**GRADE_VALUE_FIXED, Grade.MINOR_NC: rules.minor_value, Grade.MAJOR_NC: rules.major_value}
-    levels = standard.uses_levels
-    top_level = standard.max_level or 1
-    get = results.get
-
-    threshold, cap = rules.coverage_threshold, rules.major_cap
-    req_scores: dict[str, RequirementScore] = {}
+    walk = _Walk(standard, results, Counter(f.ref for f in findings if f.grade is Grade.MAJOR_NC and is_open(f)))
     clause_scores: dict[str, ClauseScore] = {}
-    subclauses: dict[str, Shown] = {}
     out_of_scope: list[str] = []
-    phases = {p.value: _Tally() for p in PHASES}
-    total = _Tally()
-    distribution = dict.fromkeys(range(5), 0)
-    grade_counts: Counter[str] = Counter()
     for number, title, clause_weight, groups, holding in _plan(standard):
         if scope_set and number not in scope_set:
             out_of_scope.append(number)
             continue
-        by_phase = {p: _Tally() for p in phases}
-        # [applicable weight, assessed weight, weighted value, open majors] of each sub-clause below the top one
-        parts = {n: [0.0, 0.0, 0.0, 0] for n in holding}
-        majors = requirements = 0
-        for within, reqs in groups:
-            # sums for the sub-clauses this group lies in, kept in locals (this loop runs for every requirement)
-            g_applicable = g_assessed = g_value = 0.0
-            g_majors = 0
-            requirements += len(reqs)
-            for ref, phase, weight in reqs:
-                result = get(ref)
-                if result is None:
-                    applicable, assessed, value, mat, grade = True, False, None, 0, Grade.NOT_ASSESSED
-                else:
-                    grade = result.grade
-                    if grade is Grade.NOT_APPLICABLE:
-                        applicable, assessed, value = False, False, None
-                    elif levels:
-                        assessed = result.level is not None
-                        value = max(0.0, min(1.0, result.level / top_level)) if assessed else None
-                        applicable = True
-                    else:
-                        assessed = grade is not Grade.NOT_ASSESSED
-                        applicable, value = True, values.get(grade)
-                    mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
-                req_scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
-                by_phase[phase].add(weight, applicable, assessed, value, mat)
-                grade_counts[grade.value] += 1
-                if assessed:
-                    distribution[mat] += 1
-                if applicable:
-                    g_applicable += weight
-                    if assessed:
-                        g_assessed += weight
-                        g_value += weight * (value or 0.0)
-                if open_major_refs:
-                    ref_majors = open_major_refs.get(ref, 0)
-                    majors += ref_majors
-                    g_majors += ref_majors
-            for outer in within:
-                sums = parts[outer]
-                sums[0] += g_applicable
-                sums[1] += g_assessed
-                sums[2] += g_value
-                sums[3] += g_majors
-        for sub, (w_applicable, w_assessed, w_value, sub_majors) in parts.items():
-            if w_applicable > 0:
-                sub_raw = w_value / w_assessed if w_assessed > 0 else None
-                if sub_raw is not None and sub_majors and sub_raw > cap:
-                    sub_raw = cap
-                subclauses[sub] = shown_score(sub_raw, w_assessed / w_applicable, threshold)
-            else:
-                subclauses[sub] = Shown(None, None)  # every requirement in it is not applicable
-        tally = _Tally()
-        for key, part in by_phase.items():
-            tally.merge(part)
-            phases[key].merge(part)
-        total.merge(tally)
-        raw, coverage = tally.raw, tally.coverage
-        capped = False
-        if raw is not None and majors and raw > cap:
-            raw, capped = cap, True
-        score = shown_score(raw, coverage, threshold).score
-        if score is not None:
-            band = rules.band_for(score)
-            band_name, band_label = band.name, band.label
-        elif coverage is None:
-            band_name, band_label = "not-applicable", "Not applicable"
-        elif raw is None:
-            band_name, band_label = "not-assessed", "Not assessed"
-        else:
-            band_name, band_label = "insufficient-coverage", "Insufficient coverage"
-        clause_scores[number] = ClauseScore(
-            number=number, title=title, weight=clause_weight, score=score, raw_score=raw, coverage=coverage,
-            band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=requirements,
-            applicable=tally.applicable, assessed=tally.assessed, maturity=tally.mean_maturity)
+        clause_scores[number] = walk.clause(number, title, clause_weight, groups, holding)
 
+    threshold = rules.coverage_threshold
     scored = [c for c in clause_scores.values() if c.raw_score is not None]
     w_total = sum(c.weight for c in scored)
     overall_raw = (sum(c.weight * (c.raw_score or 0.0) for c in scored) / w_total) if w_total else None
-    coverage = total.coverage
+    coverage = walk.total.coverage
     overall = shown_score(overall_raw, coverage, threshold).score
     pdca = {key: PhaseScore(score=shown_score(t.raw, t.coverage, threshold).score, raw_score=t.raw,
                             coverage=t.coverage, applicable=t.applicable, assessed=t.assessed)
-            for key, t in phases.items()}
-    maturity = Maturity(overall=total.mean_maturity, distribution=distribution,
+            for key, t in walk.phases.items()}
+    maturity = Maturity(overall=walk.total.mean_maturity, distribution=walk.distribution,
                         clauses={n: c.maturity for n, c in clause_scores.items()})
-
-    finding_counts: dict[str, dict[str, int]] = {}
-    for grade in (Grade.MAJOR_NC, Grade.MINOR_NC, Grade.OBSERVATION, Grade.OFI):
-        mine = [f for f in findings if f.grade is grade]
-        finding_counts[grade.value] = {"total": len(mine), "open": sum(1 for f in mine if open_finding(f))}
+    finding_counts = _finding_counts(findings)
     minors_by_ref = Counter(f.ref for f in findings if f.grade is Grade.MINOR_NC and f.ref)
-    escalations = [{"ref": ref, "minors": n} for ref, n in sorted(minors_by_ref.items())
-                   if n >= rules.escalate_minors_at]
+    escalations: list[dict[str, object]] = [{"ref": ref, "minors": n} for ref, n in sorted(minors_by_ref.items())
+                                            if n >= rules.escalate_minors_at]
 
     verdict, label, reasons = _verdict(standard, overall, coverage, clause_scores, finding_counts)
     return AuditScore(
         overall=overall, overall_raw=overall_raw, coverage=coverage, verdict=verdict, verdict_label=label,
         verdict_reasons=reasons, clauses=clause_scores, pdca=pdca, maturity=maturity,
-        requirements=req_scores, grade_counts=dict(grade_counts), findings=finding_counts,
+        requirements=walk.requirements, grade_counts=dict(walk.grade_counts), findings=finding_counts,
         escalations=escalations,
         thresholds={"coverage": rules.coverage_threshold, "pass": rules.pass_threshold,
                     "major_cap": rules.major_cap},
-        out_of_scope=out_of_scope, subclauses=subclauses)
+        out_of_scope=out_of_scope, subclauses=walk.subclauses)
+
+
+def _finding_counts(findings: list[Finding]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for grade in (Grade.MAJOR_NC, Grade.MINOR_NC, Grade.OBSERVATION, Grade.OFI):
+        mine = [f for f in findings if f.grade is grade]
+        counts[grade.value] = {"total": len(mine), "open": sum(1 for f in mine if is_open(f))}
+    return counts
+
+
+class _Walk:
+    """One pass over the requirements in scope, clause by clause: each requirement valued by `ValueRule`, and
+    the sums every figure of the audit is made from (per clause, sub-clause, PDCA phase and overall)."""
+
+    def __init__(self, standard: Standard, results: Mapping[str, RequirementResult],
+                 open_major_refs: Mapping[str | None, int]) -> None:
+        self.rules = standard.scoring
+        self.value_rule = ValueRule(standard)
+        self.results = results
+        self.open_major_refs = open_major_refs
+        self.requirements: dict[str, RequirementScore] = {}
+        self.subclauses: dict[str, Shown] = {}
+        self.phases = {p.value: _Tally() for p in PHASES}
+        self.total = _Tally()
+        self.distribution = dict.fromkeys(range(5), 0)
+        self.grade_counts: Counter[str] = Counter()
+
+    def clause(self, number: str, title: str, clause_weight: float, groups: list[_Group], holding: list[str]
+               ) -> ClauseScore:
+        # [applicable weight, assessed weight, weighted value, open majors] of each sub-clause below the top one
+        parts: dict[str, list[float]] = {n: [0.0, 0.0, 0.0, 0] for n in holding}
+        by_phase = {p: _Tally() for p in self.phases}
+        majors = 0
+        for within, reqs in groups:
+            sums = self._group(number, reqs, by_phase)
+            majors += int(sums[3])
+            for outer in within:
+                part = parts[outer]
+                for i in range(4):
+                    part[i] += sums[i]
+        threshold, cap = self.rules.coverage_threshold, self.rules.major_cap
+        for sub, (w_applicable, w_assessed, w_value, sub_majors) in parts.items():
+            if w_applicable > 0:
+                sub_raw = w_value / w_assessed if w_assessed > 0 else None
+                if sub_raw is not None and sub_majors and sub_raw > cap:
+                    sub_raw = cap
+                self.subclauses[sub] = shown_score(sub_raw, w_assessed / w_applicable, threshold)
+            else:
+                self.subclauses[sub] = Shown(None, None)  # every requirement in it is not applicable
+        tally = _Tally()
+        for key, part_tally in by_phase.items():
+            tally.merge(part_tally)
+            self.phases[key].merge(part_tally)
+        self.total.merge(tally)
+        return _clause_score(self.rules, number, title, clause_weight, tally, majors,
+                             sum(len(reqs) for _, reqs in groups))
+
+    def _group(self, number: str, reqs: list[tuple[str, str, float]], by_phase: dict[str, _Tally]
+               ) -> tuple[float, float, float, int]:
+        """Value the requirements of one (sub-)clause; their applicable and assessed weight, weighted value and
+        open majors, for the sub-clauses they lie in. Sums are kept in locals: this runs for every requirement."""
+        value_of, get, open_majors = self.value_rule.of, self.results.get, self.open_major_refs
+        scores, grade_counts, distribution = self.requirements, self.grade_counts, self.distribution
+        g_applicable = g_assessed = g_value = 0.0
+        g_majors = 0
+        for ref, phase, weight in reqs:
+            result = get(ref)
+            applicable, assessed, value = value_of(result)
+            if result is None:
+                grade, mat = Grade.NOT_ASSESSED, 0
+            else:
+                grade = result.grade
+                mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
+            scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
+            by_phase[phase].add(weight, applicable, assessed, value, mat)
+            grade_counts[grade.value] += 1
+            if assessed:
+                distribution[mat] += 1
+            if applicable:
+                g_applicable += weight
+                if assessed:
+                    g_assessed += weight
+                    g_value += weight * (value or 0.0)
+            if open_majors:
+                g_majors += open_majors.get(ref, 0)
+        return g_applicable, g_assessed, g_value, g_majors
+
+
+def _clause_score(rules: ScoringRules, number: str, title: str, weight: float, tally: _Tally, majors: int,
+                  requirements: int) -> ClauseScore:
+    """A clause's score, capped by an open major, shown under the coverage rule, and its band."""
+    raw, coverage = tally.raw, tally.coverage
+    capped = False
+    if raw is not None and majors and raw > rules.major_cap:
+        raw, capped = rules.major_cap, True
+    score = shown_score(raw, coverage, rules.coverage_threshold).score
+    if score is not None:
+        band = rules.band_for(score)
+        band_name, band_label = band.name, band.label
+    elif coverage is None:
+        band_name, band_label = "not-applicable", "Not applicable"
+    elif raw is None:
+        band_name, band_label = "not-assessed", "Not assessed"
+    else:
+        band_name, band_label = "insufficient-coverage", "Insufficient coverage"
+    return ClauseScore(
+        number=number, title=title, weight=weight, score=score, raw_score=raw, coverage=coverage,
+        band=band_name, band_label=band_label, capped=capped, open_majors=majors, requirements=requirements,
+        applicable=tally.applicable, assessed=tally.assessed, maturity=tally.mean_maturity)
 
 
 def _verdict(standard: Standard, overall: float | None, coverage: float | None,

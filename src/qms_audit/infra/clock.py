@@ -35,6 +35,11 @@ def set_clock(source: Callable[[], dt.datetime] | None) -> None:
     _override = source
 
 
+def stopped_at(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock that always reads `moment` (for `using` inside a loop, where a lambda would bind late)."""
+    return lambda: moment
+
+
 @contextmanager
 def using(source: Callable[[], dt.datetime]) -> Iterator[None]:
     """Run a block with another clock, restoring the previous one after."""

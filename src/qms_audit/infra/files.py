@@ -11,6 +11,7 @@ import hashlib
 import os
 import secrets
 import stat
+import time
 from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile, NotFound, StorageError
@@ -141,10 +142,39 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def remove_stale_temp_files(folder: Path) -> None:
-    """Temporary files left by a killed writer are never valid records; clear them on the next write."""
+STALE_TEMP_AGE = 600.0  # seconds; past this a temporary file is stale whoever wrote it (e.g. on another host)
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Temporary files left by a killed writer (`.NAME.PID.HEX.tmp`, see atomic_write_bytes) are never valid
+    records: remove those of the folder and its sub-folders whose writer is gone or that are old. Called by
+    the record layer under the folder's lock, so no live writer of these records is mid-write."""
+    removed: list[Path] = []
     if not folder.is_dir():
-        return
-    for tmp in folder.glob(".*.tmp"):
+        return removed
+    now = time.time()
+    for tmp in folder.rglob(".*.tmp"):
+        parts = tmp.name.rsplit(".", 3)
+        pid = int(parts[1]) if len(parts) == 4 and parts[1].isdigit() else None
+        try:
+            old = now - tmp.stat().st_mtime > STALE_TEMP_AGE
+        except OSError:
+            continue
+        if pid == os.getpid() and not old:
+            continue
+        if pid is not None and pid != os.getpid() and _alive(pid) and not old:
+            continue
         with contextlib.suppress(OSError):
             tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True

@@ -99,14 +99,7 @@ class _Builder:
             raise _TooDeep(node)
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _PLAIN_SCALAR_TAGS:
-                self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML values only")
-                return None
-            try:
-                return self.loader.construct_object(node, deep=True)
-            except (yaml.YAMLError, ValueError) as exc:
-                self.fail(node, f"cannot read value: {exc}")
-                return None
+            return self._scalar(node)
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
@@ -117,33 +110,54 @@ class _Builder:
             if node.tag != _MAP_TAG:
                 self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML mappings only")
                 return None
-            result: dict[Any, Any] = {}
-            first_line: dict[Any, int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.fail(key_node, "a key must be a plain word, not a list or mapping")
-                    continue
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    self.fail(key_node, "merge keys (<<) are not supported", "write the keys out in full")
-                    continue
-                key = self.build(key_node, (*path, "<key>"), depth + 1, active)
-                if not isinstance(key, str | int | float | bool) or key is None:
-                    self.fail(key_node, "a key must be a plain word")
-                    continue
-                key = str(key) if not isinstance(key, str) else key
-                line = key_node.start_mark.line + 1
-                if key in result:
-                    self.fail(key_node, f"duplicate key '{key}' (first given at line {first_line[key]})",
-                              "keep one of them")
-                    continue
-                first_line[key] = line
-                self.lines[(*path, key)] = line
-                result[key] = self.build(value_node, (*path, key), depth + 1, active)
-                self.lines[(*path, key)] = line
-            self.lines.pop((*path, "<key>"), None)
-            return result
+            return self._mapping(node, path, depth, active)
         self.fail(node, "unsupported YAML node")
         return None
+
+    def _scalar(self, node: Any) -> Any:
+        yaml = _yaml()
+        if node.tag not in _PLAIN_SCALAR_TAGS:
+            self.fail(node, f"tag '{node.tag}' is not allowed", "use plain YAML values only")
+            return None
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            self.fail(node, f"cannot read value: {exc}")
+            return None
+
+    def _mapping(self, node: Any, path: Path_, depth: int, active: set[int]) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_line: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node, path, depth, active)
+            if key is None:
+                continue
+            line = key_node.start_mark.line + 1
+            if key in result:
+                self.fail(key_node, f"duplicate key '{key}' (first given at line {first_line[key]})",
+                          "keep one of them")
+                continue
+            first_line[key] = line
+            self.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), depth + 1, active)
+            self.lines[(*path, key)] = line
+        self.lines.pop((*path, "<key>"), None)
+        return result
+
+    def _key(self, key_node: Any, path: Path_, depth: int, active: set[int]) -> str | None:
+        """A mapping key as text, or None (with the problem recorded) when it is not a plain word."""
+        yaml = _yaml()
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.fail(key_node, "a key must be a plain word, not a list or mapping")
+            return None
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            self.fail(key_node, "merge keys (<<) are not supported", "write the keys out in full")
+            return None
+        key = self.build(key_node, (*path, "<key>"), depth + 1, active)
+        if not isinstance(key, str | int | float | bool) or key is None:
+            self.fail(key_node, "a key must be a plain word")
+            return None
+        return str(key) if not isinstance(key, str) else key
 
 
 class _TooBig(Exception):
@@ -322,9 +336,10 @@ def validate_located(located: Located, model: type[M], *, checks: Sequence[Check
     return obj
 
 
-def load_json_model(path: Path, model: type[M], *, what: str, max_bytes: int = 20 * MIB,
+def load_json_model(path: Path | str, model: type[M], *, what: str, max_bytes: int = 20 * MIB,
                     base: Path | None = None) -> M:
-    """Fast path for machine-written records; on failure, re-read to give located problems."""
+    """Fast path for machine-written records; on failure, re-read to give located problems. `path` may be a
+    plain string: loading a portfolio builds tens of thousands of them, and a Path for each costs time."""
     data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, base=base)
     try:
         return model.model_validate_json(data)

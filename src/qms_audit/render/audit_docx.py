@@ -10,23 +10,44 @@ from qms_audit.domain.scoring import NOT_SCORED, Shown
 from qms_audit.model.common import Phase
 from qms_audit.render.charts import bar_chart
 from qms_audit.render.docxwriter import DocxWriter
-from qms_audit.views.report_content import SAMPLING_STATEMENT, ReportData
+from qms_audit.views.report_content import SAMPLING_STATEMENT, FindingRow, ReportData
 
 A4_TEXT_CM = 16.5
 
 
 def build_report(data: ReportData, *, template: Path | None = None, logo: Path | None = None) -> bytes:
-    record, plan, std, score = data.record, data.record.plan, data.standard, data.score
     w = DocxWriter(template)
+    _cover(w, data, logo)
+    _document_control(w, data)
+    _contents(w)
+    _executive_summary(w, data)
+    _the_audit(w, data)
+    _results_by_clause(w, data)
+    _findings(w, data)
+    _diverging_opinions(w, data)
+    _good_practices(w, data)
+    _areas_not_covered(w, data)
+    _corrective_action(w, data)
+    _conclusions(w, data)
+    _evidence_register(w, data)
+    _withdrawn_findings(w, data)
+    _page_furniture(w, data)
+    return w.save_bytes()
 
-    # -- cover page and document control ---------------------------------------------------------------
+
+def _cover(w: DocxWriter, data: ReportData, logo: Path | None) -> None:
     if logo is not None:
         w.picture(logo.read_bytes(), 4.0)
     w.paragraph(data.institution, style="Subtitle")
     w.paragraph("Internal audit report", style="Title")
-    w.paragraph(record.title, style="Subtitle")
-    w.paragraph(f"Auditee: {plan.scope.auditee_unit}.  Criteria: {std.title}, version {std.version}.")
+    w.paragraph(data.record.title, style="Subtitle")
+    w.paragraph(f"Auditee: {data.record.plan.scope.auditee_unit}.  Criteria: {data.standard.title}, version "
+                f"{data.standard.version}.")
     w.paragraph("")
+
+
+def _document_control(w: DocxWriter, data: ReportData) -> None:
+    record, plan = data.record, data.record.plan
     w.heading("Document control", 2)
     w.table(["Item", "Value"], [
         ("Report id", data.report_id),
@@ -40,11 +61,16 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
         ("Integrity", f"built from {data.log_entries} logged changes; `qms-audit verify {record.id}` checks them"),
     ], widths=[5, 11.5], bold_first=True)
     w.page_break()
+
+
+def _contents(w: DocxWriter) -> None:
     w.paragraph("Contents", style="Title")
     w.toc(levels=2)
     w.page_break()
 
-    # -- 1. executive summary --------------------------------------------------------------------------------
+
+def _executive_summary(w: DocxWriter, data: ReportData) -> None:
+    score = data.score
     w.heading("1. Executive summary", 1)
     w.runs([("Verdict: ", "b"), (score.verdict_label, "b")])
     for reason in score.verdict_reasons:
@@ -66,8 +92,16 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
         w.paragraph(f"Requirement {item['ref']} carries {item['minors']} minor nonconformities: consider treating "
                     "them as one major.", flags="i")
 
-    # -- 2. the audit ---------------------------------------------------------------------------------------
+
+def _the_audit(w: DocxWriter, data: ReportData) -> None:
     w.heading("2. The audit", 1)
+    _objectives_and_scope(w, data)
+    _team_and_participants(w, data)
+    _dates_criteria_and_method(w, data)
+
+
+def _objectives_and_scope(w: DocxWriter, data: ReportData) -> None:
+    plan, std = data.record.plan, data.standard
     w.heading("2.1 Objectives", 2)
     w.bullets(plan.objectives or ["not stated"])
     w.heading("2.2 Scope", 2)
@@ -78,6 +112,10 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
         ("Clauses in scope", ", ".join(in_scope)),
         ("Exclusions", plan.scope.exclusions or "none"),
     ], widths=[5, 11.5], bold_first=True)
+
+
+def _team_and_participants(w: DocxWriter, data: ReportData) -> None:
+    record, plan = data.record, data.record.plan
     w.heading("2.3 Client, team and participants", 2)
     team = [(m.name, m.role, m.home_unit or "not stated") for m in plan.auditors()]
     w.paragraph(f"Audit client: {plan.client or 'not stated'}.")
@@ -88,6 +126,10 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     w.table(["Auditee participant", "Position", "Unit"],
             [(p.name, p.position or "", p.unit or "") for p in plan.auditee_participants] or [("not recorded", "", "")],
             widths=[6, 5, 5.5])
+
+
+def _dates_criteria_and_method(w: DocxWriter, data: ReportData) -> None:
+    plan, std = data.record.plan, data.standard
     w.heading("2.4 Dates and locations", 2)
     w.paragraph(f"From {date(plan.start_date, none='not stated')} to {date(plan.end_date, none='not stated')}"
                 + (f", at {'; '.join(plan.locations)}." if plan.locations else "."))
@@ -98,7 +140,9 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     w.paragraph(f"Sampling: {plan.sampling or 'as recorded with each evidence entry.'}")
     w.paragraph(SAMPLING_STATEMENT, flags="i")
 
-    # -- 3. results -------------------------------------------------------------------------------------------
+
+def _results_by_clause(w: DocxWriter, data: ReportData) -> None:
+    std, score = data.standard, data.score
     w.heading("3. Results by clause", 1)
     w.paragraph(f"A score (of a clause, a PDCA phase or the audit) is shown when at least "
                 f"{pct(std.scoring.coverage_threshold)} of its applicable requirements are assessed; below that it "
@@ -126,7 +170,8 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
              _evidence_cell(r)) for r in clause.rows
         ], widths=[1.6, 4.4, 2.8, 7.7])
 
-    # -- 4. findings ---------------------------------------------------------------------------------------------
+
+def _findings(w: DocxWriter, data: ReportData) -> None:
     w.heading("4. Findings", 1)
     if not data.findings:
         w.paragraph("No nonconformity, observation or opportunity for improvement was raised.")
@@ -144,7 +189,8 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
             rows += [("Correction due", f.response_due or "—"), ("CAPA", f.stage + (" (OVERDUE)" if f.overdue else ""))]
         w.table(["Item", "Detail"], rows, widths=[3.5, 13], bold_first=True)
 
-    # -- 5. diverging opinions, 6. good practices, 7. areas not covered -------------------------------------
+
+def _diverging_opinions(w: DocxWriter, data: ReportData) -> None:
     w.heading("5. Diverging opinions", 1)
     if data.disputes:
         w.table(["Finding", "Auditee's position", "By"],
@@ -152,70 +198,92 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
                 widths=[7, 7, 2.5])
     else:
         w.paragraph("None unresolved.")
+
+
+def _good_practices(w: DocxWriter, data: ReportData) -> None:
     w.heading("6. Good practices", 1)
     if data.good_practices:
         w.table(["Ref", "Requirement", "What is worth sharing"],
                 [(g.ref, g.title, g.note) for g in data.good_practices], widths=[1.6, 5, 9.9])
     else:
         w.paragraph("None recorded.")
+
+
+def _areas_not_covered(w: DocxWriter, data: ReportData) -> None:
     w.heading("7. Areas not covered", 1)
     if data.not_covered:
         w.table(["Area", "Why"], data.not_covered, widths=[7, 9.5])
     else:
         w.paragraph("Every requirement in scope was assessed.")
 
-    # -- 8. corrective action --------------------------------------------------------------------------------
+
+def _corrective_action(w: DocxWriter, data: ReportData) -> None:
     w.heading("8. Corrective action status", 1)
     ncs = [f for f in data.findings if f.is_nc]
-    if ncs:
-        w.table(["NC", "Grade", "Stage", "Owners", "Next due", "Overdue"],
-                [(f.id, f.grade, f.stage, f.owners, f.next_due, "yes" if f.overdue else "") for f in ncs],
-                widths=[3.6, 2.9, 3.0, 3.4, 2.1, 1.5])
-        for f in ncs:
-            w.heading(f"{f.id} corrective action", 3)
-            rows = [("Correction", f.correction or "—"), ("Containment", f.containment or "—"),
-                    ("Root cause", f.root_cause or "—")]
-            if f.analysis:
-                rows.append(("Analysis", f.analysis))
-            rows += [("Similar NCs", f.similar or "—")]
-            rows += [(f"Action {a.id}", f"{a.description} — owner {a.owner}, due {a.due}, {a.status}"
-                      + (f" {a.done}" if a.done else "") + (f"; {a.note}" if a.note else "")
-                      + (" (OVERDUE)" if a.overdue else "")) for a in f.actions]
-            rows += [("Effectiveness", v) for v in f.verifications] or [("Effectiveness", "not verified yet")]
-            rows += [("Risks updated", f.risk_update or "—"), ("QMS updated", f.qms_update or "—"),
-                     ("Closed", f.closed or "open")]
-            w.table(["Step", "Record"], rows, widths=[3.5, 13], bold_first=True)
-    else:
+    if not ncs:
         w.paragraph("No nonconformity requires corrective action.")
+        return
+    w.table(["NC", "Grade", "Stage", "Owners", "Next due", "Overdue"],
+            [(f.id, f.grade, f.stage, f.owners, f.next_due, "yes" if f.overdue else "") for f in ncs],
+            widths=[3.6, 2.9, 3.0, 3.4, 2.1, 1.5])
+    for f in ncs:
+        w.heading(f"{f.id} corrective action", 3)
+        w.table(["Step", "Record"], _capa_steps(f), widths=[3.5, 13], bold_first=True)
 
-    # -- 9. conclusions ------------------------------------------------------------------------------------------
+
+def _capa_steps(f: FindingRow) -> list[tuple[str, str]]:
+    """One NC's corrective action, step by step, as the rows of its table."""
+    rows = [("Correction", f.correction or "—"), ("Containment", f.containment or "—"),
+            ("Root cause", f.root_cause or "—")]
+    if f.analysis:
+        rows.append(("Analysis", f.analysis))
+    rows += [("Similar NCs", f.similar or "—")]
+    rows += [(f"Action {a.id}", f"{a.description} — owner {a.owner}, due {a.due}, {a.status}"
+              + (f" {a.done}" if a.done else "") + (f"; {a.note}" if a.note else "")
+              + (" (OVERDUE)" if a.overdue else "")) for a in f.actions]
+    rows += [("Effectiveness", v) for v in f.verifications] or [("Effectiveness", "not verified yet")]
+    rows += [("Risks updated", f.risk_update or "—"), ("QMS updated", f.qms_update or "—"),
+             ("Closed", f.closed or "open")]
+    return rows
+
+
+def _conclusions(w: DocxWriter, data: ReportData) -> None:
     w.heading("9. Conclusions", 1)
     w.bullets(data.conclusions)
     w.heading("Degree of fulfilment of the audit criteria", 2)
     w.paragraph(data.fulfilment)
     w.paragraph(SAMPLING_STATEMENT, flags="i")
 
-    # -- appendix: evidence ----------------------------------------------------------------------------------------
-    w.heading("Appendix A. Evidence register", 1)
-    if data.evidence:
-        w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
-            (e.ref, e.id, e.phase, e.kind,
-             e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
-                                                                        if e.file else ""),
-             e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
-            for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 6.0, 1.4, 2.7])
-    else:
-        w.paragraph("No evidence recorded.")
-    if data.withdrawn:
-        w.heading("Appendix B. Withdrawn findings", 1)
-        w.table(["Finding", "Statement"], [(f"{f.id} ({f.grade})", f.statement) for f in data.withdrawn],
-                widths=[4, 12.5])
 
+def _evidence_register(w: DocxWriter, data: ReportData) -> None:
+    w.heading("Appendix A. Evidence register", 1)
+    if not data.evidence:
+        w.paragraph("No evidence recorded.")
+        return
+    w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
+        (e.ref, e.id, e.phase, e.kind,
+         e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
+                                                                    if e.file else ""),
+         e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
+        for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 6.0, 1.4, 2.7])
+
+
+def _withdrawn_findings(w: DocxWriter, data: ReportData) -> None:
+    # only a report with a withdrawn finding carries this appendix
+    if not data.withdrawn:
+        return
+    w.heading("Appendix B. Withdrawn findings", 1)
+    w.table(["Finding", "Statement"], [(f"{f.id} ({f.grade})", f.statement) for f in data.withdrawn],
+            widths=[4, 12.5])
+
+
+def _page_furniture(w: DocxWriter, data: ReportData) -> None:
+    """Footer, fields refreshed on opening, and the document's properties."""
+    record, std = data.record, data.standard
     w.page_numbers(f"{data.report_id} v{data.version}")
     w.update_fields_on_open()
     w.properties(title=f"Internal audit report {record.title}", subject=f"{std.title} {std.version}",
-                 author=plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
-    return w.save_bytes()
+                 author=record.plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
 
 
 def _chart_note(shown: Shown, note: str) -> str:

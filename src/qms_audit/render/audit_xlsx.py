@@ -65,26 +65,49 @@ def _score(shown: Shown) -> float | str:
 
 def build_workbook(data: ReportData) -> bytes:
     wb = new_workbook()
-    record, plan, std, score = data.record, data.record.plan, data.standard, data.score
+    _summary_sheet(wb, data)
+    _checklist_sheet(wb, data)
+    _evidence_sheet(wb, data)
+    _register_sheet(wb, data)
+    _actions_sheet(wb, data)
+    _not_covered_sheet(wb, data)
+    return save(wb)
 
-    # -- summary ---------------------------------------------------------------------------------------------
+
+def _summary_sheet(wb, data: ReportData) -> None:
+    """Facts, the clause and PDCA tables with a chart of each, findings, and the conclusions."""
     ws = wb.create_sheet("Summary")
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 16
     for col in "CDEFG":
         ws.column_dimensions[col].width = 14
-    facts = [
+    facts = _summary_facts(data)
+    for label, value in facts:
+        is_share = label in ("Overall score", "Coverage")
+        ws.append([safe_cell(ws, label, bold=True), safe_cell(ws, value, number_format="0%" if is_share else None)])
+    ws.append([])
+    # the charts point at the rows their tables land on: the header row of each, counted from the top
+    clause_header_row = len(facts) + 2
+    _clause_table(ws, data)
+    phase_header_row = clause_header_row + len(data.clauses) + 2
+    _phase_table(ws, data)
+    _findings_and_conclusions(ws, data)
+    _chart(ws, "Score by clause", clause_header_row, len(data.clauses), "I2")
+    _chart(ws, "Score by PDCA phase", phase_header_row, 4, "I25")
+
+
+def _summary_facts(data: ReportData) -> list[tuple[str, object]]:
+    record, plan, std, score = data.record, data.record.plan, data.standard, data.score
+    return [
         ("Audit", record.id), ("Title", record.title), ("Auditee", plan.scope.auditee_unit),
         ("Criteria", f"{std.title} {std.version}"), ("Status", data.status), ("Report id", data.report_id),
         ("Records as of", data.as_of.isoformat()), ("Lead auditor", plan.lead.name),
         ("Verdict", score.verdict_label), ("Overall score", _score(score.shown)), ("Coverage", score.coverage),
         ("PDCA maturity (0-4)", None if score.maturity.overall is None else round(score.maturity.overall, 2)),
     ]
-    for label, value in facts:
-        is_share = label in ("Overall score", "Coverage")
-        ws.append([safe_cell(ws, label, bold=True), safe_cell(ws, value, number_format="0%" if is_share else None)])
-    ws.append([])
-    clause_header_row = len(facts) + 2
+
+
+def _clause_table(ws, data: ReportData) -> None:
     ws.append([safe_cell(ws, h, bold=True) for h in ("Clause", "Score", "Coverage", "Band", "Maturity",
                                                       "Assessed", "Applicable")])
     for c in data.clauses:
@@ -93,25 +116,30 @@ def build_workbook(data: ReportData) -> bytes:
                    safe_cell(ws, c.band + (" (capped)" if c.capped else "")),
                    safe_cell(ws, None if c.maturity is None else round(c.maturity, 2)), c.assessed, c.applicable])
     ws.append([])
-    phase_header_row = clause_header_row + len(data.clauses) + 2
+
+
+def _phase_table(ws, data: ReportData) -> None:
     ws.append([safe_cell(ws, h, bold=True) for h in ("PDCA phase", "Score", "Coverage", "Assessed", "Applicable")])
-    for p, s in score.pdca.items():
+    for p, s in data.score.pdca.items():
         ws.append([safe_cell(ws, Phase(p).label), safe_cell(ws, _score(s.shown), number_format="0%"),
                    safe_cell(ws, s.coverage, number_format="0%"), s.assessed, s.applicable])
     ws.append([])
+
+
+def _findings_and_conclusions(ws, data: ReportData) -> None:
+    findings = data.score.findings
     ws.append([safe_cell(ws, h, bold=True) for h in ("Findings", "Open", "Total")])
     for key, label in (("major_nc", "Major NC"), ("minor_nc", "Minor NC"), ("observation", "Observation"),
                        ("ofi", "OFI")):
-        ws.append([safe_cell(ws, label), score.findings[key]["open"], score.findings[key]["total"]])
+        ws.append([safe_cell(ws, label), findings[key]["open"], findings[key]["total"]])
     ws.append([])
     ws.append([safe_cell(ws, "Degree of fulfilment", bold=True)])
     ws.append([safe_cell(ws, data.fulfilment)])
     for line in data.conclusions:
         ws.append([safe_cell(ws, line)])
-    _chart(ws, "Score by clause", clause_header_row, len(data.clauses), "I2")
-    _chart(ws, "Score by PDCA phase", phase_header_row, 4, "I25")
 
-    # -- checklist ----------------------------------------------------------------------------------------------
+
+def _checklist_sheet(wb, data: ReportData) -> None:
     checklist = []
     for c in data.clauses:
         for r in c.rows:
@@ -123,21 +151,26 @@ def build_workbook(data: ReportData) -> bytes:
                 checklist, widths=[9, 24, 30, 50, 8, 6, 22, 40, 30, 24, 9, 60, 20, 9], table_name="Checklist",
                 wrap_columns=(3, 7, 11))
 
-    # -- evidence ------------------------------------------------------------------------------------------------
+
+def _evidence_sheet(wb, data: ReportData) -> None:
     table_sheet(wb, "Evidence", ["Ref", "Evidence id", "PDCA", "Kind", "Evidence", "Reference", "File", "SHA-256",
                                  "Sample", "Collected by", "Collected", "Source"],
                 [[e.ref, e.id, e.phase, e.kind, e.text, e.reference, e.file, e.sha256, e.sample, e.collected_by,
                   e.collected_at, e.source] for e in data.evidence],
                 widths=[9, 13, 6, 12, 60, 24, 24, 20, 14, 18, 17, 10], table_name="Evidence", wrap_columns=(4,))
 
-    # -- NC/CAPA register ------------------------------------------------------------------------------------
+
+def _register_sheet(wb, data: ReportData) -> None:
+    """The NC/CAPA register of the audit's findings."""
     headers = finding_columns()
     reg, count = table_sheet(wb, "NC register", headers,
-                             [finding_row(f, source="internal audit", audit_id=record.id) for f in data.findings],
+                             [finding_row(f, source="internal audit", audit_id=data.record.id) for f in data.findings],
                              widths=FINDING_WIDTHS, table_name="Findings", wrap_columns=(6, 7, 10))
     add_register_formatting(reg, count, len(headers))
 
-    # -- CAPA actions ---------------------------------------------------------------------------------------
+
+def _actions_sheet(wb, data: ReportData) -> None:
+    """Every CAPA action of the audit's findings; an overdue one is coloured."""
     actions = [[f.id, a.id, a.description, a.owner, a.due, a.status, a.done, a.note, "yes" if a.overdue else ""]
                for f in data.findings for a in f.actions]
     act, count = table_sheet(wb, "CAPA actions", ["Finding", "Action", "Description", "Owner", "Due", "Status",
@@ -146,9 +179,9 @@ def build_workbook(data: ReportData) -> bytes:
     if count:
         act.conditional_formatting.add(f"A2:I{count + 1}", FormulaRule(formula=['$I2="yes"'], fill=_fill(OVERDUE_FILL)))
 
-    # -- not covered, diverging opinions ---------------------------------------------------------------------
+
+def _not_covered_sheet(wb, data: ReportData) -> None:
     table_sheet(wb, "Not covered", ["Area", "Why"], data.not_covered, widths=[50, 80], table_name="NotCovered")
-    return save(wb)
 
 
 def _chart(ws, title: str, header_row: int, count: int, anchor: str) -> None:

@@ -113,3 +113,15 @@ def write_report(workspace: Workspace, audit_id: str, fmt: str, output: Path | N
         raise BadInput(f"{path}: the file name should end in .{fmt}")
     atomic_write_bytes(path, data)
     return path
+
+
+def build_review_pack(pack, fmt: str) -> bytes:
+    """The management review pack laid out as Word or Excel; the CLI and the TUI both hand this to
+    `views.review_pack.write_review_pack` (the libraries are imported only when a pack is written)."""
+    if fmt == "docx":
+        from qms_audit.render.review_docx import build_review_docx
+
+        return build_review_docx(pack)
+    from qms_audit.render.review_xlsx import build_review_xlsx
+
+    return build_review_xlsx(pack)

@@ -13,7 +13,7 @@ INK = (33, 33, 33)
 SCALE = 2  # drawn at twice the size for a crisp print
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size * SCALE)
     except TypeError:  # Pillow without FreeType
@@ -88,7 +88,7 @@ def column_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence
     bar_w = min(60, slot * 0.6)
     for i, category in enumerate(categories):
         x = left + slot * i + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for k, (_name, values) in enumerate(series):
             h = plot_h * values[i] / peak
             if h > 0:

@@ -56,6 +56,18 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
+def _list_item(line: str) -> tuple[str, str | None] | None:
+    """A list line as (its text, its Word style), or None for any other line: a numbered item keeps the number
+    it was typed with, so it needs no numbering style."""
+    bullet = _BULLET.match(line)
+    if bullet:
+        return bullet.group(1), "List Bullet"
+    numbered = _NUMBERED.match(line)
+    if numbered:
+        return f"{numbered.group(1)}. {numbered.group(2)}", None
+    return None
+
+
 def render_markdown(w: DocxWriter, markdown: str) -> None:
     lines = markdown.splitlines()
     i = 0
@@ -95,12 +107,11 @@ def render_markdown(w: DocxWriter, markdown: str) -> None:
                 i += 1
             w.table(headers, rows)
             continue
-        bullet = _BULLET.match(line)
-        numbered = _NUMBERED.match(line)
-        if bullet or numbered:
+        item = _list_item(line)
+        if item is not None:
             flush_paragraph()
-            text = bullet.group(1) if bullet else f"{numbered.group(1)}. {numbered.group(2)}"
-            w.runs(inline(text), style="List Bullet" if bullet else None)
+            text, style = item
+            w.runs(inline(text), style=style)
             i += 1
             continue
         paragraph.append(stripped)

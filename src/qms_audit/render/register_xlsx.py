@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qms_audit.infra import clock
 from qms_audit.infra.locations import Workspace
+from qms_audit.model.standard import Standard
 from qms_audit.render.audit_xlsx import FINDING_WIDTHS, add_register_formatting, finding_columns, finding_row
 from qms_audit.render.sheets import new_workbook, save, table_sheet
 from qms_audit.services.capa import RegisterRow
@@ -13,10 +14,10 @@ from qms_audit.views.report_content import _finding_row
 
 def build_register(workspace: Workspace, rows: list[RegisterRow]) -> bytes:
     library = StandardLibrary(workspace)
-    standards: dict[str, object] = {}
+    standards: dict[str, Standard | None] = {}
     today = clock.today()
 
-    def standard_for(key: str | None):
+    def standard_for(key: str | None) -> Standard | None:
         if not key:
             return None
         if key not in standards:
@@ -33,8 +34,7 @@ def build_register(workspace: Workspace, rows: list[RegisterRow]) -> bytes:
     actions = []
     for row in rows:
         std = standard_for(row.finding.standard)
-        f = _finding_row(row.finding, std, today) if std is not None else _finding_row(row.finding, _NoStandard(),
-                                                                                       today)
+        f = _finding_row(row.finding, std, today)
         data.append(finding_row(f, source=row.finding.source.label, audit_id=row.audit_id or ""))
         actions += [[f.id, a.id, a.description, a.owner, a.due, a.status, a.done, a.note, "yes" if a.overdue else ""]
                     for a in f.actions]
@@ -45,8 +45,3 @@ def build_register(workspace: Workspace, rows: list[RegisterRow]) -> bytes:
                                      "Overdue"], actions, widths=[18, 8, 50, 20, 12, 11, 17, 30, 9],
                 table_name="Actions", wrap_columns=(2,))
     return save(wb)
-
-
-class _NoStandard:
-    def requirement(self, ref):
-        return None

@@ -12,6 +12,7 @@ from qms_audit.views.trends import CapaAgeing
 
 A4_TEXT_CM = 16.5
 MAX_AUDIT_ROWS = 400
+NO_FINDING = "No finding against these clauses in the period."
 
 
 def _clause_table(w: DocxWriter, clauses: list[ClauseLine], pack: ReviewPack) -> None:
@@ -85,19 +86,38 @@ def _capa_table(w: DocxWriter, period: CapaAgeing, backlog: CapaAgeing) -> None:
 
 def build_review_docx(pack: ReviewPack) -> bytes:
     w = DocxWriter()
-    t = pack.trends
-    period = f"{date(pack.period_from)} to {date(pack.period_to)}"
+    _cover(w, pack)
+    _document_control(w, pack)
+    _contents(w)
+    _summary(w, pack)
+    w.heading("2. Inputs to the review (ISO 9001:2015 9.3.2)", 1)
+    _previous_review_actions(w, pack)
+    _issues(w, pack)
+    _performance(w, pack)
+    _resources_risks_and_improvement(w, pack)
+    _outputs(w)
+    _annex(w)
+    _page_furniture(w, pack)
+    return w.save_bytes()
 
-    # -- cover and document control -----------------------------------------------------------------------
+
+def _period(pack: ReviewPack) -> str:
+    return f"{date(pack.period_from)} to {date(pack.period_to)}"
+
+
+def _cover(w: DocxWriter, pack: ReviewPack) -> None:
     w.paragraph(pack.institution, style="Subtitle")
     w.paragraph("Management review pack", style="Title")
-    w.paragraph(f"Period reviewed: {period}", style="Subtitle")
+    w.paragraph(f"Period reviewed: {_period(pack)}", style="Subtitle")
     w.paragraph("The inputs ISO 9001:2015 9.3.2 asks a management review to consider, as the audit records, the "
                 "NC register and earlier reviews of this workspace show them, with space to record the outputs.")
+
+
+def _document_control(w: DocxWriter, pack: ReviewPack) -> None:
+    t, previous = pack.trends, pack.previous
     w.heading("Document control", 2)
-    previous = pack.previous
     w.table(["Item", "Value"], [
-        ("Period reviewed", period),
+        ("Period reviewed", _period(pack)),
         ("Compared with", f"{date(pack.before_from)} to {date(pack.before_to)}"),
         ("Prepared on", date(pack.prepared_on)),
         ("Audits in the period", f"{len(pack.audits)} (previous period: {pack.audits_before})"),
@@ -108,11 +128,16 @@ def build_review_docx(pack: ReviewPack) -> bytes:
         ("Integrity", "derived from the records each time; `qms-audit verify --all` checks them"),
     ], widths=[5, 11.5], bold_first=True)
     w.page_break()
+
+
+def _contents(w: DocxWriter) -> None:
     w.paragraph("Contents", style="Title")
     w.toc(levels=2)
     w.page_break()
 
-    # -- 1. summary ---------------------------------------------------------------------------------------------
+
+def _summary(w: DocxWriter, pack: ReviewPack) -> None:
+    t = pack.trends
     w.heading("1. Summary", 1)
     mean_now = pack.mean_score
     majors = sum(a.majors for a in pack.audits)
@@ -133,9 +158,9 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     w.heading("What stands out", 2)
     w.bullets(highlights(pack))
 
-    # -- 2. inputs -----------------------------------------------------------------------------------------
-    w.heading("2. Inputs to the review (ISO 9001:2015 9.3.2)", 1)
 
+def _previous_review_actions(w: DocxWriter, pack: ReviewPack) -> None:
+    previous = pack.previous
     w.heading("a. Status of actions from previous management reviews", 2)
     w.paragraph("ISO 9001:2015 9.3.2 a.", flags="i")
     if previous is not None:
@@ -153,6 +178,9 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     if a_block.clauses:
         _clause_table(w, a_block.clauses, pack)
 
+
+def _issues(w: DocxWriter, pack: ReviewPack) -> None:
+    previous = pack.previous
     w.heading("b. Changes in external and internal issues", 2)
     w.paragraph("ISO 9001:2015 9.3.2 b.", flags="i")
     if previous is not None and previous.issues:
@@ -162,26 +190,45 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     if b_block.clauses:
         w.paragraph("Audit results of the clauses on context and change:")
         _clause_table(w, b_block.clauses, pack)
-        _findings_table(w, b_block, empty="No finding against these clauses in the period.")
+        _findings_table(w, b_block, empty=NO_FINDING)
     w.paragraph("Changes since then (to complete before or at the meeting):", keep_next=True)
     w.table(["Issue", "Internal or external", "Effect on the QMS"], [("", "", "")] * 3, widths=[7, 3.5, 6])
 
+
+def _performance(w: DocxWriter, pack: ReviewPack) -> None:
+    """Input c, in the order of its seven areas (c1 to c7), each with the figures that bear on it."""
     w.heading("c. Performance and effectiveness of the QMS", 2)
     w.paragraph("ISO 9001:2015 9.3.2 c: trends in the seven areas below.", flags="i")
-    _block(w, pack, "c1", 3, empty="No finding against these clauses in the period.")
+    _block(w, pack, "c1", 3, empty=NO_FINDING)
     if pack.feedback:
         w.paragraph(f"{len(pack.feedback)} nonconformit{'y' if len(pack.feedback) == 1 else 'ies'} came from "
                     "complaints and feedback in the period (included above).")
-    _block(w, pack, "c2", 3, empty="No finding against these clauses in the period.")
-    _block(w, pack, "c3", 3, empty="No finding against these clauses in the period.")
-    if t.clauses and pack.audits:
-        latest = t.cycles[-1]
-        rows = [(f"Clause {n}", per.get(latest), _trend_note(per.get(latest), per.get(latest - 1)))
-                for n, per in t.clauses.items()]
-        w.picture(bar_chart(rows, title=f"Mean score by clause, {latest}", threshold=None), A4_TEXT_CM,
-                  caption=f"Figure 1. Mean score of each clause over the audits of {latest} that scored it, with "
-                          "the year before")
-    _block(w, pack, "c4", 3, empty="No finding against these clauses in the period.")
+    _block(w, pack, "c2", 3, empty=NO_FINDING)
+    _block(w, pack, "c3", 3, empty=NO_FINDING)
+    _clause_scores_chart(w, pack)
+    _block(w, pack, "c4", 3, empty=NO_FINDING)
+    _nonconformities_and_capa(w, pack)
+    _block(w, pack, "c5", 3, empty=NO_FINDING)
+    _block(w, pack, "c6", 3, empty=NO_FINDING)
+    _audits_in_period(w, pack)
+    _programme_status(w, pack)
+    _block(w, pack, "c7", 3, empty=NO_FINDING)
+
+
+def _clause_scores_chart(w: DocxWriter, pack: ReviewPack) -> None:
+    t = pack.trends
+    if not (t.clauses and pack.audits):
+        return
+    latest = t.cycles[-1]
+    rows = [(f"Clause {n}", per.get(latest), _trend_note(per.get(latest), per.get(latest - 1)))
+            for n, per in t.clauses.items()]
+    w.picture(bar_chart(rows, title=f"Mean score by clause, {latest}", threshold=None), A4_TEXT_CM,
+              caption=f"Figure 1. Mean score of each clause over the audits of {latest} that scored it, with "
+                      "the year before")
+
+
+def _nonconformities_and_capa(w: DocxWriter, pack: ReviewPack) -> None:
+    t = pack.trends
     w.paragraph("Nonconformities and corrective actions across the workspace:")
     if t.cycles:
         w.picture(column_chart([str(y) for y in t.cycles], [
@@ -199,8 +246,10 @@ def build_review_docx(pack: ReviewPack) -> bytes:
             widths=[6, 3, 3, 4.5])
         if len(t.recurring) > 60:
             w.paragraph(f"... and {len(t.recurring) - 60} more (`qms-audit trends --json`).", flags="i")
-    _block(w, pack, "c5", 3, empty="No finding against these clauses in the period.")
-    _block(w, pack, "c6", 3, empty="No finding against these clauses in the period.")
+
+
+def _audits_in_period(w: DocxWriter, pack: ReviewPack) -> None:
+    t = pack.trends
     w.paragraph(f"{len(pack.audits)} audits started in the period:")
     if pack.audits:
         w.table(["Audit", "Unit", "Start", "Score", "Verdict", "Maj.", "Min.", "Open"], [
@@ -211,26 +260,32 @@ def build_review_docx(pack: ReviewPack) -> bytes:
             w.paragraph(f"... and {len(pack.audits) - MAX_AUDIT_ROWS} more (the .xlsx pack lists them all).",
                         flags="i")
     if t.cycles:
-        w.picture(bar_chart([(str(y), t.overall[y]["mean"], _audits_note(t.overall[y]))  # type: ignore[misc]
+        w.picture(bar_chart([(str(y), t.overall[y]["mean"], _audits_note(t.overall[y]))
                              for y in t.cycles], title="Mean audit score per year"), A4_TEXT_CM,
                   caption="Figure 3. Mean overall score per year, over the audits whose score is shown (\"9 of "
                           "10\": the others assessed too little to be scored)")
-    if pack.programme is not None:
-        prog = pack.programme
-        counts: dict[str, int] = {}
-        for row in prog.rows:
-            counts[row.status] = counts.get(row.status, 0) + 1
-        w.paragraph(f"Audit programme ({prog.programme.name}): " + ", ".join(
-            f"{n} {s}" for s, n in sorted(counts.items())) + ".")
-        late = [r for r in prog.rows if r.status == "overdue" or r.conflicts]
-        if late:
-            w.table(["Month", "Unit", "Lead", "Status", "Independence"], [
-                (r.planned.month, r.planned.unit, r.planned.lead, r.status, "; ".join(r.conflicts) or "ok")
-                for r in late], widths=[2, 4.5, 3.5, 2.5, 4])
-    _block(w, pack, "c7", 3, empty="No finding against these clauses in the period.")
 
+
+def _programme_status(w: DocxWriter, pack: ReviewPack) -> None:
+    if pack.programme is None:
+        return
+    prog = pack.programme
+    counts: dict[str, int] = {}
+    for row in prog.rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    w.paragraph(f"Audit programme ({prog.programme.name}): " + ", ".join(
+        f"{n} {s}" for s, n in sorted(counts.items())) + ".")
+    late = [r for r in prog.rows if r.status == "overdue" or r.conflicts]
+    if late:
+        w.table(["Month", "Unit", "Lead", "Status", "Independence"], [
+            (r.planned.month, r.planned.unit, r.planned.lead, r.status, "; ".join(r.conflicts) or "ok")
+            for r in late], widths=[2, 4.5, 3.5, 2.5, 4])
+
+
+def _resources_risks_and_improvement(w: DocxWriter, pack: ReviewPack) -> None:
+    """Inputs d (resources), e (actions on risks and opportunities) and f (opportunities for improvement)."""
     for key in ("d", "e", "f"):
-        _block(w, pack, key, 2, empty="No finding against these clauses in the period.")
+        _block(w, pack, key, 2, empty=NO_FINDING)
     if pack.improvement:
         w.paragraph(f"{len(pack.improvement)} opportunities for improvement and observations were raised in the "
                     "period; the most significant:")
@@ -238,7 +293,8 @@ def build_review_docx(pack: ReviewPack) -> bytes:
             (f.id, f.grade_short, f.unit, f.ref, f.statement) for f in pack.improvement[:40]],
             widths=[3.3, 2.0, 3.0, 1.5, 6.7])
 
-    # -- 3. outputs ------------------------------------------------------------------------------------------
+
+def _outputs(w: DocxWriter) -> None:
     w.heading("3. Outputs of the review (ISO 9001:2015 9.3.3)", 1)
     w.paragraph("Record here what the review decides; afterwards store it with `qms-audit review record` so that "
                 "the next pack reports on its actions.")
@@ -251,7 +307,8 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     w.heading("Attendance", 2)
     w.table(["Name", "Role"], [("", "Chair"), ("", ""), ("", ""), ("", "Secretary")], widths=[8, 8.5])
 
-    # -- annex ----------------------------------------------------------------------------------------------
+
+def _annex(w: DocxWriter) -> None:
     w.heading("Annex: how the figures are made", 1)
     w.bullets([
         "Scores are the weighted conformity of the assessed requirements (docs/scoring.md). A score is shown only "
@@ -266,9 +323,11 @@ def build_review_docx(pack: ReviewPack) -> bytes:
         "The previous review is the latest one recorded whose period ended before this one; actions of older "
         "reviews are listed while they stay open.",
     ])
+
+
+def _page_furniture(w: DocxWriter, pack: ReviewPack) -> None:
+    """Footer, fields refreshed on opening, and the document's properties."""
     w.page_numbers(f"Management review pack {pack.period_from.isoformat()} to {pack.period_to.isoformat()}")
     w.update_fields_on_open()
-    w.properties(title=f"Management review pack {period}", subject="ISO 9001:2015 9.3 management review",
+    w.properties(title=f"Management review pack {_period(pack)}", subject="ISO 9001:2015 9.3 management review",
                  author=pack.institution, when=pack.prepared_on, keywords="management review; micro-credentials")
-    return w.save_bytes()
-

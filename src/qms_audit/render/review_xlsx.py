@@ -20,15 +20,22 @@ def _score(value: float | None, text: str = NOT_SCORED) -> float | str:
 
 def build_review_xlsx(pack: ReviewPack) -> bytes:
     wb = new_workbook()
-    t = pack.trends
+    _summary_sheet(wb, pack)
+    _review_actions_sheet(wb, pack)
+    _inputs_sheets(wb, pack)
+    _audits_sheet(wb, pack)
+    _clause_trends_sheet(wb, pack)
+    _recurring_sheet(wb, pack)
+    _capa_ageing_sheet(wb, pack)
+    _improvement_sheet(wb, pack)
+    _programme_sheet(wb, pack)
+    _outputs_sheet(wb)
+    return save(wb)
 
-    # -- summary with the yearly trend and a native chart ---------------------------------------------------
-    ws = wb.create_sheet("Summary")
-    ws.column_dimensions["A"].width = 46
-    for col in "BCDEFG":
-        ws.column_dimensions[col].width = 13
+
+def _summary_facts(pack: ReviewPack) -> list[tuple[str, object]]:
     mean_now = pack.mean_score
-    facts = [
+    return [
         ("Institution", pack.institution),
         ("Period reviewed", f"{pack.period_from.isoformat()} to {pack.period_to.isoformat()}"),
         ("Compared with", f"{pack.before_from.isoformat()} to {pack.before_to.isoformat()}"),
@@ -42,47 +49,73 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
         ("Corrective actions open", pack.capa_backlog.open),
         ("Corrective actions overdue", pack.capa_backlog.overdue),
         ("Review actions still open", sum(1 for c in pack.carried if c.state in ("open", "overdue"))),
-        ("Recurring nonconformities", len(t.recurring)),
+        ("Recurring nonconformities", len(pack.trends.recurring)),
         ("Previous review", pack.previous.id if pack.previous else "none recorded"),
     ]
+
+
+def _summary_sheet(wb, pack: ReviewPack) -> None:
+    """The facts, what stands out, and the yearly trend with a native chart of it."""
+    ws = wb.create_sheet("Summary")
+    ws.column_dimensions["A"].width = 46
+    for col in "BCDEFG":
+        ws.column_dimensions[col].width = 13
+    facts = _summary_facts(pack)
     for label, value in facts:
         ws.append([safe_cell(ws, label, bold=True),
                    safe_cell(ws, value, number_format="0%" if label == "Mean audit score" else None)])
     ws.append([])
     ws.append([safe_cell(ws, "What stands out", bold=True)])
-    for line in highlights(pack):
+    lines = highlights(pack)
+    for line in lines:
         ws.append([safe_cell(ws, line)])
     ws.append([])
-    trend_header = len(facts) + len(highlights(pack)) + 4  # the row the year table's header lands on
+    trend_header = len(facts) + len(lines) + 4  # the row the year table's header lands on
+    _year_table(ws, pack)
+    _findings_per_year_chart(ws, pack, trend_header)
+
+
+def _year_table(ws, pack: ReviewPack) -> None:
+    t = pack.trends
     ws.append([safe_cell(ws, h, bold=True) for h in ("Year", "Audits", "Mean score", "Major", "Minor",
                                                       "Observation", "OFI", "Audits scored")])
     for y in t.cycles:
         ws.append([safe_cell(ws, str(y)), t.overall[y]["audits"],
-                   safe_cell(ws, _score(t.overall[y]["mean"]), number_format="0%"),  # type: ignore[arg-type]
+                   safe_cell(ws, _score(t.overall[y]["mean"]), number_format="0%"),
                    t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"],
                    t.overall[y]["scored"]])
-    if t.cycles:
-        chart = BarChart()
-        chart.type = "col"
-        chart.grouping = "stacked"
-        chart.overlap = 100
-        chart.title = "Audit findings per year"
-        data = Reference(ws, min_col=4, max_col=6, min_row=trend_header, max_row=trend_header + len(t.cycles))
-        cats = Reference(ws, min_col=1, min_row=trend_header + 1, max_row=trend_header + len(t.cycles))
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(cats)
-        chart.height, chart.width = 8, 16
-        ws.add_chart(chart, "I2")
 
-    # -- a: actions of earlier reviews -----------------------------------------------------------------------
+
+def _findings_per_year_chart(ws, pack: ReviewPack, trend_header: int) -> None:
+    cycles = pack.trends.cycles
+    if not cycles:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Audit findings per year"
+    data = Reference(ws, min_col=4, max_col=6, min_row=trend_header, max_row=trend_header + len(cycles))
+    cats = Reference(ws, min_col=1, min_row=trend_header + 1, max_row=trend_header + len(cycles))
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.height, chart.width = 8, 16
+    ws.add_chart(chart, "I2")
+
+
+def _review_actions_sheet(wb, pack: ReviewPack) -> None:
+    """Input a: the actions of earlier reviews."""
     table_sheet(wb, "a Review actions", ["Review", "Held on", "Action", "Description", "Owner", "Due", "Status",
                                          "Closed on", "Note"],
                 [(c.review.id, c.review.held_on, c.action.id, c.action.description, c.action.owner, c.action.due,
                   c.state, c.action.closed_on, c.action.note or "") for c in pack.carried],
                 widths=[12, 12, 8, 50, 22, 12, 12, 12, 36], table_name="ReviewActions", wrap_columns=(3,))
 
-    # -- every input's clauses, then its findings ------------------------------------------------------------
-    clause_rows = []
+
+def _inputs_sheets(wb, pack: ReviewPack) -> None:
+    """Every input's clauses on one sheet, then its findings on the next."""
+    # a row of cells of mixed types: an input no clause maps to has no scores
+    clause_rows: list[tuple[object, ...]] = []
     finding_rows = []
     for block in pack.inputs.values():
         for c in block.clauses:
@@ -103,43 +136,63 @@ def build_review_xlsx(pack: ReviewPack) -> bytes:
                                           "Raised", "Status", "Overdue", "Audit"], finding_rows,
                 widths=[7, 20, 22, 16, 28, 9, 60, 12, 20, 9, 16], table_name="InputFindings", wrap_columns=(6,))
 
-    # -- c6: audits; trends by clause; recurring NCs; CAPA ageing ------------------------------------------------
+
+def _audits_sheet(wb, pack: ReviewPack) -> None:
+    """Input c6: the audits of the period."""
     table_sheet(wb, "Audits", ["Audit", "Title", "Unit", "Start", "Standard", "Status", "Score", "Coverage",
                                "Verdict", "Major", "Minor", "Observation", "OFI", "Open NCs"],
                 [(a.id, a.title, a.unit, a.start, a.standard, a.status, _score(a.overall, a.shown.text), a.coverage,
                   a.verdict, a.majors, a.minors, a.observations, a.ofis, a.open_ncs) for a in pack.audits],
                 widths=[16, 40, 28, 12, 14, 12, 12, 10, 20, 7, 7, 11, 7, 9], table_name="Audits",
                 percent_columns=(6, 7))
+
+
+def _clause_trends_sheet(wb, pack: ReviewPack) -> None:
+    t = pack.trends
     table_sheet(wb, "Clause trends", ["Clause", *[str(y) for y in t.cycles]],
                 [(n, *[_score(per.get(y)) for y in t.cycles]) for n, per in t.clauses.items()],
                 widths=[10, *[11] * len(t.cycles)], table_name="ClauseTrends",
                 percent_columns=tuple(range(1, len(t.cycles) + 1)))
+
+
+def _recurring_sheet(wb, pack: ReviewPack) -> None:
     table_sheet(wb, "Recurring NCs", ["Unit", "Requirement", "Audits in a row", "Audits", "Years"],
                 [(r.unit, r.ref, len(r.audits), ", ".join(r.audits), ", ".join(map(str, r.years)))
-                 for r in t.recurring], widths=[30, 12, 14, 50, 20], table_name="Recurring")
-    capa_rows = [("Open", pack.capa_period.open, pack.capa_backlog.open),
-                 ("Overdue", pack.capa_period.overdue, pack.capa_backlog.overdue),
-                 *[(f"Open {label}", pack.capa_period.open_by_age[label], pack.capa_backlog.open_by_age[label])
-                   for label in pack.capa_period.open_by_age],
-                 ("Closed", pack.capa_period.closed, pack.capa_backlog.closed),
-                 ("Closed after the due date", pack.capa_period.closed_late, pack.capa_backlog.closed_late),
-                 ("Verified not effective at least once", pack.capa_period.not_effective,
-                  pack.capa_backlog.not_effective),
-                 ("Mean days to close", pack.capa_period.mean_days_to_close, pack.capa_backlog.mean_days_to_close)]
+                 for r in pack.trends.recurring], widths=[30, 12, 14, 50, 20], table_name="Recurring")
+
+
+def _capa_ageing_sheet(wb, pack: ReviewPack) -> None:
+    period, backlog = pack.capa_period, pack.capa_backlog
+    capa_rows = [("Open", period.open, backlog.open),
+                 ("Overdue", period.overdue, backlog.overdue),
+                 *[(f"Open {label}", period.open_by_age[label], backlog.open_by_age[label])
+                   for label in period.open_by_age],
+                 ("Closed", period.closed, backlog.closed),
+                 ("Closed after the due date", period.closed_late, backlog.closed_late),
+                 ("Verified not effective at least once", period.not_effective, backlog.not_effective),
+                 ("Mean days to close", period.mean_days_to_close, backlog.mean_days_to_close)]
     table_sheet(wb, "CAPA ageing", ["Measure", "NCs raised in the period", "All NCs to date"], capa_rows,
                 widths=[38, 24, 18], table_name="CapaAgeing")
+
+
+def _improvement_sheet(wb, pack: ReviewPack) -> None:
     table_sheet(wb, "Improvement", ["Finding", "Grade", "Unit", "Ref", "Statement", "Raised"],
                 [(f.id, f.grade, f.unit, f.ref, f.statement, f.raised) for f in pack.improvement],
                 widths=[20, 26, 28, 9, 70, 12], table_name="Improvement", wrap_columns=(4,))
-    if pack.programme is not None:
-        table_sheet(wb, "Programme", ["Month", "Unit", "Standard", "Clauses", "Lead", "Status", "Audit",
-                                      "Independence"],
-                    [(r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or "all",
-                      r.planned.lead, r.status, r.audit or "", "; ".join(r.conflicts) or "ok")
-                     for r in pack.programme.rows], widths=[9, 30, 12, 14, 22, 12, 16, 40], table_name="Programme")
 
-    # -- outputs, to fill in at the meeting ---------------------------------------------------------------------
+
+def _programme_sheet(wb, pack: ReviewPack) -> None:
+    if pack.programme is None:
+        return
+    table_sheet(wb, "Programme", ["Month", "Unit", "Standard", "Clauses", "Lead", "Status", "Audit",
+                                  "Independence"],
+                [(r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or "all",
+                  r.planned.lead, r.status, r.audit or "", "; ".join(r.conflicts) or "ok")
+                 for r in pack.programme.rows], widths=[9, 30, 12, 14, 22, 12, 16, 40], table_name="Programme")
+
+
+def _outputs_sheet(wb) -> None:
+    """The review's outputs, to fill in at the meeting."""
     table_sheet(wb, "Outputs", ["Kind", "Decision or action", "Owner", "Due"],
                 [("improvement", "", "", None), ("qms-change", "", "", None), ("resources", "", "", None)]
                 + [("action", "", "", None) for _ in range(6)], widths=[14, 70, 24, 12], table_name="Outputs")
-    return save(wb)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qms_audit.domain.audit_rules import closed_refusal, escalated_finding, statement_needed
+from qms_audit.domain.capa_rules import check_due_date, is_open
 from qms_audit.infra.errors import BadInput, Conflict, InvalidFile, NotFound, Refused, StorageError, choice_hint
 from qms_audit.infra.files import MIB, atomic_write_bytes, human_size, sha256_file
 from qms_audit.infra.locations import Workspace
@@ -40,7 +42,6 @@ from qms_audit.model.audit import (
 )
 from qms_audit.model.common import Phase, number_key
 from qms_audit.model.standard import Requirement, Standard
-from qms_audit.services.capa import check_due_date
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.store.audits import (
     AUDIT_FILE,
@@ -266,11 +267,9 @@ class _Change:
         self.record = self.snapshot.record
 
     def refuse_if_closed(self) -> None:
-        if self.record.is_closed:
-            closed = next((h for h in reversed(self.record.history) if h.status is AuditStatus.CLOSED), None)
-            when = f" on {closed.at:%Y-%m-%d} by {closed.by}" if closed else ""
-            raise Refused(f"audit {self.record.id} is closed{when} and cannot be changed; reopen it with "
-                          f"`qms-audit audit reopen {self.record.id} --reason '...'`")
+        refusal = closed_refusal(self.record)
+        if refusal:
+            raise Refused(refusal)
 
     def result(self, ref: str) -> RequirementResult:
         return self.snapshot.result(ref)
@@ -431,15 +430,15 @@ def _sync_findings(change: _Change, req: Requirement, grade: Grade, statement: s
     if not grade.makes_finding:
         return
     active = change.snapshot.findings_for(req.ref)
-    if any(f.grade is grade for f in active):
-        return
-    lighter = [f for f in active if f.grade.severity < grade.severity]
-    if len(lighter) == 1 and (grade.is_nc == lighter[0].grade.is_nc):
+    escalated = escalated_finding(grade, active)
+    if escalated is not None:
         # minor -> major (or OFI -> observation) keeps the finding and its id: the grade is escalated
-        finding = lighter[0].model_copy(update={"grade": grade, "response_due": _due_for(grade, tx.at)})
-        tx.change(f"{finding.id}.grade", lighter[0].grade, grade)
+        finding = escalated.model_copy(update={"grade": grade, "response_due": _due_for(grade, tx.at)})
+        tx.change(f"{finding.id}.grade", escalated.grade, grade)
         change.put_finding(finding)
         return
+    if not statement_needed(grade, active):
+        return  # a finding of this grade already stands
     if not (statement and statement.strip()):
         raise BadInput(f"a {grade.label.lower()} needs a finding statement: say what was found "
                        "(--note '...' or --statement '...')")
@@ -868,13 +867,12 @@ def effective_status(snapshot: AuditSnapshot) -> AuditStatus:
 
 def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> AuditRecord:
     """Close and seal the audit: every file's hash goes into the closing log entry."""
-    from qms_audit.domain.scoring import open_finding
     from qms_audit.infra.files import sha256_bytes
 
     with _changing(opened, actor, "audit.close", opened.id, "closed and sealed the audit", reason=note) as tx:
         change = _Change(opened, tx)
         change.refuse_if_closed()
-        open_ncs = [f.id for f in change.snapshot.active_findings() if f.grade.is_nc and open_finding(f)]
+        open_ncs = [f.id for f in change.snapshot.active_findings() if f.grade.is_nc and is_open(f)]
         if open_ncs:
             raise Refused(f"audit {opened.id} still has open nonconformities ({', '.join(open_ncs)}); close "
                           "their CAPA first (`qms-audit nc list --open`)")

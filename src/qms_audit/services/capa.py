@@ -1,165 +1,28 @@
-"""Corrective action for nonconformities (ISO 9001:2015 10.2; domain reference §4).
-
-React (correction, containment) -> evaluate (root cause with a named method, similar NCs) -> act (actions
-with owner and due date) -> review effectiveness (method, verifier, date, result) -> update risks and the
-QMS -> close. Gates: closing needs an effective verification, made after the last action was done, by
-someone who owns none of the actions; a "not effective" result reopens the CAPA until new actions are done
-and verified. NCs come from audits or are raised directly into the workspace's NC register.
+"""Corrective action for nonconformities (ISO 9001:2015 10.2; domain reference §4): the transactions that record
+each step. The rules they apply (stage, gates, dates) are pure and live in `qms_audit.domain.capa_rules`.
+NCs come from audits or are raised directly into the workspace's NC register.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from qms_audit.domain import capa_rules
+from qms_audit.domain.audit_rules import closed_refusal
+from qms_audit.domain.capa_rules import check_due_date, is_overdue, next_due, owners, stage
 from qms_audit.infra import clock
 from qms_audit.infra.errors import BadInput, NotFound, Refused, choice_hint
 from qms_audit.infra.locations import Workspace
-from qms_audit.model.audit import (
-    ActionStatus,
-    Capa,
-    CapaAction,
-    CapaEvent,
-    Finding,
-    Grade,
-    NcSource,
-    RcaMethod,
-    RootCause,
-    Step,
-    Verification,
-    VerificationResult,
-)
-from qms_audit.store.audits import AUDIT_FILE, AuditStore, NcRegister, existing_finding_ids, locate_finding_file
+from qms_audit.model.audit import Capa, CapaEvent, Finding, Grade, NcSource, Verification, VerificationResult
+from qms_audit.store.audits import AuditStore, NcRegister, existing_finding_ids, locate_finding_file
 from qms_audit.store.records import RecordFolder, Transaction
 
-STAGES = ("open", "correction", "analysed", "actions-in-progress", "awaiting-verification", "reopened",
-          "verified", "closed")
-
-
-def same_person(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
-
-
-def _since_last_failure(capa: Capa) -> list[CapaAction]:
-    """Actions that count now: after a 'not effective' result only actions planned since then."""
-    judged: set[str] = set()
-    for verification in capa.verifications:
-        if verification.result is VerificationResult.NOT_EFFECTIVE:
-            judged.update(verification.actions)
-    return [a for a in capa.actions if a.id not in judged]
-
-
-def stage(finding: Finding) -> str:
-    capa = finding.capa
-    if capa is None:
-        return "open"
-    if capa.closed_at is not None:
-        return "closed"
-    last = capa.verifications[-1] if capa.verifications else None
-    current = _since_last_failure(capa)
-    if last is not None and last.result is VerificationResult.EFFECTIVE:
-        return "verified"
-    if last is not None and last.result is VerificationResult.NOT_EFFECTIVE and not current:
-        return "reopened"
-    if current and all(a.status is not ActionStatus.PLANNED for a in current):
-        return "awaiting-verification"
-    if current:
-        return "actions-in-progress"
-    if capa.root_cause is not None:
-        return "analysed"
-    if capa.correction is not None or capa.containment is not None:
-        return "correction"
-    return "open"
-
-
-def is_open(finding: Finding) -> bool:
-    return finding.withdrawn is None and stage(finding) != "closed"
-
-
-def overdue_actions(finding: Finding, today: dt.date) -> list[CapaAction]:
-    if not is_open(finding) or finding.capa is None:
-        return []
-    return [a for a in finding.capa.actions if a.status is ActionStatus.PLANNED and a.due < today]
-
-
-def is_overdue(finding: Finding, today: dt.date) -> bool:
-    """An open NC is overdue when an action is past its due date, or nothing is planned past the agreed date."""
-    if not is_open(finding) or not finding.grade.is_nc:
-        return False
-    if overdue_actions(finding, today):
-        return True
-    has_actions = finding.capa is not None and bool(_since_last_failure(finding.capa))
-    return (not has_actions) and finding.response_due is not None and finding.response_due < today
-
-
-def next_due(finding: Finding) -> dt.date | None:
-    if finding.capa is not None:
-        planned = [a.due for a in finding.capa.actions if a.status is ActionStatus.PLANNED]
-        if planned:
-            return min(planned)
-    return finding.response_due if is_open(finding) else None
-
-
-def owners(finding: Finding) -> list[str]:
-    if finding.capa is None:
-        return []
-    seen: list[str] = []
-    for action in finding.capa.actions:
-        if not any(same_person(action.owner, s) for s in seen):
-            seen.append(action.owner)
-    return seen
-
-
-def missing_for_closure(finding: Finding) -> list[str]:
-    """What still stands between this CAPA and closure, in the order of ISO 9001 10.2."""
-    capa = finding.capa or Capa()
-    missing: list[str] = []
-    if capa.root_cause is None:
-        missing.append("root cause (with its method)")
-    if capa.similar is None:
-        missing.append("check for similar nonconformities")
-    current = _since_last_failure(capa)
-    if not current:
-        missing.append("at least one corrective action" + (" planned since the last 'not effective' result"
-                                                            if capa.verifications else ""))
-    elif any(a.status is ActionStatus.PLANNED for a in current):
-        missing.append("completion of every planned action")
-    elif not any(a.status is ActionStatus.DONE for a in current):
-        missing.append("at least one action done (all are cancelled)")
-    last = capa.verifications[-1] if capa.verifications else None
-    if last is None or last.result is not VerificationResult.EFFECTIVE:
-        missing.append("an effective verification by someone other than the action owners")
-    return missing
-
-
-# --- dates ---------------------------------------------------------------------------------------------------
-# Pure rules, so that they can be checked without a disk; the transactions below call them before writing.
-
-
-def check_due_date(due: dt.date, *, finding_id: str, raised_on: dt.date, what: str = "action due",
-                   option: str = "--due", new: bool = False) -> None:
-    """A date a CAPA records (an action's due date, the agreed response date) cannot precede the NC itself.
-    `new`: the NC is being raised by the same change (its id is the one it would get)."""
-    if due < raised_on:
-        when = f"is raised (today, {raised_on.isoformat()})" if new else f"was raised ({raised_on.isoformat()})"
-        raise BadInput(f"{what} {due.isoformat()} is before {finding_id} {when}; give a later {option}")
-
-
-def check_verification_date(on: dt.date, actions: Sequence[CapaAction], *, finding_id: str, raised_on: dt.date,
-                            today: dt.date) -> None:
-    """Effectiveness is checked after the actions it judges were done, and not in the future."""
-    if on > today:
-        raise BadInput(f"the verification date {on.isoformat()} is in the future (today is {today.isoformat()}); "
-                       "give the day the check was made with --on")
-    check_due_date(on, finding_id=finding_id, raised_on=raised_on, what="verification on", option="--on")
-    # Cancelled actions also carry a date, but nothing of theirs is being verified.
-    done = [(a.done_at, a.id) for a in actions if a.status is ActionStatus.DONE and a.done_at is not None]
-    if done:
-        last_at, last_id = max(done)
-        if on < last_at.date():
-            raise BadInput(f"verification on {on.isoformat()} is before action {last_id} of {finding_id} was done "
-                           f"({last_at:%Y-%m-%d}); give a later --on")
+# views/trends.py, views/report_content.py and tui/widgets/requirement.py read is_open, stage, is_overdue,
+# next_due and owners through this module (all but is_open are imported above for the register); the rules
+# themselves are capa_rules'.
+is_open = capa_rules.is_open
 
 
 # --- locating and writing ----------------------------------------------------------------------------------
@@ -191,18 +54,10 @@ def _read(folder: RecordFolder, relpath: str) -> Finding:
 
 def _guard(folder: RecordFolder, finding: Finding) -> None:
     if isinstance(folder, AuditStore):
-        from qms_audit.infra.loading import load_json_model
-        from qms_audit.model.audit import AuditRecord
-
-        record = load_json_model(folder.folder / AUDIT_FILE, AuditRecord, what="audit record")
-        if record.is_closed:
-            raise Refused(f"{finding.id} belongs to closed audit {record.id}, which cannot be changed; reopen "
-                          f"it with `qms-audit audit reopen {record.id} --reason '...'`")
-    if finding.withdrawn is not None:
-        raise Refused(f"{finding.id} was withdrawn ({finding.withdrawn})")
-    if not finding.grade.is_nc:
-        raise Refused(f"{finding.id} is {finding.grade.label.lower()}: corrective action applies to "
-                      "nonconformities (minor or major)")
+        refusal = closed_refusal(folder.load_record())
+        if refusal:
+            raise Refused(f"{finding.id}: {refusal}")
+    capa_rules.check_correctable(finding)
 
 
 def _changing(workspace: Workspace, finding_id: str, actor: str, action: str, summary: str,
@@ -230,16 +85,7 @@ def update(workspace: Workspace, finding_id: str, *, actor: str, correction: str
            done_note: str | None = None, cancel: Sequence[str] = (), risk_update: str | None = None,
            qms_update: str | None = None) -> Finding:
     """Record CAPA steps; every given field is logged with its before and after value."""
-    if root_cause is not None and not method:
-        raise BadInput("a root cause needs the method used to find it (--method 5-whys|ishikawa|fault-tree|"
-                       "8d|pareto|process-mapping|other)")
-    rca_method = None
-    if method:
-        try:
-            rca_method = RcaMethod(method.lower())
-        except ValueError:
-            raise BadInput(f"unknown root-cause method '{method}' "
-                           f"({choice_hint(method.lower(), [m.value for m in RcaMethod])})") from None
+    rca_method = capa_rules.parse_rca_method(method, root_cause)
     located, transaction = _changing(workspace, finding_id, actor, "capa.update", f"updated CAPA of {finding_id}")
     with transaction as tx:
         before = _read(located.folder, located.relpath)
@@ -247,96 +93,49 @@ def update(workspace: Workspace, finding_id: str, *, actor: str, correction: str
         if stage(before) == "closed":
             raise Refused(f"the CAPA of {finding_id} is closed")
         capa = before.capa or Capa()
-        fields: dict[str, object] = {}
-        for name, text in (("correction", correction), ("containment", containment), ("similar", similar),
-                           ("risk_update", risk_update), ("qms_update", qms_update)):
-            if text is not None:
-                if not text.strip():
-                    raise BadInput(f"--{name.replace('_', '-')} is empty")
-                fields[name] = Step(text=text.strip(), by=actor, at=tx.at)
-        if root_cause is not None or rca_method is not None:
-            if root_cause is None and capa.root_cause is None:
-                raise BadInput("--method needs --root-cause (the cause found)")
-            statement = (root_cause if root_cause is not None else capa.root_cause.statement).strip()  # type: ignore[union-attr]
-            if not statement:
-                raise BadInput("--root-cause is empty")
-            fields["root_cause"] = RootCause(
-                method=rca_method or capa.root_cause.method,  # type: ignore[union-attr]
-                statement=statement, analysis=analysis if analysis is not None else
-                (capa.root_cause.analysis if capa.root_cause else None), by=actor, at=tx.at)
-        elif analysis is not None:
-            raise BadInput("--analysis goes with --root-cause and --method")
-        new_actions = list(capa.actions)
-        for description, owner, due in actions:
-            if not description.strip() or not owner.strip():
-                raise BadInput("each action needs a description and an owner (--action '...' --owner NAME)")
-            if due is None:
-                raise BadInput(f"action '{description}' needs a due date (--due YYYY-MM-DD)")
-            check_due_date(due, finding_id=finding_id, raised_on=before.raised_at.date())
-            new_actions.append(CapaAction(id=f"A{len(new_actions) + 1}", description=description.strip(),
-                                          owner=owner.strip(), due=due, planned_by=actor, planned_at=tx.at))
-        known = {a.id for a in new_actions}
-        for action_id in [*done, *cancel]:
-            if action_id not in known:
-                raise NotFound(f"{finding_id} has no action {action_id} ({choice_hint(action_id, sorted(known))})")
-        for i, action in enumerate(new_actions):
-            if action.id in done:
-                if action.status is not ActionStatus.PLANNED:
-                    raise Refused(f"action {action.id} of {finding_id} is already {action.status.value}")
-                new_actions[i] = action.model_copy(update={"status": ActionStatus.DONE, "done_at": tx.at,
-                                                           "done_note": done_note})
-            elif action.id in cancel:
-                if action.status is not ActionStatus.PLANNED:
-                    raise Refused(f"action {action.id} of {finding_id} is already {action.status.value}")
-                new_actions[i] = action.model_copy(update={"status": ActionStatus.CANCELLED,
-                                                           "done_at": tx.at, "done_note": done_note})
+        fields: dict[str, object] = dict(capa_rules.recorded_steps(
+            {"correction": correction, "containment": containment, "similar": similar, "risk_update": risk_update,
+             "qms_update": qms_update}, by=actor, at=tx.at))
+        cause = capa_rules.revised_root_cause(capa.root_cause, root_cause, rca_method, analysis, by=actor, at=tx.at)
+        if cause is not None:
+            fields["root_cause"] = cause
+        new_actions = capa_rules.settled_actions(
+            capa_rules.planned_actions(capa.actions, actions, finding_id=finding_id,
+                                       raised_on=before.raised_at.date(), by=actor, at=tx.at),
+            done=done, cancel=cancel, note=done_note, finding_id=finding_id, at=tx.at)
         if new_actions != capa.actions:
             fields["actions"] = new_actions
         if not fields:
             raise BadInput("nothing to record: give at least one of --correction, --containment, --root-cause, "
                            "--similar, --action, --done, --cancel, --risk-update, --qms-update")
         new_capa = capa.model_copy(update=fields)
-        for name, value in fields.items():
-            if name == "actions":
-                for old, new in zip([*capa.actions, *[None] * len(new_actions)], new_actions, strict=False):
-                    if old != new:
-                        tx.change(f"{finding_id}.capa.actions.{new.id}", old, new)
-            else:
-                tx.change(f"{finding_id}.capa.{name}", getattr(capa, name), value)
+        _log_fields(tx, finding_id, capa, new_capa, fields)
         return _save(tx, located.relpath, before, before.model_copy(update={"capa": new_capa}))
+
+
+def _log_fields(tx: Transaction, finding_id: str, before: Capa, after: Capa, names: Iterable[str]) -> None:
+    """Each changed field with its old and new value; actions one by one, so the log shows which changed."""
+    for name in names:
+        if name == "actions":
+            for old, new in zip([*before.actions, *[None] * len(after.actions)], after.actions, strict=False):
+                if old != new:
+                    tx.change(f"{finding_id}.capa.actions.{new.id}", old, new)
+        else:
+            tx.change(f"{finding_id}.capa.{name}", getattr(before, name), getattr(after, name))
 
 
 def verify(workspace: Workspace, finding_id: str, *, by: str, result: str, method: str, actor: str,
            note: str | None = None, on: dt.date | None = None) -> Finding:
-    try:
-        outcome = VerificationResult(result.lower())
-    except ValueError:
-        raise BadInput(f"--result must be effective or not-effective, not '{result}'") from None
-    if not method or not method.strip():
-        raise BadInput("say how effectiveness was checked (--method, e.g. 're-sampled 10 credentials')")
-    if not by.strip():
-        raise BadInput("name the verifier (--by NAME)")
+    outcome = capa_rules.verification_result(result, method, by)
     located, transaction = _changing(workspace, finding_id, actor, "capa.verify",
                                      f"verification of {finding_id}: {outcome.value}")
     with transaction as tx:
         before = _read(located.folder, located.relpath)
         _guard(located.folder, before)
         capa = before.capa or Capa()
-        current = _since_last_failure(capa)
-        if not current:
-            raise Refused(f"{finding_id} has no corrective action to verify"
-                          + (" since the last 'not effective' result" if capa.verifications else ""))
-        if any(a.status is ActionStatus.PLANNED for a in current):
-            pending = ", ".join(a.id for a in current if a.status is ActionStatus.PLANNED)
-            raise Refused(f"{finding_id}: actions {pending} are not done yet; verify effectiveness after them")
-        for owner in owners(before):
-            if same_person(owner, by):
-                raise Refused(f"{by} owns an action of {finding_id}; effectiveness must be verified by someone "
-                              "else (ISO 9001 10.2.1 d)")
         when = on or tx.at.date()
-        check_verification_date(when, current, finding_id=finding_id, raised_on=before.raised_at.date(),
-                                today=tx.at.date())
-        verification = Verification(actions=[a.id for a in current], method=method.strip(), by=by.strip(),
+        judged = capa_rules.actions_to_verify(before, by, when, today=tx.at.date())
+        verification = Verification(actions=[a.id for a in judged], method=method.strip(), by=by.strip(),
                                     on=when, result=outcome, note=note, recorded_at=tx.at)
         tx.change(f"{finding_id}.capa.verification", None, verification)
         new_capa = capa.model_copy(update={"verifications": [*capa.verifications, verification]})
@@ -353,7 +152,7 @@ def close(workspace: Workspace, finding_id: str, *, actor: str, note: str | None
         _guard(located.folder, before)
         if stage(before) == "closed":
             raise Refused(f"the CAPA of {finding_id} is already closed")
-        missing = missing_for_closure(before)
+        missing = capa_rules.missing_for_closure(before)
         if missing:
             raise Refused(f"{finding_id} cannot be closed yet; missing: " + "; ".join(missing))
         capa = (before.capa or Capa()).model_copy(update={"closed_at": tx.at, "closed_by": actor})

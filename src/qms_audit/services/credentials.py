@@ -98,22 +98,14 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
             dialect = csv.excel
         rows = list(csv.reader(io.StringIO(text), dialect))
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook
+        from qms_audit.infra.workbook import workbook_rows
 
-        from qms_audit.infra.office import check_office_file
-
-        data = check_office_file(path, what="catalogue", max_bytes=MAX_CATALOGUE_BYTES)
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise InvalidFile(f"{shown}: not a readable workbook ({type(exc).__name__})") from None
-        ws = wb["Catalogue"] if "Catalogue" in wb.sheetnames else wb.worksheets[0]
         rows = []
-        for n, values in enumerate(ws.iter_rows(values_only=True)):
+        for n, values in enumerate(workbook_rows(path, what="catalogue", sheet="Catalogue",
+                                                 max_bytes=MAX_CATALOGUE_BYTES)):
             if n > MAX_ROWS + 1:
                 raise InvalidFile(f"{shown}: more than {MAX_ROWS} rows; check the catalogue in parts")
-            rows.append(["" if v is None else (v.isoformat() if isinstance(v, dt.date | dt.datetime) else str(v))
-                         for v in values])
+            rows.append(values)
     else:
         raise BadInput(f"{shown}: give the catalogue as .csv or .xlsx")
     rows = [r for r in rows if any(str(c).strip() for c in r)]
@@ -157,39 +149,41 @@ def check_catalogue(path: Path, *, today: dt.date, credit_hours: float = 40.0,
     missing_columns = [MANDATORY[e][0] for e in MANDATORY if e not in index]
     results = []
     for n, row in enumerate(rows, start=2):
-        def cell(element: str, row=row) -> str:
-            i = index.get(element)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        problems: list[str] = []
-        missing = [MANDATORY[e][0] for e in MANDATORY if not cell(e)]
-        if missing:
-            problems.append("missing: " + ", ".join(missing))
+        cells = {e: row[i].strip() if i < len(row) else "" for e, i in index.items()}
+        missing = [MANDATORY[e][0] for e in MANDATORY if not cells.get(e)]
+        problems = ["missing: " + ", ".join(missing)] if missing else []
         ects = None
-        workload = cell("workload")
+        workload = cells.get("workload", "")
         if workload:
             ects = ects_of(workload, credit_hours=credit_hours, ects_hours=ects_hours)
             if ects is None:
                 problems.append(f"workload '{workload}' cannot be converted to ECTS (give ECTS, hours or credits)")
             elif ects <= 0:
                 problems.append("workload must be more than zero")
-        level = cell("level")
-        if level:
-            found = re.search(r"\d+", level)
-            if not found or not 1 <= int(found.group(0)) <= 8:
-                problems.append(f"level '{level}' is outside 1-8 (EQF)")
-        issued = cell("date_of_issue")
-        if issued:
-            from qms_audit.services.deskreview import parse_date
-
-            day = parse_date(issued)
-            if day is None:
-                problems.append(f"date '{issued}' is not a date (write YYYY-MM-DD)")
-            elif day > today:
-                problems.append(f"date of issue {day.isoformat()} is in the future")
-        mode = cell("participation")
-        if mode and not any(word in mode.lower() for word in PARTICIPATION):
-            problems.append(f"form of participation '{mode}' is not online, onsite or blended")
-        results.append(CredentialRow(row=n, title=cell("title"), aligned=not problems, problems=problems,
+        problems += _value_problems(cells, today=today)
+        results.append(CredentialRow(row=n, title=cells.get("title", ""), aligned=not problems, problems=problems,
                                      ects=ects, missing=missing))
     return CatalogueResult(shown, results, missing_columns, columns)
+
+
+def _value_problems(cells: dict[str, str], *, today: dt.date) -> list[str]:
+    """What is wrong with a row's level, date of issue and form of participation (each checked when given)."""
+    problems: list[str] = []
+    level = cells.get("level", "")
+    if level:
+        found = re.search(r"\d+", level)
+        if not found or not 1 <= int(found.group(0)) <= 8:
+            problems.append(f"level '{level}' is outside 1-8 (EQF)")
+    issued = cells.get("date_of_issue", "")
+    if issued:
+        from qms_audit.services.deskreview import parse_date
+
+        day = parse_date(issued)
+        if day is None:
+            problems.append(f"date '{issued}' is not a date (write YYYY-MM-DD)")
+        elif day > today:
+            problems.append(f"date of issue {day.isoformat()} is in the future")
+    mode = cells.get("participation", "")
+    if mode and not any(word in mode.lower() for word in PARTICIPATION):
+        problems.append(f"form of participation '{mode}' is not online, onsite or blended")
+    return problems

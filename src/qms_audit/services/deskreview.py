@@ -238,21 +238,22 @@ def sections(document: Document, sop: SopDefinition) -> tuple[list[str], list[st
     headings = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", h)) for h in document.headings}
     lines = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", line)) for line in document.text.splitlines()
              if len(line) < 90}
-    present, missing = [], []
+    present: list[str] = []
+    missing: list[str] = []
     for section in sop.required_sections:
         key = _norm(section)
         (present if key in headings or key in lines else missing).append(section)
     return present, missing
 
 
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                          "nov", "dec"))}
 _DATE_PATTERNS = [
     (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
     (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda m: dt.date(int(m[3]), int(m[2]), int(m[1]))),
     (re.compile(r"(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})", re.I),
      lambda m: dt.date(int(m[3]), _MONTHS[m[2].lower()[:3]], int(m[1]))),
 ]
-_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                          "nov", "dec"))}
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -294,12 +295,8 @@ def metadata(document: Document) -> Metadata:
     return md
 
 
-def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, review_cycle_months: int = 24,
-                  progress: Callable[[int, int], None] | None = None, workers: int = 1) -> DeskReview:
-    if not folder.is_dir():
-        from qms_audit.infra.errors import NotFound
-
-        raise NotFound(f"{folder}: no such folder")
+def _document_paths(folder: Path) -> list[Path]:
+    """The documents of a folder and its subfolders, sorted, hidden files and folders left out."""
     paths: list[Path] = []
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -314,8 +311,16 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
                 from qms_audit.infra.errors import BadInput
 
                 raise BadInput(f"{folder}: more than {MAX_FILES} documents; review a smaller folder")
-    paths.sort()
-    documents = _read_all(paths, progress, workers)
+    return sorted(paths)
+
+
+def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, review_cycle_months: int = 24,
+                  progress: Callable[[int, int], None] | None = None, workers: int = 1) -> DeskReview:
+    if not folder.is_dir():
+        from qms_audit.infra.errors import NotFound
+
+        raise NotFound(f"{folder}: no such folder")
+    documents = _read_all(_document_paths(folder), progress, workers)
     sops = [s for std in standards for s in std.sops]
     sop_standard = {s.id: std for std in standards for s in std.sops}
     matched: dict[str, list[tuple[int, Document]]] = {}

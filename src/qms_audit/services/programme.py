@@ -15,6 +15,7 @@ from qms_audit.model.audit import Grade
 from qms_audit.model.common import number_key
 from qms_audit.model.profile import InstitutionProfile
 from qms_audit.model.programme import PlannedAudit, Programme
+from qms_audit.model.standard import Standard
 from qms_audit.services.portfolio import AuditDigest
 from qms_audit.services.standards import StandardLibrary
 
@@ -106,22 +107,9 @@ def view(workspace: Workspace, programme: Programme, digests: list[AuditDigest],
         digest = _match(planned, digests, taken)
         if digest is not None:
             taken.add(digest.id)
-        if digest is not None and digest.status.value in DONE:
-            status = "done"
-        elif digest is not None:
-            status = "in progress"
-        elif planned.month < this_month:
-            status = "overdue"
-        else:
-            status = "scheduled"
-        conflicts = []
-        for name in [planned.lead, *planned.team]:
-            person = profile.person(name) if profile else None
-            if person is None:
-                unknown.add(name)
-            elif _same_unit(person.unit, planned.unit):
-                conflicts.append(f"{name} belongs to {planned.unit}")
-        rows.append(PlannedRow(planned, status, digest.id if digest else None, conflicts))
+        conflicts = _conflicts(planned, profile, unknown)
+        rows.append(PlannedRow(planned, _status(planned, digest, this_month), digest.id if digest else None,
+                               conflicts))
         std = library.get(planned.standard)
         clauses = planned.clauses or [c.number for c in std.auditable_clauses()]
         for number in clauses:
@@ -130,14 +118,60 @@ def view(workspace: Workspace, programme: Programme, digests: list[AuditDigest],
     for std_id in {p.standard for p in programme.audits}:
         std = library.get(std_id)
         gaps[std_id] = [c.number for c in std.auditable_clauses() if c.number not in coverage[std_id]]
-    units_not_audited = []
-    if profile:
-        planned_units = {" ".join(p.unit.lower().split()) for p in programme.audits}
-        central = {profile.mc_unit.lower(), profile.certification_unit.lower(), profile.quality_unit.lower()}
-        units_not_audited = [u.name for u in profile.units if " ".join(u.name.lower().split()) not in planned_units
-                             and u.name.lower() not in central]
-    return ProgrammeView(programme, rows, {s: dict(c) for s, c in coverage.items()}, gaps, units_not_audited,
-                         sorted(unknown))
+    return ProgrammeView(programme, rows, {s: dict(c) for s, c in coverage.items()}, gaps,
+                         _units_not_audited(programme, profile), sorted(unknown))
+
+
+def _status(planned: PlannedAudit, digest: AuditDigest | None, this_month: str) -> str:
+    if digest is not None:
+        return "done" if digest.status.value in DONE else "in progress"
+    return "overdue" if planned.month < this_month else "scheduled"
+
+
+def _conflicts(planned: PlannedAudit, profile: InstitutionProfile | None, unknown: set[str]) -> list[str]:
+    """Auditors of the planned audit who belong to the unit audited; names the profile does not know go to
+    `unknown`."""
+    conflicts = []
+    for name in [planned.lead, *planned.team]:
+        person = profile.person(name) if profile else None
+        if person is None:
+            unknown.add(name)
+        elif _same_unit(person.unit, planned.unit):
+            conflicts.append(f"{name} belongs to {planned.unit}")
+    return conflicts
+
+
+def _units_not_audited(programme: Programme, profile: InstitutionProfile | None) -> list[str]:
+    """The profile's units the programme plans no audit of (the central units that run the system aside)."""
+    if not profile:
+        return []
+    planned_units = {" ".join(p.unit.lower().split()) for p in programme.audits}
+    central = {profile.mc_unit.lower(), profile.certification_unit.lower(), profile.quality_unit.lower()}
+    return [u.name for u in profile.units if " ".join(u.name.lower().split()) not in planned_units
+            and u.name.lower() not in central]
+
+
+def _clause_need(number: str, history: list[AuditDigest], std: Standard, year: int) -> str | None:
+    """How soon a unit's clause is audited again, from the last audit that scored it: 'urgent' (a major NC or
+    two NCs), 'soon' (an NC, or below the pass threshold), 'due' (never audited, or three years ago), 'unscored'
+    (assessed too thinly to be scored), or None (it conformed recently)."""
+    last = next((d for d in reversed(history) if number in d.score.clauses), None)
+    if last is None:
+        return "due"
+    ncs = [f for f in last.findings if f.grade.is_nc and f.withdrawn is None and f.ref
+           and f.ref.split(".")[0] == number]
+    shown = last.score.clauses[number].shown
+    last_year = (last.record.plan.start_date or last.record.created_at.date()).year
+    if any(f.grade is Grade.MAJOR_NC for f in ncs) or len(ncs) >= 2:
+        return "urgent"
+    if ncs or (shown.score is not None and shown.score < std.scoring.pass_threshold):
+        return "soon"
+    if year - last_year >= 3:
+        return "due"
+    if not shown.scored and shown.coverage is not None:
+        # assessed too thinly to be scored: nothing shows it conformed, so it is audited again
+        return "unscored"
+    return None
 
 
 def suggest(workspace: Workspace, digests: list[AuditDigest], profile: InstitutionProfile | None, *, year: int,
@@ -160,25 +194,12 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
     placed = {"urgent": 0, "soon": 0, "due": 0}
     for unit in units:
         history = sorted(by_unit.get(unit, []), key=lambda d: d.record.plan.start_date or d.record.created_at.date())
-        urgent, soon, due, unscored = [], [], [], []
+        needs: dict[str, list[str]] = {"urgent": [], "soon": [], "due": [], "unscored": []}
         for number in clauses:
-            last = next((d for d in reversed(history) if number in d.score.clauses), None)
-            if last is None:
-                due.append(number)
-                continue
-            ncs = [f for f in last.findings if f.grade.is_nc and f.withdrawn is None and f.ref
-                   and f.ref.split(".")[0] == number]
-            shown = last.score.clauses[number].shown
-            last_year = (last.record.plan.start_date or last.record.created_at.date()).year
-            if any(f.grade is Grade.MAJOR_NC for f in ncs) or len(ncs) >= 2:
-                urgent.append(number)
-            elif ncs or (shown.score is not None and shown.score < std.scoring.pass_threshold):
-                soon.append(number)
-            elif year - last_year >= 3:
-                due.append(number)
-            elif not shown.scored and shown.coverage is not None:
-                # assessed too thinly to be scored: nothing shows it conformed, so it is audited again
-                unscored.append(number)
+            need = _clause_need(number, history, std, year)
+            if need is not None:
+                needs[need].append(number)
+        urgent, soon, due, unscored = needs["urgent"], needs["soon"], needs["due"], needs["unscored"]
         if not (urgent or soon or due or unscored):
             reasons.append(f"{unit}: every clause conformed when last audited less than three years ago; "
                            "no audit proposed")

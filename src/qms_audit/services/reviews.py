@@ -159,5 +159,6 @@ def parse_decision(text: str) -> Decision:
     kind, sep, rest = text.partition(":")
     kinds = ("improvement", "qms-change", "resources", "other")
     if sep and kind.strip().lower() in kinds:
-        return Decision(kind=kind.strip().lower(), text=rest.strip() or text)  # type: ignore[arg-type]
+        # validated rather than constructed: the kind is a plain str here, and the model checks it
+        return Decision.model_validate({"kind": kind.strip().lower(), "text": rest.strip() or text})
     return Decision(kind="other", text=text.strip())

@@ -12,7 +12,7 @@ from qms_audit.infra.errors import InvalidFile, NotFound, QmsError, choice_hint
 from qms_audit.infra.files import MIB, atomic_write_bytes, sha256_bytes
 from qms_audit.infra.loading import load_yaml_model
 from qms_audit.infra.locations import Workspace, cache_dir
-from qms_audit.model.standard import Standard
+from qms_audit.model.standard import Clause, Requirement, Standard
 
 MAX_STANDARD_BYTES = 5 * MIB
 
@@ -20,59 +20,80 @@ Issue = tuple[Sequence[str | int], str, str | None]
 
 
 def standard_problems(std: Standard) -> Iterator[Issue]:
-    """Cross-reference checks that a JSON Schema cannot express."""
-    sop_ids = [s.id for s in std.sops]
-    seen_sops: set[str] = set()
+    """Cross-reference checks that a JSON Schema cannot express, in the order a reader meets them in the file."""
+    yield from _sop_id_problems(std)
+    walk = _ClauseWalk([s.id for s in std.sops])
+    for i, top in enumerate(std.clauses):
+        yield from walk.visit(top, ("clauses", i), None, False)
+    yield from _clause_reference_problems(std, list(walk.clause_numbers))
+    if walk.requirement_count == 0:
+        yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
+    yield from _rating_problems(std)
+    yield from _scoring_problems(std)
+
+
+def _sop_id_problems(std: Standard) -> Iterator[Issue]:
+    seen: set[str] = set()
     for i, sop in enumerate(std.sops):
-        if sop.id in seen_sops:
+        if sop.id in seen:
             yield ("sops", i, "id"), f"duplicate SOP id '{sop.id}'", "give each SOP its own id"
-        seen_sops.add(sop.id)
+        seen.add(sop.id)
 
-    clause_numbers: dict[str, tuple[str | int, ...]] = {}
-    refs: dict[str, tuple[str | int, ...]] = {}
-    requirement_count = 0
 
-    def visit(clause, path: tuple[str | int, ...], parent: str | None, informative: bool):
-        nonlocal requirement_count
-        if clause.number in clause_numbers:
+class _ClauseWalk:
+    """The clause tree, depth first: numbering, informative clauses, requirement refs and the SOPs they name.
+    Remembers every clause number (and requirement ref) seen, for the checks that come after the walk."""
+
+    def __init__(self, sop_ids: list[str]) -> None:
+        self.sop_ids = sop_ids
+        self.clause_numbers: dict[str, tuple[str | int, ...]] = {}
+        self.refs: dict[str, tuple[str | int, ...]] = {}
+        self.requirement_count = 0
+
+    def visit(self, clause: Clause, path: tuple[str | int, ...], parent: str | None,
+              informative: bool) -> Iterator[Issue]:
+        if clause.number in self.clause_numbers:
             yield (*path, "number"), f"duplicate clause number '{clause.number}'", None
-        clause_numbers.setdefault(clause.number, path)
+        self.clause_numbers.setdefault(clause.number, path)
         if parent is not None and not clause.number.startswith(parent + "."):
             yield (*path, "number"), (f"sub-clause '{clause.number}' does not start with its parent's "
                                       f"number '{parent}.'"), f"number it {parent}.N"
         informative = informative or clause.informative
         for j, req in enumerate(clause.requirements):
-            rpath = (*path, "requirements", j)
-            requirement_count += 1
-            if informative:
-                yield rpath, f"informative clause '{clause.number}' cannot hold requirements", \
-                    "remove `informative: true` or move the requirement"
-            if req.ref in refs:
-                yield (*rpath, "ref"), f"duplicate requirement ref '{req.ref}'", "refs must be unique"
-            refs.setdefault(req.ref, rpath)
-            if not req.ref.startswith(clause.number + "."):
-                yield (*rpath, "ref"), (f"ref '{req.ref}' does not start with its clause number "
-                                        f"'{clause.number}.'"), f"use {clause.number}.a, {clause.number}.b, ..."
-            if req.sop is not None and req.sop not in sop_ids:
-                yield (*rpath, "sop"), f"unknown SOP '{req.sop}'", choice_hint(req.sop, sop_ids)
+            yield from self._requirement(clause, req, (*path, "requirements", j), informative)
         for k, sub in enumerate(clause.clauses):
-            yield from visit(sub, (*path, "clauses", k), clause.number, informative)
+            yield from self.visit(sub, (*path, "clauses", k), clause.number, informative)
 
-    for i, top in enumerate(std.clauses):
-        yield from visit(top, ("clauses", i), None, False)
+    def _requirement(self, clause: Clause, req: Requirement, rpath: tuple[str | int, ...],
+                     informative: bool) -> Iterator[Issue]:
+        self.requirement_count += 1
+        if informative:
+            yield rpath, f"informative clause '{clause.number}' cannot hold requirements", \
+                "remove `informative: true` or move the requirement"
+        if req.ref in self.refs:
+            yield (*rpath, "ref"), f"duplicate requirement ref '{req.ref}'", "refs must be unique"
+        self.refs.setdefault(req.ref, rpath)
+        if not req.ref.startswith(clause.number + "."):
+            yield (*rpath, "ref"), (f"ref '{req.ref}' does not start with its clause number "
+                                    f"'{clause.number}.'"), f"use {clause.number}.a, {clause.number}.b, ..."
+        if req.sop is not None and req.sop not in self.sop_ids:
+            yield (*rpath, "sop"), f"unknown SOP '{req.sop}'", choice_hint(req.sop, self.sop_ids)
 
+
+def _clause_reference_problems(std: Standard, clause_numbers: list[str]) -> Iterator[Issue]:
+    """SOPs and review inputs that name a clause the standard does not have."""
     for i, sop in enumerate(std.sops):
         if sop.clause not in clause_numbers:
             yield ("sops", i, "clause"), f"SOP '{sop.id}' names clause '{sop.clause}', which does not exist", \
-                choice_hint(sop.clause, list(clause_numbers))
+                choice_hint(sop.clause, clause_numbers)
     for key, numbers in std.review_inputs.items():
         for k, number in enumerate(numbers):
             if number not in clause_numbers:
                 yield ("review_inputs", key, k), f"clause '{number}' does not exist", \
-                    choice_hint(number, list(clause_numbers))
-    if requirement_count == 0:
-        yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
+                    choice_hint(number, clause_numbers)
 
+
+def _rating_problems(std: Standard) -> Iterator[Issue]:
     if std.rating.kind == "levels":
         values = [lvl.value for lvl in std.rating.levels]
         if len(values) < 2:
@@ -81,6 +102,9 @@ def standard_problems(std: Standard) -> Iterator[Issue]:
             yield ("rating", "levels"), "levels must be listed in increasing order, each value once", None
     elif std.rating.levels:
         yield ("rating", "levels"), "levels are only used with `kind: levels`", "remove them or set kind"
+
+
+def _scoring_problems(std: Standard) -> Iterator[Issue]:
     mins = [b.min for b in std.scoring.bands]
     if 0.0 not in mins:
         yield ("scoring", "bands"), "no band starts at 0, so low scores would have no band", "add a band with min: 0"
@@ -188,13 +212,13 @@ class StandardLibrary:
         known: list[str] = []
         unreadable: list[str] = []
         for loaded in self.load_all():
-            std = loaded.standard
-            if std is None:
+            other = loaded.standard
+            if other is None:
                 unreadable.append(self.workspace.relative(loaded.path))
                 continue
-            known.append(std.id)
-            if std.id == standard_id and (version is None or std.version == version):
-                return std
+            known.append(other.id)
+            if other.id == standard_id and (version is None or other.version == version):
+                return other
         if version and standard_id in known:
             raise NotFound(
                 f"standard '{standard_id}' version {version} is not in {self.workspace.relative(folder)}/ "

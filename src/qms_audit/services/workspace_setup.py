@@ -39,42 +39,21 @@ WORKSPACE_README = """\
 
 def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
     directory = Path(directory).expanduser()
-    if directory.exists() and not directory.is_dir():
-        raise BadInput(f"{directory}: exists and is not a folder")
-    if is_workspace(directory):
-        raise BadInput(f"{directory} is already a workspace (it has standards/); nothing was changed")
-    if directory.is_dir() and any(p.name in (SOP_TEMPLATES, AUDITS) for p in directory.iterdir()):
-        raise BadInput(f"{directory} already holds sop_templates/ or audits/; choose an empty folder")
+    _refuse_unfit_folder(directory)
     source = shipped_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        # Everything is put together aside, then moved in: a workspace is never seen half-made
         staging = directory / ".init-staging"
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir()
-        for name in (STANDARDS, SOP_TEMPLATES):
-            if (source / name).is_dir():
-                shutil.copytree(source / name, staging / name,
-                                ignore=shutil.ignore_patterns(".*", "__pycache__"))
-            else:
-                (staging / name).mkdir()
-        (staging / AUDITS).mkdir()
-        if with_demo and (source / NC_REGISTER).is_dir():
-            shutil.copytree(source / NC_REGISTER, staging / NC_REGISTER,
-                            ignore=shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__"))
-        if with_demo and (source / AUDITS).is_dir():
-            for audit in sorted((source / AUDITS).iterdir()):
-                if audit.is_dir() and (audit / "audit.json").is_file():
-                    shutil.copytree(audit, staging / AUDITS / audit.name,
-                                    ignore=shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__"))
-        demo_files = [name for name in DEMO_FILES
-                      if with_demo and (source / name).is_file() and not (directory / name).exists()]
-        for name in demo_files:
-            shutil.copy2(source / name, staging / name)
+        _stage_shipped(source, staging)
+        demo_files = _stage_demo(source, staging, directory) if with_demo else []
         (staging / "README.md").write_text(WORKSPACE_README, encoding="utf-8")
-        # standards/ last: its presence is what makes the folder a workspace
         if (directory / "README.md").exists():
             (staging / "README.md").unlink()
+        # standards/ last: its presence is what makes the folder a workspace
         for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, *demo_files, "README.md", STANDARDS):
             if (staging / name).exists():
                 (staging / name).rename(directory / name)
@@ -82,6 +61,41 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
     except OSError as exc:
         raise StorageError(f"{directory}: cannot create the workspace ({exc.strerror or exc})") from None
     return Workspace(directory.resolve())
+
+
+def _refuse_unfit_folder(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise BadInput(f"{directory}: exists and is not a folder")
+    if is_workspace(directory):
+        raise BadInput(f"{directory} is already a workspace (it has standards/); nothing was changed")
+    if directory.is_dir() and any(p.name in (SOP_TEMPLATES, AUDITS) for p in directory.iterdir()):
+        raise BadInput(f"{directory} already holds sop_templates/ or audits/; choose an empty folder")
+
+
+def _stage_shipped(source: Path, staging: Path) -> None:
+    """The shipped standards and SOP templates, and an empty audits/ folder."""
+    for name in (STANDARDS, SOP_TEMPLATES):
+        if (source / name).is_dir():
+            shutil.copytree(source / name, staging / name, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        else:
+            (staging / name).mkdir()
+    (staging / AUDITS).mkdir()
+
+
+def _stage_demo(source: Path, staging: Path, directory: Path) -> list[str]:
+    """The demo audits, the register of NCs raised outside audits, and the demo's profile and programme (those
+    two only where the folder has none yet). Returns the names of the files staged."""
+    copied = shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__")
+    if (source / NC_REGISTER).is_dir():
+        shutil.copytree(source / NC_REGISTER, staging / NC_REGISTER, ignore=copied)
+    if (source / AUDITS).is_dir():
+        for audit in sorted((source / AUDITS).iterdir()):
+            if audit.is_dir() and (audit / "audit.json").is_file():
+                shutil.copytree(audit, staging / AUDITS / audit.name, ignore=copied)
+    demo_files = [name for name in DEMO_FILES if (source / name).is_file() and not (directory / name).exists()]
+    for name in demo_files:
+        shutil.copy2(source / name, staging / name)
+    return demo_files
 
 
 @dataclass(frozen=True)

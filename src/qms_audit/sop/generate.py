@@ -83,7 +83,7 @@ def generate(workspace: Workspace, rows: list[SopRow], out_dir: Path, fmt: str, 
 def check_templates(workspace: Workspace, *, on: dt.date) -> list[tuple[str, str, str | None]]:
     """(sop id, source, problem or None) for every SOP the standards define and every template present."""
     rows = sops_of_workspace(workspace)
-    results = []
+    results: list[tuple[str, str, str | None]] = []
     known = {r.sop.id for r in rows}
     for row in rows:
         if row.template is None:

@@ -85,8 +85,10 @@ def render_template(template: TemplateFile, context: dict, *, shown: str | None 
                                             file=shown, line=_template_line(exc),
                                             hint="templates may only use the profile and standard fields")]) from None
     except UndefinedError as exc:
-        raise InvalidFile(problems=[Problem(f"{exc.message}", file=shown, line=_template_line(exc),
-                                            hint=_undefined_hint(exc.message, context))]) from None
+        # Jinja leaves the message out when the template raised the error itself (an empty `undefined` call)
+        message = exc.message or "the template uses a value that is not defined"
+        raise InvalidFile(problems=[Problem(message, file=shown, line=_template_line(exc),
+                                            hint=_undefined_hint(message, context))]) from None
     except TemplateError as exc:
         raise InvalidFile(problems=[Problem(f"template error: {exc}", file=shown, line=_template_line(exc))]) from None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qms_audit.infra.errors import NotFound, choice_hint
-from qms_audit.infra.loading import load_json_model
+from qms_audit.infra.loading import M, load_json_model
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditRecord, ClauseResults, Finding, RequirementResult
 from qms_audit.store.records import RecordFolder, list_json
@@ -72,7 +72,7 @@ class AuditStore(RecordFolder):
     def exists(self) -> bool:
         return (self.folder / AUDIT_FILE).is_file()
 
-    def _load(self, path: str, model):
+    def _load(self, path: str, model: type[M]) -> M:
         return load_json_model(path, model, what="audit record", max_bytes=MAX_RECORD_BYTES,
                                base=self.workspace.root)
 

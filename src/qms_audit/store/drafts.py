@@ -108,7 +108,7 @@ class DraftStore:
         return out
 
     def pending(self) -> list[Draft]:
-        out = []
+        out: list[Draft] = []
         if not self.folder.is_dir():
             return out
         for path in sorted(self.folder.glob("note-*.json")):

@@ -21,7 +21,13 @@ from pydantic import BaseModel
 
 from qms_audit.infra import clock
 from qms_audit.infra.errors import InvalidFile, Locked, StorageError
-from qms_audit.infra.files import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
+from qms_audit.infra.files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    fsync_dir,
+    remove_stale_temp_files,
+    sha256_bytes,
+)
 from qms_audit.model.log import FieldChange, LogEntry
 from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
 from qms_audit.store.lock import RecordLock
@@ -154,6 +160,7 @@ class RecordFolder:
                     reason: str | None = None) -> Iterator[Transaction]:
         with self.lock(actor):
             self.recover()
+            remove_stale_temp_files(self.folder)  # left by writers killed mid-write; never records
             tx = Transaction(self, actor=actor, action=action, target=target, summary=summary, reason=reason)
             yield tx
             if not tx.empty:
@@ -161,7 +168,8 @@ class RecordFolder:
 
     def _commit(self, tx: Transaction) -> None:
         heads = self.log.heads()
-        files = {rel: sha256_bytes(data) for rel, data in tx.writes.items()}
+        # a removed file is listed with no hash
+        files: dict[str, str | None] = {rel: sha256_bytes(data) for rel, data in tx.writes.items()}
         files.update({rel: None for rel in tx.removals})
         draft = LogEntry(
             seq=max((h.seq for h in heads), default=0) + 1,

@@ -11,16 +11,21 @@ Reported, each with the file and the log entry concerned:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.files import sha256_file
 from qms_audit.infra.locations import Workspace
+from qms_audit.model.audit import EvidenceFile
 from qms_audit.model.log import LogEntry
 from qms_audit.store.audits import AUDIT_FILE, EVIDENCE_DIR, FINDINGS_DIR, RESULTS_DIR, AuditStore, NcRegister
 from qms_audit.store.eventlog import LOG_DIR, entry_file_name, entry_hash, ordered
 from qms_audit.store.records import RecordFolder, list_json
+
+# reports a problem: the file (relative to the folder checked) and what is wrong with it
+Problem = Callable[[str, str], None]
 
 
 @dataclass
@@ -38,20 +43,35 @@ class VerifyReport:
         return not self.problems
 
 
+def audit_files(folder: Path) -> list[str]:
+    """Every record and evidence file of an audit folder, relative to it and sorted (its log, lock, journal and
+    hidden temporary files are not part of it). The seal written when an audit closes and every later check of it
+    both list the audit through this one function, so they cannot disagree about what an audit contains."""
+    out = [AUDIT_FILE] if (folder / AUDIT_FILE).is_file() else []
+    for sub in (RESULTS_DIR, FINDINGS_DIR, EVIDENCE_DIR):
+        base = folder / sub
+        if base.is_dir():
+            out += [f"{sub}/{p.name}" for p in base.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return sorted(out)
+
+
+def sealed_files(folder: Path) -> dict[str, str]:
+    """Hash of every file of an audit (see `audit_files`): what closing seals, and what the seal is checked against."""
+    return {rel: sha256_file(folder / rel) for rel in audit_files(folder)}
+
+
+def _is_evidence(rel: str) -> bool:
+    return rel.startswith(EVIDENCE_DIR + "/")
+
+
 def _record_files(folder: Path, register: bool) -> list[str]:
     if register:
         return [p.name for p in list_json(folder)]
-    out = [AUDIT_FILE] if (folder / AUDIT_FILE).is_file() else []
-    for sub in (RESULTS_DIR, FINDINGS_DIR):
-        out += [f"{sub}/{p.name}" for p in list_json(folder / sub)]
-    return out
+    return [rel for rel in audit_files(folder) if not _is_evidence(rel)]
 
 
 def _evidence_files(folder: Path) -> list[str]:
-    base = folder / EVIDENCE_DIR
-    if not base.is_dir():
-        return []
-    return sorted(f"{EVIDENCE_DIR}/{p.name}" for p in base.iterdir() if p.is_file() and not p.name.startswith("."))
+    return [rel for rel in audit_files(folder) if _is_evidence(rel)]
 
 
 def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool = False) -> VerifyReport:
@@ -62,141 +82,129 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
     def problem(rel: str, message: str) -> None:
         report.problems.append(f"{shown}/{rel}: {message}")
 
-    if store.pending():
-        try:
-            with store.lock("verify"):
-                if store.recover():
-                    report.notes.append("an interrupted save was found and completed first")
-        except QmsError as exc:
-            report.notes.append(f"an interrupted save is pending and could not be completed: {exc.message}")
+    _complete_interrupted_save(store, report)
+    entries, names = _check_entries(store, problem)
+    report.entries = len(entries)
+    _check_chain(entries, names, problem)
+    chain = ordered(list(entries.values()))
+    on_disk = _record_files(folder, register)
+    report.records = len(on_disk)
+    if not entries and on_disk:
+        problem(LOG_DIR, "the log is empty or missing, but records exist")
+    _check_records_against_log(folder, chain, set(on_disk), problem)
+    if not register:
+        _check_evidence(store, report, problem)
+        _check_seal(folder, chain, problem)
+    _check_records_validate(store, report, register)
+    return report
 
-    # 1. the chain itself
-    loaded = store.log.refresh()
+
+def _complete_interrupted_save(store: RecordFolder, report: VerifyReport) -> None:
+    if not store.pending():
+        return
+    try:
+        with store.lock("verify"):
+            if store.recover():
+                report.notes.append("an interrupted save was found and completed first")
+    except QmsError as exc:
+        report.notes.append(f"an interrupted save is pending and could not be completed: {exc.message}")
+
+
+def _check_entries(store: RecordFolder, problem: Problem) -> tuple[dict[str, LogEntry], dict[str, str]]:
+    """Each log entry on its own: readable, matching its hash, under its own name, not a duplicate. Returns the
+    entries by hash, and the file name of each."""
     entries: dict[str, LogEntry] = {}
     names: dict[str, str] = {}
-    for item in loaded:
+    for item in store.log.refresh():
+        where = f"{LOG_DIR}/{item.name}"
         if item.entry is None:
-            problem(f"{LOG_DIR}/{item.name}", f"{item.error}: the entry was edited or damaged")
+            problem(where, f"{item.error}: the entry was edited or damaged")
             continue
         entry = item.entry
         if entry_hash(entry) != entry.hash:
-            problem(f"{LOG_DIR}/{item.name}", f"entry {entry.seq} ({entry.action} by {entry.actor} at "
-                                             f"{entry.at:%Y-%m-%d %H:%M}) was edited: its content no longer "
-                                             "matches its hash")
+            problem(where, f"entry {entry.seq} ({entry.action} by {entry.actor} at {entry.at:%Y-%m-%d %H:%M}) was "
+                           "edited: its content no longer matches its hash")
         elif item.name != entry_file_name(entry):
-            problem(f"{LOG_DIR}/{item.name}", f"entry {entry.seq} is stored under the wrong name (expected "
-                                             f"{entry_file_name(entry)}): renamed or reordered")
+            problem(where, f"entry {entry.seq} is stored under the wrong name (expected {entry_file_name(entry)}): "
+                           "renamed or reordered")
         if entry.hash in entries:
-            problem(f"{LOG_DIR}/{item.name}", f"duplicate of entry {names[entry.hash]}")
+            problem(where, f"duplicate of entry {names[entry.hash]}")
         entries[entry.hash] = entry
         names[entry.hash] = item.name
-    report.entries = len(entries)
+    return entries, names
+
+
+def _check_chain(entries: dict[str, LogEntry], names: dict[str, str], problem: Problem) -> None:
+    """The links between entries: none missing, numbered and dated in order, one history."""
     for h, entry in entries.items():
+        where = f"{LOG_DIR}/{names[h]}"
         parents = []
         for p in entry.prev:
             parent = entries.get(p)
             if parent is None:
-                problem(f"{LOG_DIR}/{names[h]}", f"entry {entry.seq} follows an entry ({p[:12]}) that is missing: "
-                                                 "a log entry was removed")
+                problem(where, f"entry {entry.seq} follows an entry ({p[:12]}) that is missing: a log entry was "
+                               "removed")
             else:
                 parents.append(parent)
-        expected_seq = max((p.seq for p in parents), default=0) + 1
-        if parents and len(parents) == len(entry.prev) and entry.seq != expected_seq:
-            problem(f"{LOG_DIR}/{names[h]}", f"entry {entry.seq} should be number {expected_seq} after the entries "
-                                             "it follows: the log was reordered")
-        if any(entry.at < p.at for p in parents):
-            problem(f"{LOG_DIR}/{names[h]}", f"entry {entry.seq} is dated before the entry it follows: the log "
-                                             "was reordered")
-        if not entry.prev and entry.seq != 1:
-            problem(f"{LOG_DIR}/{names[h]}", f"entry {entry.seq} follows no entry: earlier entries were removed "
-                                             "or it was inserted")
+        _check_place(entry, parents, where, problem)
     roots = [e for e in entries.values() if not e.prev]
     if len(roots) > 1:
         problem(LOG_DIR, f"{len(roots)} entries start a history: entries were inserted or logs were mixed")
-    if not entries and _record_files(folder, register):
-        problem(LOG_DIR, "the log is empty or missing, but records exist")
 
-    # 2. every record and evidence file against the newest log entry that wrote it
-    chain = ordered(list(entries.values()))
+
+def _check_place(entry: LogEntry, parents: list[LogEntry], where: str, problem: Problem) -> None:
+    """An entry's number and date against the entries it follows (those still present)."""
+    expected_seq = max((p.seq for p in parents), default=0) + 1
+    if parents and len(parents) == len(entry.prev) and entry.seq != expected_seq:
+        problem(where, f"entry {entry.seq} should be number {expected_seq} after the entries it follows: the log "
+                       "was reordered")
+    if any(entry.at < p.at for p in parents):
+        problem(where, f"entry {entry.seq} is dated before the entry it follows: the log was reordered")
+    if not entry.prev and entry.seq != 1:
+        problem(where, f"entry {entry.seq} follows no entry: earlier entries were removed or it was inserted")
+
+
+def _check_records_against_log(folder: Path, chain: list[LogEntry], on_disk: set[str], problem: Problem) -> None:
+    """Every record file against the newest log entry that wrote it (evidence files are checked by their entries)."""
     last_write: dict[str, tuple[LogEntry, str | None]] = {}
     for entry in chain:
         for rel, digest in entry.files.items():
             last_write[rel] = (entry, digest)
-    on_disk = set(_record_files(folder, register))
-    report.records = len(on_disk)
+    newest = chain[-1].seq if chain else 0
     for rel in sorted(on_disk | {r for r in last_write if not r.startswith(LOG_DIR + "/")}):
-        if rel.startswith(EVIDENCE_DIR + "/"):
+        if _is_evidence(rel):
             continue
-        written = last_write.get(rel)
-        exists = rel in on_disk
-        if written is None:
-            if exists:
-                problem(rel, "not recorded in the log: created or copied in outside qms-audit")
-            continue
-        entry, digest = written
-        if digest is None:
-            if exists:
-                problem(rel, f"the log records it as removed (entry {entry.seq}) but it exists")
-            continue
-        if not exists:
-            problem(rel, f"deleted outside qms-audit (last written by entry {entry.seq}, {entry.action} by "
-                         f"{entry.actor})")
-            continue
-        actual = sha256_file(folder / rel)
-        if actual != digest:
-            newest = chain[-1].seq if chain else entry.seq
-            problem(rel, f"changed outside qms-audit since entry {entry.seq} ({entry.action} by {entry.actor} at "
-                         f"{entry.at:%Y-%m-%d %H:%M})" + (", or the log entries after it were deleted"
-                                                         if entry.seq == newest else ""))
-
-    # 3. evidence files named in records
-    if not register:
-        _check_evidence(workspace, store, report, problem)
-
-    # 4. the seal of a closed audit
-    if not register:
-        _check_seal(folder, chain, report, problem)
-
-    # 5. records validate
-    if (not register and isinstance(store, AuditStore)) or (register and isinstance(store, NcRegister)):
-        try:
-            store.load()
-        except QmsError as exc:
-            report.problems.extend(exc.lines())
-    return report
+        message = _record_against_log(folder, rel, last_write.get(rel), rel in on_disk, newest)
+        if message:
+            problem(rel, message)
 
 
-def _check_evidence(workspace: Workspace, store: RecordFolder, report: VerifyReport, problem) -> None:
-    from qms_audit.infra.loading import load_json_model
-    from qms_audit.model.audit import ClauseResults
+def _record_against_log(folder: Path, rel: str, written: tuple[LogEntry, str | None] | None, exists: bool,
+                        newest: int) -> str | None:
+    """What is wrong with one record file given the last log entry that wrote (or removed) it, if anything."""
+    if written is None:
+        return "not recorded in the log: created or copied in outside qms-audit" if exists else None
+    entry, digest = written
+    if digest is None:
+        return f"the log records it as removed (entry {entry.seq}) but it exists" if exists else None
+    if not exists:
+        return f"deleted outside qms-audit (last written by entry {entry.seq}, {entry.action} by {entry.actor})"
+    if sha256_file(folder / rel) == digest:
+        return None
+    return (f"changed outside qms-audit since entry {entry.seq} ({entry.action} by {entry.actor} at "
+            f"{entry.at:%Y-%m-%d %H:%M})" + (", or the log entries after it were deleted" if entry.seq == newest
+                                             else ""))
 
+
+def _check_evidence(store: RecordFolder, report: VerifyReport, problem: Problem) -> None:
+    """Every evidence file a record names: inside the audit, present, unchanged; and files no entry names."""
     folder = store.folder
     referenced: set[str] = set()
-    for path in list_json(folder / RESULTS_DIR):
-        try:
-            results = load_json_model(path, ClauseResults, what="audit record")
-        except QmsError:
-            continue
-        for ref, result in results.results.items():
-            for ev in result.evidence:
-                if ev.file is None:
-                    continue
-                rel = ev.file.path
-                referenced.add(rel)
-                candidate = Path(rel)
-                if candidate.is_absolute() or ".." in candidate.parts or not rel.startswith(EVIDENCE_DIR + "/"):
-                    problem(f"{RESULTS_DIR}/{path.name}", f"{ref} evidence {ev.id} points outside the audit's "
-                                                          f"evidence folder ({rel}): refused")
-                    continue
-                full = folder / candidate
-                if full.is_symlink() or folder.resolve() not in full.resolve().parents:
-                    problem(rel, f"{ref} evidence {ev.id} is a link leading outside the audit folder: refused")
-                    continue
-                if not full.is_file():
-                    problem(rel, f"evidence file of {ref} ({ev.id}) is missing")
-                    continue
-                if sha256_file(full) != ev.file.sha256:
-                    problem(rel, f"evidence file of {ref} ({ev.id}) was changed: its SHA-256 no longer matches")
+    for results_file, ref, ev_id, file in _evidence_entries(folder):
+        referenced.add(file.path)
+        found = _evidence_file_problem(folder, results_file, ref, ev_id, file)
+        if found:
+            problem(*found)
     files = _evidence_files(folder)
     report.evidence_files = len(files)
     for rel in files:
@@ -204,7 +212,41 @@ def _check_evidence(workspace: Workspace, store: RecordFolder, report: VerifyRep
             report.notes.append(f"{rel} is not referenced by any evidence entry")
 
 
-def _check_seal(folder: Path, chain: list[LogEntry], report: VerifyReport, problem) -> None:
+def _evidence_entries(folder: Path) -> Iterator[tuple[str, str, str, EvidenceFile]]:
+    """(results file, requirement, entry id, file) of every evidence entry with a file, in readable results files."""
+    from qms_audit.infra.loading import load_json_model
+    from qms_audit.model.audit import ClauseResults
+
+    for path in list_json(folder / RESULTS_DIR):
+        try:
+            results = load_json_model(path, ClauseResults, what="audit record")
+        except QmsError:
+            continue
+        for ref, result in results.results.items():
+            for ev in result.evidence:
+                if ev.file is not None:
+                    yield f"{RESULTS_DIR}/{path.name}", ref, ev.id, ev.file
+
+
+def _evidence_file_problem(folder: Path, results_file: str, ref: str, ev_id: str,
+                           file: EvidenceFile) -> tuple[str, str] | None:
+    """Where and what is wrong with the file of one evidence entry, if anything."""
+    rel = file.path
+    candidate = Path(rel)
+    if candidate.is_absolute() or ".." in candidate.parts or not rel.startswith(EVIDENCE_DIR + "/"):
+        return results_file, f"{ref} evidence {ev_id} points outside the audit's evidence folder ({rel}): refused"
+    full = folder / candidate
+    if full.is_symlink() or folder.resolve() not in full.resolve().parents:
+        return rel, f"{ref} evidence {ev_id} is a link leading outside the audit folder: refused"
+    if not full.is_file():
+        return rel, f"evidence file of {ref} ({ev_id}) is missing"
+    if sha256_file(full) != file.sha256:
+        return rel, f"evidence file of {ref} ({ev_id}) was changed: its SHA-256 no longer matches"
+    return None
+
+
+def _check_seal(folder: Path, chain: list[LogEntry], problem: Problem) -> None:
+    """A closed audit: nothing logged after its seal, and its files exactly as sealed."""
     seals = [e for e in chain if e.action == "audit.close" and e.manifest is not None]
     if not seals:
         if _recorded_status(folder) == "closed":
@@ -215,19 +257,31 @@ def _check_seal(folder: Path, chain: list[LogEntry], report: VerifyReport, probl
     reopened = any(e.action == "audit.reopen" and (e.seq, e.at) > (seal.seq, seal.at) for e in chain)
     if reopened:
         return
-    later = [e for e in chain if (e.seq, e.at) > (seal.seq, seal.at)]
-    for e in later:
-        problem(f"{LOG_DIR}/{entry_file_name(e)}", f"entry {e.seq} ({e.action}) changes the audit after it was "
-                                                   "closed and sealed")
+    for e in chain:
+        if (e.seq, e.at) > (seal.seq, seal.at):
+            problem(f"{LOG_DIR}/{entry_file_name(e)}", f"entry {e.seq} ({e.action}) changes the audit after it was "
+                                                       "closed and sealed")
+    _check_files_against_seal(folder, seal, problem)
+
+
+def _check_files_against_seal(folder: Path, seal: LogEntry, problem: Problem) -> None:
     manifest = seal.manifest or {}
-    present = set(_record_files(folder, False)) | set(_evidence_files(folder))
+    present = sealed_files(folder)  # the audit's files now, listed and hashed exactly as closing sealed them
     for rel, digest in manifest.items():
         if rel not in present:
             problem(rel, f"sealed when the audit was closed (entry {seal.seq}) and now missing")
-        elif sha256_file(folder / rel) != digest:
+        elif present[rel] != digest:
             problem(rel, f"differs from the seal written when the audit was closed (entry {seal.seq})")
-    for rel in sorted(present - set(manifest)):
+    for rel in sorted(set(present) - set(manifest)):
         problem(rel, f"added after the audit was closed and sealed (entry {seal.seq})")
+
+
+def _check_records_validate(store: RecordFolder, report: VerifyReport, register: bool) -> None:
+    if (not register and isinstance(store, AuditStore)) or (register and isinstance(store, NcRegister)):
+        try:
+            store.load()
+        except QmsError as exc:
+            report.problems.extend(exc.lines())
 
 
 def _recorded_status(folder: Path) -> str | None:
@@ -253,17 +307,3 @@ def verify_reviews(workspace: Workspace) -> VerifyReport:
     from qms_audit.store.reviews import ReviewRecords
 
     return verify_folder(workspace, ReviewRecords(workspace), register=True)
-
-
-def sealed_files(folder: Path) -> dict[str, str]:
-    """Hash of every record and evidence file of a folder (the log, lock and journal excluded)."""
-    out: dict[str, str] = {}
-    for sub in ("results", "findings", EVIDENCE_DIR):
-        base = folder / sub
-        if base.is_dir():
-            for path in sorted(base.iterdir()):
-                if path.is_file() and not path.name.startswith("."):
-                    out[f"{sub}/{path.name}"] = sha256_file(path)
-    if (folder / AUDIT_FILE).is_file():
-        out[AUDIT_FILE] = sha256_file(folder / AUDIT_FILE)
-    return out

@@ -135,8 +135,10 @@ class FormScreen(ModalScreen[dict | None]):
                 out[f.name] = widget.text
             elif isinstance(widget, Select):
                 out[f.name] = "" if widget.value is Select.NULL else str(widget.value)
-            else:
+            elif isinstance(widget, Input):
                 out[f.name] = widget.value
+            else:  # compose() makes every field one of these three widgets
+                raise TypeError(f"field {f.name} is a {type(widget).__name__}")
         return out
 
     def values(self) -> dict[str, object]:

@@ -19,12 +19,3 @@ class RecordChanged(Message):
     def __init__(self, ref: str | None = None) -> None:
         super().__init__()
         self.ref = ref
-
-
-class SaveState(Message):
-    """The note editor's save state changed: 'saved', 'pending' or 'failed'."""
-
-    def __init__(self, state: str, detail: str = "") -> None:
-        super().__init__()
-        self.state = state
-        self.detail = detail

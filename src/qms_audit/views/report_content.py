@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from qms_audit.domain import capa_rules as capa
+from qms_audit.domain.capa_rules import overdue_actions
 from qms_audit.domain.presentation import date, pct, result_label
 from qms_audit.domain.scoring import MATURITY_LABELS, AuditScore, Shown, score_snapshot
 from qms_audit.infra import clock
-from qms_audit.model.audit import AuditRecord, Finding, Grade
+from qms_audit.model.audit import AuditRecord, Finding, Grade, RequirementResult
 from qms_audit.model.profile import InstitutionProfile
-from qms_audit.model.standard import Standard
-from qms_audit.services import capa
+from qms_audit.model.standard import Requirement, Standard
 from qms_audit.services.auditing import OpenedAudit, effective_status
+from qms_audit.store.audits import AuditSnapshot
 from qms_audit.store.eventlog import ordered
 
 SAMPLING_STATEMENT = (
@@ -169,8 +171,10 @@ def _evidence_rows(ref: str, result) -> list[EvidenceRow]:
         source=e.source) for e in result.evidence]
 
 
-def _finding_row(f: Finding, standard: Standard, today: dt.date) -> FindingRow:
-    req = standard.requirement(f.ref) if f.ref else None
+def _finding_row(f: Finding, standard: Standard | None, today: dt.date) -> FindingRow:
+    """One finding as the reports list it; `standard` is None when it cannot be loaded (a register NC
+    against a standard since removed): the requirement's title is then left blank."""
+    req = standard.requirement(f.ref) if f.ref and standard is not None else None
     row = FindingRow(
         id=f.id, grade=f.grade.label, grade_key=f.grade.value, ref=f.ref or "", requirement=req.title if req else "",
         statement=f.statement, evidence=f.evidence, raised=f"{date(f.raised_at)} by {f.raised_by}",
@@ -187,8 +191,9 @@ def _finding_row(f: Finding, standard: Standard, today: dt.date) -> FindingRow:
             row.root_cause = f"{c.root_cause.statement} (method: {c.root_cause.method.value}; {c.root_cause.by})"
             row.analysis = c.root_cause.analysis or ""
         row.similar = f"{c.similar.text} ({c.similar.by})" if c.similar else ""
+        late = {a.id for a in overdue_actions(f, today)}
         row.actions = [ActionRow(a.id, a.description, a.owner, date(a.due), a.status.value, date(a.done_at),
-                                 a.done_note or "", a.status.value == "planned" and a.due < today) for a in c.actions]
+                                 a.done_note or "", a.id in late) for a in c.actions]
         row.verifications = [f"{date(v.on)}: {v.result.value}, verified by {v.by} ({v.method})"
                              + (f"; {v.note}" if v.note else "") for v in c.verifications]
         row.risk_update = f"{c.risk_update.text} ({c.risk_update.by})" if c.risk_update else ""
@@ -208,21 +213,42 @@ def report_id_for(record: AuditRecord, profile: InstitutionProfile | None, year:
 def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportData:
     std = opened.standard
     snap = opened.snapshot
-    record = snap.record
+    record, plan = snap.record, snap.record.plan
     score = score_snapshot(std, snap)
     entries = ordered(opened.store.log.entries())
     # the report is dated by its records, so the same records always give the same report
     as_of = entries[-1].at.date() if entries else record.created_at.date()
     today = clock.today()
-    findings_by_ref: dict[str, list[str]] = {}
     active = snap.active_findings()
+    body = _clause_sections(std, snap, score, active)
+    findings = [_finding_row(f, std, today) for f in sorted(active, key=lambda f: (-f.grade.severity, f.id))]
+    withdrawn = [_finding_row(f, std, today) for f in snap.findings.values() if f.withdrawn]
+    disputes = [f for f in findings if f.position == "disputed" and not f.resolved]
+    return ReportData(
+        record=record, standard=std, score=score,
+        institution=profile.name if profile else plan.client or "",
+        report_id=report_id_for(record, profile, (plan.start_date or as_of).year), version="1.0", as_of=as_of,
+        status=effective_status(snap).label, clauses=body.clauses, findings=findings,
+        good_practices=body.good_practices, disputes=disputes, not_covered=body.not_covered, evidence=body.evidence,
+        conclusions=_conclusions(score, body), fulfilment=_fulfilment(std, score, plan.scope.auditee_unit, findings),
+        top_risks=_top_risks(std, findings), log_entries=len(entries), withdrawn=withdrawn)
+
+
+@dataclass
+class _ClauseBody:
+    """What the walk through the standard's clauses collects for the report, in the standard's order."""
+
+    clauses: list[ClauseSection] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    good_practices: list[RequirementRow] = field(default_factory=list)
+    not_covered: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _clause_sections(std: Standard, snap: AuditSnapshot, score: AuditScore, active: list[Finding]) -> _ClauseBody:
+    findings_by_ref: dict[str, list[str]] = {}
     for f in active:
         findings_by_ref.setdefault(f.ref or "", []).append(f.id)
-
-    clauses: list[ClauseSection] = []
-    evidence: list[EvidenceRow] = []
-    good: list[RequirementRow] = []
-    not_covered: list[tuple[str, str]] = []
+    body = _ClauseBody()
     for top in std.clauses:
         clause_score = score.clauses.get(top.number)
         if clause_score is None:
@@ -230,47 +256,66 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
         rows = []
         for req in top.all_requirements():
             result = snap.result(req.ref)
-            ev = _evidence_rows(req.ref, result)
-            evidence.extend(ev)
-            row = RequirementRow(
-                ref=req.ref, title=req.title, question=req.question, force=req.force.value, pdca=req.pdca.value,
-                rating=result_label(std, result), grade=result.grade.value, note=result.note,
-                na_reason=result.na_reason or "",
-                rated_by=f"{result.rated_by}, {date(result.rated_at)}" if result.rated_by else "",
-                evidence=ev, findings=findings_by_ref.get(req.ref, []),
-                maturity=score.requirements[req.ref].maturity if req.ref in score.requirements else 0)
+            row = _requirement_row(std, score, req, result, findings_by_ref.get(req.ref, []))
+            body.evidence.extend(row.evidence)
             rows.append(row)
             if result.grade is Grade.GOOD_PRACTICE:
-                good.append(row)
-            if result.grade is Grade.NOT_APPLICABLE:
-                not_covered.append((f"{req.ref} {req.title}", f"not applicable: {result.na_reason}"))
-            elif not (std.uses_levels and result.level is not None) and result.grade is Grade.NOT_ASSESSED:
-                not_covered.append((f"{req.ref} {req.title}", "not assessed in this audit"))
-        clauses.append(ClauseSection(
+                body.good_practices.append(row)
+            why = _why_not_covered(std, result)
+            if why:
+                body.not_covered.append((f"{req.ref} {req.title}", why))
+        body.clauses.append(ClauseSection(
             number=top.number, title=top.title, score=clause_score.score, raw_score=clause_score.raw_score,
             coverage=clause_score.coverage, band=clause_score.band_label, capped=clause_score.capped,
             maturity=clause_score.maturity, assessed=clause_score.assessed, applicable=clause_score.applicable,
             rows=rows))
     for number in score.out_of_scope:
         clause = std.clause(number)
-        why = record.plan.scope.exclusions or "outside the scope agreed for this audit"
-        not_covered.insert(0, (f"Clause {number} {clause.title if clause else ''}".strip(), why))
+        why = snap.record.plan.scope.exclusions or "outside the scope agreed for this audit"
+        body.not_covered.insert(0, (f"Clause {number} {clause.title if clause else ''}".strip(), why))
+    return body
 
-    findings = [_finding_row(f, std, today) for f in sorted(active, key=lambda f: (-f.grade.severity, f.id))]
-    withdrawn = [_finding_row(f, std, today) for f in snap.findings.values() if f.withdrawn]
-    disputes = [f for f in findings if f.position == "disputed" and not f.resolved]
 
-    open_majors = [f for f in findings if f.grade_key == Grade.MAJOR_NC.value and f.stage != "closed"]
-    open_minors = [f for f in findings if f.grade_key == Grade.MINOR_NC.value and f.stage != "closed"]
+def _requirement_row(std: Standard, score: AuditScore, req: Requirement, result: RequirementResult,
+                     findings: list[str]) -> RequirementRow:
+    return RequirementRow(
+        ref=req.ref, title=req.title, question=req.question, force=req.force.value, pdca=req.pdca.value,
+        rating=result_label(std, result), grade=result.grade.value, note=result.note,
+        na_reason=result.na_reason or "",
+        rated_by=f"{result.rated_by}, {date(result.rated_at)}" if result.rated_by else "",
+        evidence=_evidence_rows(req.ref, result), findings=findings,
+        maturity=score.requirements[req.ref].maturity if req.ref in score.requirements else 0)
+
+
+def _why_not_covered(std: Standard, result: RequirementResult) -> str:
+    """Why a requirement in scope was not covered, or "" when it was."""
+    if result.grade is Grade.NOT_APPLICABLE:
+        return f"not applicable: {result.na_reason}"
+    if not (std.uses_levels and result.level is not None) and result.grade is Grade.NOT_ASSESSED:
+        return "not assessed in this audit"
+    return ""
+
+
+def _open_ncs(findings: list[FindingRow], grade: Grade) -> list[FindingRow]:
+    return [f for f in findings if f.grade_key == grade.value and f.stage != "closed"]
+
+
+def _top_risks(std: Standard, findings: list[FindingRow]) -> list[str]:
+    """Every open major, then open minors on high-criticality requirements, a few other minors and observations."""
+    open_minors = _open_ncs(findings, Grade.MINOR_NC)
     observations = [f for f in findings if f.grade_key == Grade.OBSERVATION.value]
-    top_risks = [f"{f.id} (major, {f.ref}): {f.statement}" for f in open_majors]
+    top_risks = [f"{f.id} (major, {f.ref}): {f.statement}" for f in _open_ncs(findings, Grade.MAJOR_NC)]
     critical = {r.ref for r in std.requirements() if r.criticality.value == "high"}
     top_risks += [f"{f.id} (minor, {f.ref}): {f.statement}" for f in open_minors if f.ref in critical]
     top_risks += [f"{f.id} (minor, {f.ref}): {f.statement}" for f in open_minors if f.ref not in critical][:3]
     top_risks += [f"{f.id} (observation, {f.ref}): {f.statement}" for f in observations][:2]
+    return top_risks
 
-    plan = record.plan
-    weakest = sorted((c for c in clauses if c.score is not None), key=lambda c: c.score)[:2]
+
+def _conclusions(score: AuditScore, body: _ClauseBody) -> list[str]:
+    # only scored clauses are ranked; `or 0.0` never applies and only tells the type checker the key is a number
+    weakest = sorted((c for c in body.clauses if c.score is not None), key=lambda c: c.score or 0.0)[:2]
+    good = body.good_practices
     conclusions = [f"Verdict: {score.verdict_label}."]
     conclusions += [f"{reason[0].upper()}{reason[1:]}." for reason in score.verdict_reasons]
     if weakest:
@@ -283,26 +328,25 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
         conclusions.append(f"PDCA maturity averages {score.maturity.overall:.1f} of 4 over the assessed requirements; "
                            + ", ".join(f"{n} at level {lvl} ({MATURITY_LABELS[lvl]})"
                                        for lvl, n in score.maturity.distribution.items() if n) + ".")
+    return conclusions
+
+
+def _fulfilment(std: Standard, score: AuditScore, auditee: str, findings: list[FindingRow]) -> str:
+    """The degree of fulfilment of the audit criteria (ISO 19011:2018 6.5.1), in one paragraph."""
     if score.shown.scored:
-        degree = (f"On the evidence sampled, {plan.scope.auditee_unit} fulfils the criteria of {std.title} "
+        degree = (f"On the evidence sampled, {auditee} fulfils the criteria of {std.title} "
                   f"(version {std.version}) to a degree of {score.shown.text} of the applicable requirements "
                   f"assessed, weighted as the standard sets out, with {pct(score.coverage)} of the applicable "
                   f"requirements in scope assessed. ")
     else:
         # too little was assessed to state a degree: saying a percentage here would overstate the evidence
-        degree = (f"On the evidence sampled, the degree to which {plan.scope.auditee_unit} fulfils the criteria of "
+        degree = (f"On the evidence sampled, the degree to which {auditee} fulfils the criteria of "
                   f"{std.title} (version {std.version}) is not scored: {pct(score.coverage)} of the applicable "
                   f"requirements in scope were assessed, below the {pct(std.scoring.coverage_threshold)} a score "
                   f"needs. ")
-    fulfilment = (
+    open_majors, open_minors = _open_ncs(findings, Grade.MAJOR_NC), _open_ncs(findings, Grade.MINOR_NC)
+    return (
         degree
         + (f"{len(open_majors)} major and {len(open_minors)} minor nonconformities remain open. "
            if open_majors or open_minors else "No nonconformity remains open. ")
         + f"The overall result is: {score.verdict_label.lower()}.")
-    return ReportData(
-        record=record, standard=std, score=score,
-        institution=profile.name if profile else plan.client or "",
-        report_id=report_id_for(record, profile, (plan.start_date or as_of).year), version="1.0", as_of=as_of,
-        status=effective_status(snap).label, clauses=clauses, findings=findings, good_practices=good,
-        disputes=disputes, not_covered=not_covered, evidence=evidence, conclusions=conclusions,
-        fulfilment=fulfilment, top_risks=top_risks, log_entries=len(entries), withdrawn=withdrawn)

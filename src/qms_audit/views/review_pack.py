@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from qms_audit.domain.capa_rules import is_open, is_overdue, stage
 from qms_audit.domain.presentation import pct
 from qms_audit.domain.scoring import Shown, ShownMean, mean_shown, mean_text
 from qms_audit.infra.clock import add_months
+from qms_audit.infra.errors import BadInput
+from qms_audit.infra.files import atomic_write_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
-from qms_audit.services import capa
 from qms_audit.services.portfolio import AuditDigest, load_digests
 from qms_audit.services.programme import ProgrammeView
 from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews
@@ -180,8 +183,8 @@ def finding_line(f: Finding, today: dt.date, audit: str = "") -> FindingLine:
     return FindingLine(id=f.id, grade=f.grade.label, grade_short=COMPACT_GRADES.get(f.grade, f.grade.short),
                        severity=f.grade.severity, unit=f.unit or "", ref=f.ref or "",
                        statement=f.statement, source=f.source.label, raised=f.raised_at.date(),
-                       stage="withdrawn" if f.withdrawn else capa.stage(f) if f.grade.is_nc else "noted",
-                       overdue=f.grade.is_nc and capa.is_overdue(f, today), audit=audit)
+                       stage="withdrawn" if f.withdrawn else stage(f) if f.grade.is_nc else "noted",
+                       overdue=f.grade.is_nc and is_overdue(f, today), audit=audit)
 
 
 def _audit_line(d: AuditDigest) -> AuditLine:
@@ -193,7 +196,7 @@ def _audit_line(d: AuditDigest) -> AuditLine:
         verdict=d.score.verdict_label, verdict_short=d.score.verdict.replace("-", " "),
         majors=count[Grade.MAJOR_NC], minors=count[Grade.MINOR_NC],
         observations=count[Grade.OBSERVATION], ofis=count[Grade.OFI],
-        open_ncs=sum(1 for f in live if f.grade.is_nc and capa.is_open(f)))
+        open_ncs=sum(1 for f in live if f.grade.is_nc and is_open(f)))
 
 
 def _under(ref: str | None, number: str) -> bool:
@@ -201,11 +204,13 @@ def _under(ref: str | None, number: str) -> bool:
 
 
 def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, today: dt.date,
-           digests: list[AuditDigest] | None = None,
+           digests: list[AuditDigest] | None = None, load_errors: Sequence[str] = (),
            progress: Callable[[int, int], None] | None = None) -> ReviewPack:
+    """The pack for the period. `digests` are the workspace's audits when the caller has read them already, with
+    `load_errors` for those it could not read; otherwise they are read here."""
     from qms_audit.services.profile import maybe_profile
 
-    errors: list[str] = []
+    errors = list(load_errors)
     if digests is None:
         digests = load_digests(workspace, errors=errors, progress=progress)
     before_from, before_to = previous_period(period_from, period_to)
@@ -245,17 +250,8 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
                     majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
                     minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
                     others=sum(1 for f in found if not f.grade.is_nc)))
-    for key, block in inputs.items():
-        prefixes = [(c.standard, c.number) for c in block.clauses]
-        chosen = [(f, a) for f, a in all_in_period
-                  if f.grade.makes_finding and any((f.standard or "").split("@")[0] == s and _under(f.ref, n)
-                                                   for s, n in prefixes)]
-        if key == "c1":
-            chosen += [(f, "") for f in register_in_period if f.source in FEEDBACK_SOURCES
-                       and all(f is not g for g, _ in chosen)]
-        chosen.sort(key=lambda fa: (-fa[0].grade.severity, fa[0].raised_at, fa[0].id))
-        block.findings = [finding_line(f, today, a) for f, a in chosen[:MAX_FINDINGS_PER_INPUT]]
-        block.more_findings = max(0, len(chosen) - MAX_FINDINGS_PER_INPUT)
+    for block in inputs.values():
+        _add_findings(block, all_in_period, register_in_period, today)
 
     nc_period = [f for f, _ in all_in_period if f.grade.is_nc]
     backlog = [f for f in register if f.withdrawn is None and f.raised_at.date() <= period_to]
@@ -280,6 +276,54 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
         previous=previous, carried=carried, inputs=inputs,
         improvement=[finding_line(f, today) for f in improvement],
         programme=programme_view, errors=errors)
+
+
+def _add_findings(block: InputBlock, all_in_period: list[tuple[Finding, str]], register_in_period: list[Finding],
+                  today: dt.date) -> None:
+    """The findings of the period raised against the input's clauses, worst first (learner and stakeholder
+    feedback from the register joins input c1)."""
+    prefixes = [(c.standard, c.number) for c in block.clauses]
+    chosen = [(f, a) for f, a in all_in_period
+              if f.grade.makes_finding and any((f.standard or "").split("@")[0] == s and _under(f.ref, n)
+                                               for s, n in prefixes)]
+    if block.key == "c1":
+        chosen += [(f, "") for f in register_in_period if f.source in FEEDBACK_SOURCES
+                   and all(f is not g for g, _ in chosen)]
+    chosen.sort(key=lambda fa: (-fa[0].grade.severity, fa[0].raised_at, fa[0].id))
+    block.findings = [finding_line(f, today, a) for f, a in chosen[:MAX_FINDINGS_PER_INPUT]]
+    block.more_findings = max(0, len(chosen) - MAX_FINDINGS_PER_INPUT)
+
+
+PackBuilder = Callable[[ReviewPack, str], bytes]
+
+
+def default_period(reviews: Sequence[ManagementReview], *, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period a pack covers when none is named: from the day after the last review's period (`reviews` in
+    the order `load_reviews` gives them), or the last twelve months when none is recorded, to today. None when
+    the last review already covered up to today: there is nothing new to review by default."""
+    start = reviews[-1].period_to + dt.timedelta(days=1) if reviews else today - dt.timedelta(days=364)
+    return (start, today) if start <= today else None
+
+
+def default_output(workspace: Workspace, period_from: dt.date, period_to: dt.date) -> Path:
+    return workspace.reports_dir / f"management-review-{period_from.isoformat()}-{period_to.isoformat()}.docx"
+
+
+def write_review_pack(workspace: Workspace, period_from: dt.date, period_to: dt.date, output: Path | None, *,
+                      today: dt.date, build: PackBuilder, digests: list[AuditDigest] | None = None,
+                      load_errors: Sequence[str] = (), progress: Callable[[int, int], None] | None = None
+                      ) -> tuple[Path, ReviewPack]:
+    """Gather the pack for the period and write it to `output` (default: reports/management-review-FROM-TO.docx)
+    as .docx or .xlsx. `build(pack, "docx" | "xlsx")` lays it out: the document libraries belong to the render
+    layer above this one. The pack's `errors` name the audits left out because they could not be read."""
+    path = output or default_output(workspace, period_from, period_to)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("docx", "xlsx"):
+        raise BadInput(f"{path}: the pack is written as .docx or .xlsx")
+    pack = gather(workspace, period_from, period_to, today=today, digests=digests, load_errors=load_errors,
+                  progress=progress)
+    atomic_write_bytes(path, build(pack, fmt))
+    return path, pack
 
 
 def _register_findings(workspace: Workspace) -> list[Finding]:

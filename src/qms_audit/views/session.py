@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qms_audit.domain.audit_rules import closed_refusal, statement_needed
+from qms_audit.domain.capa_rules import is_open
 from qms_audit.domain.scoring import AuditScore, is_assessed, score_snapshot
 from qms_audit.infra.errors import Refused
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditStatus, Evidence, EvidenceKind, Finding, Grade, RequirementResult
 from qms_audit.model.common import Phase
 from qms_audit.model.standard import Requirement, Standard
-from qms_audit.services import auditing, capa
+from qms_audit.services import auditing
 from qms_audit.store.drafts import Draft, DraftStore
 
 FILTERS = {
@@ -74,12 +76,9 @@ class AuditSession:
         self._score = None
 
     def read_only_reason(self) -> str | None:
-        record = self.record
-        if record.is_closed:
-            closed = next((h for h in reversed(record.history) if h.status is AuditStatus.CLOSED), None)
-            when = f" on {closed.at:%Y-%m-%d} by {closed.by}" if closed else ""
-            return (f"This audit was closed{when} and is read-only. Reopen it with "
-                    f"`qms-audit audit reopen {self.audit_id} --reason ...` to change it.")
+        refusal = closed_refusal(self.record)
+        if refusal:
+            return refusal
         folder = self.opened.store.folder
         if not os.access(folder, os.W_OK):
             return f"You cannot write to {self.workspace.relative(folder)}: the audit is open read-only."
@@ -99,7 +98,11 @@ class AuditSession:
 
     def open_findings_for(self, ref: str) -> list[Finding]:
         """Findings of the requirement that evidence can still be linked to: not withdrawn, CAPA not closed."""
-        return sorted((f for f in self.findings_for(ref) if capa.is_open(f)), key=lambda f: f.id)
+        return sorted((f for f in self.findings_for(ref) if is_open(f)), key=lambda f: f.id)
+
+    def statement_needed(self, ref: str, grade: Grade) -> bool:
+        """Whether rating `ref` `grade` raises a new finding, so that the screen asks for its statement first."""
+        return statement_needed(grade, self.findings_for(ref))
 
     def evidence_entry(self, ref: str, evidence_id: str) -> Evidence | None:
         return next((e for e in self.result(ref).evidence if e.id == evidence_id), None)

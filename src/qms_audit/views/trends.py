@@ -13,10 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from qms_audit.domain import capa_rules as capa
 from qms_audit.domain.scoring import mean_shown
 from qms_audit.model.audit import Finding, Grade, VerificationResult
 from qms_audit.model.common import number_key
-from qms_audit.services import capa
 from qms_audit.services.portfolio import AuditDigest
 
 AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
@@ -132,7 +132,7 @@ def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
             clause_audits[number][year] = {"scored": shown.scored, "audits": shown.audits}
         maturity[year] = mean(d.score.maturity.overall for d in group)
         verdicts[year] = dict(Counter(d.score.verdict for d in group))
-        counts = Counter()
+        counts: Counter[str] = Counter()
         for d in group:
             for f in d.findings:
                 if f.withdrawn is None:
@@ -185,7 +185,7 @@ def _closed_late(f: Finding) -> bool:
 
 def capa_ageing(digests: list[AuditDigest], *, today: dt.date, extra: Iterable[Finding] = ()) -> CapaAgeing:
     result = CapaAgeing(open_by_age={label: 0 for _, label in AGE_BUCKETS})
-    days_to_close = []
+    days_to_close: list[int] = []
     findings = [f for d in digests for f in d.findings] + list(extra)
     for f in findings:
         if f.withdrawn is not None or not f.grade.is_nc:
@@ -201,7 +201,9 @@ def capa_ageing(digests: list[AuditDigest], *, today: dt.date, extra: Iterable[F
                 result.overdue += 1
         else:
             result.closed += 1
-            days_to_close.append((f.capa.closed_at.date() - f.raised_at.date()).days)  # type: ignore[union-attr]
+            closed_at = f.capa.closed_at if f.capa else None
+            if closed_at is not None:  # a closed CAPA records when it closed; this only tells the type checker
+                days_to_close.append((closed_at.date() - f.raised_at.date()).days)
             if _closed_late(f):
                 result.closed_late += 1
     result.mean_days_to_close = round(sum(days_to_close) / len(days_to_close), 1) if days_to_close else None

@@ -6,7 +6,9 @@ keystroke and committed when the auditor pauses, leaves the field or the require
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,7 +21,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 
 from qms_audit.domain.presentation import pct
-from qms_audit.infra import clock
 from qms_audit.infra.errors import QmsError
 from qms_audit.model.audit import EvidenceKind, Grade
 from qms_audit.model.common import Phase
@@ -29,6 +30,11 @@ from qms_audit.tui.widgets.checklist import Checklist
 from qms_audit.tui.widgets.requirement import RequirementPane
 from qms_audit.tui.widgets.topbar import TopBar, with_who
 from qms_audit.views.session import FILTERS, AuditSession
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from qms_audit.tui.app import QmsAuditApp
 
 NOTE_SAVE_DELAY = 0.6  # seconds of quiet typing before the note is committed to the audit
 
@@ -70,6 +76,11 @@ class AuditScreen(Screen):
         Binding("c", "register", "CAPA", id="screen.register"),
         Binding("a", "audits", "audit list", id="screen.audits", show=False),
     ]
+
+    if TYPE_CHECKING:
+        # The screen only ever runs inside QmsAuditApp, whose methods it calls; Textual types `app` as a plain
+        # App. Only for the type checker: at run time `app` stays Textual's own property.
+        app = getters.app(QmsAuditApp)
 
     def __init__(self, session: AuditSession) -> None:
         super().__init__()
@@ -131,6 +142,13 @@ class AuditScreen(Screen):
         pane = self.query_one(RequirementPane)
         pane.show(ref)
         self.note_base = self.session.result(ref).note
+
+    def when_saved(self, ref: str | None = None) -> Callable[[dict | None], None]:
+        """A form's callback: what the form saved is shown (nothing happens when it was cancelled)."""
+        def done(values: dict | None) -> None:
+            if values is not None:
+                self.after_change(ref)
+        return done
 
     def after_change(self, ref: str | None = None) -> None:
         ref = ref or self.ref
@@ -234,10 +252,7 @@ class AuditScreen(Screen):
                         severity="warning", timeout=6)
             return
         self.flush_note()
-        needs_statement = grade.makes_finding and not any(f.grade is grade for f in self.session.findings_for(self.ref))
-        lighter = [f for f in self.session.findings_for(self.ref) if f.grade.severity < grade.severity
-                   and f.grade.is_nc == grade.is_nc]
-        if needs_statement and not lighter:
+        if self.session.statement_needed(self.ref, grade):
             self.open_statement_form(self.ref, grade)
             return
         self.rate(grade)
@@ -260,7 +275,7 @@ class AuditScreen(Screen):
             Field("statement", prompt, kind="area", value=self.session.result(ref).note, required=True),
         ], note=hint, save=lambda v: self.session.rate(ref, grade, statement=str(v["statement"])),
             draft_key=f"statement:{ref}:{grade.value}", drafts=self.session.drafts)
-        self.app.push_screen(form, lambda values: values is not None and self.after_change(ref))
+        self.app.push_screen(form, self.when_saved(ref))
 
     def rate(self, grade: Grade, *, level: int | None = None, na_reason: str | None = None,
              statement: str | None = None) -> None:
@@ -282,7 +297,7 @@ class AuditScreen(Screen):
                           note=f"{ref}: an exclusion needs a written justification.",
                           save=lambda v: self.session.rate(ref, Grade.NOT_APPLICABLE, na_reason=str(v["reason"])),
                           draft_key=f"na:{ref}", drafts=self.session.drafts)
-        self.app.push_screen(form, lambda values: values is not None and self.after_change(ref))
+        self.app.push_screen(form, self.when_saved(ref))
 
     def action_unrate(self) -> None:
         if self.ref is not None:
@@ -326,9 +341,9 @@ class AuditScreen(Screen):
         def save(values: dict) -> None:
             self.session.add_evidence(
                 ref, phase=Phase(str(values["phase"])), kind=EvidenceKind(str(values["kind"])),
-                text=str(values["text"]), reference=values["reference"],  # type: ignore[arg-type]
+                text=str(values["text"]), reference=values["reference"],
                 file=Path(str(values["file"])).expanduser() if values["file"] else None,
-                sample_size=values["sample"], population=values["population"],  # type: ignore[arg-type]
+                sample_size=values["sample"], population=values["population"],
                 findings=[str(values["finding"])] if values.get("finding") else [])
 
         def done(values: dict | None) -> None:
@@ -354,7 +369,11 @@ class AuditScreen(Screen):
             "entry", "Which entry", kind="select", required=True, value=entries[-1].id,
             options=[(f"{e.phase.value} {e.kind.value}: {e.text[:60]}", e.id) for e in entries])],
             submit_label="Open")
-        self.app.push_screen(form, lambda v: v is not None and self.open_evidence_entry(ref, str(v["entry"])))
+
+        def chosen(values: dict | None) -> None:
+            if values is not None:
+                self.open_evidence_entry(ref, str(values["entry"]))
+        self.app.push_screen(form, chosen)
 
     def open_evidence_entry(self, ref: str, evidence_id: str) -> None:
         entry = next((e for e in self.session.result(ref).evidence if e.id == evidence_id), None)
@@ -401,7 +420,7 @@ class AuditScreen(Screen):
             "entry", "Evidence entry", kind="select", required=True, value=unlinked[-1].id,
             options=[(f"{e.phase.value} {e.kind.value}: {e.text[:60]}", e.id) for e in unlinked])],
             submit_label="Link", save=lambda v: self.session.link_evidence(finding.id, [str(v["entry"])]))
-        self.app.push_screen(form, lambda v: v is not None and self.after_change(ref))
+        self.app.push_screen(form, self.when_saved(ref))
 
     def _one_finding(self):
         findings = self.session.findings_for(self.ref) if self.ref else []
@@ -420,7 +439,7 @@ class AuditScreen(Screen):
         ], save=lambda v: self.session.update_finding(finding.id, statement=str(v["statement"]),
                                                       evidence_text=str(v["evidence"] or "")),
             draft_key=f"finding:{finding.id}", drafts=self.session.drafts)
-        self.app.push_screen(form, lambda values: values is not None and self.after_change())
+        self.app.push_screen(form, self.when_saved())
 
     def action_respond(self) -> None:
         finding = self._one_finding()
@@ -437,7 +456,7 @@ class AuditScreen(Screen):
                                                by=str(v["by"])),
             draft_key=f"respond:{finding.id}", drafts=self.session.drafts,
             blame={"dispute": "text", "words": "text", "who": "by"})
-        self.app.push_screen(form, lambda values: values is not None and self.after_change())
+        self.app.push_screen(form, self.when_saved())
 
     # -- the note: drafts on every keystroke, committed on a pause --------------------------------------------
 
@@ -632,7 +651,3 @@ class AuditScreen(Screen):
         yield ("Save note now", "Commit the note being typed (ctrl+s)", self.action_save_note)
         yield ("Next requirement", "(])", lambda: self.action_move(1))
         yield ("Previous requirement", "([)", lambda: self.action_move(-1))
-
-
-def _now() -> str:
-    return clock.now().strftime("%H:%M:%S")

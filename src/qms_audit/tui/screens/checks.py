@@ -62,9 +62,12 @@ class ChecksScreen(Screen):
         if self.audit_id:
             fields.append(Field("attach", f"Attach the results as evidence to audit {self.audit_id}?", kind="select",
                                 value="no", options=[("no", "no"), ("yes", "yes")], required=True))
-        self.app.push_screen(FormScreen("Desk review", fields, submit_label="Run"),
-                             lambda v: v and self.run_desk_review(Path(str(v["folder"])).expanduser(),
-                                                                  v.get("attach") == "yes"))
+
+        def run(values: dict | None) -> None:
+            if values:
+                self.run_desk_review(Path(str(values["folder"])).expanduser(), values.get("attach") == "yes")
+
+        self.app.push_screen(FormScreen("Desk review", fields, submit_label="Run"), run)
 
     @work(thread=True, exclusive=True, group="checks")
     def run_desk_review(self, folder: Path, attach: bool) -> None:
@@ -110,9 +113,12 @@ class ChecksScreen(Screen):
     # -- catalogue ------------------------------------------------------------------------------------------
 
     def action_catalogue(self) -> None:
+        def run(values: dict | None) -> None:
+            if values:
+                self.run_catalogue(Path(str(values["file"])).expanduser())
+
         self.app.push_screen(FormScreen("Catalogue check", [Field("file", "Catalogue (.xlsx or .csv)",
-                                                                   required=True)], submit_label="Check"),
-                             lambda v: v and self.run_catalogue(Path(str(v["file"])).expanduser()))
+                                                                   required=True)], submit_label="Check"), run)
 
     @work(thread=True, exclusive=True, group="checks")
     def run_catalogue(self, path: Path) -> None:

@@ -4,9 +4,9 @@ figures come from the same domain functions as the command line."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.table import Table
@@ -26,15 +26,21 @@ from qms_audit.infra.locations import Workspace
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.bars import band_style, bar
 
+if TYPE_CHECKING:
+    from qms_audit.services.portfolio import AuditDigest
+    from qms_audit.services.programme import ProgrammeView
+    from qms_audit.views.trends import Trends
+
 GRADE_STYLES = (("major", "red"), ("minor", "yellow"), ("observation", "cyan"))
+
 
 
 @dataclass
 class Overview:
     """Everything the dashboard shows, computed away from the event loop."""
 
-    digests: list
-    programme: object | None
+    digests: list[AuditDigest]
+    programme: ProgrammeView | None
     programme_error: str | None
     review_actions: list[tuple[str, str, str, str]]  # review, action, state, description
     errors: list[str]
@@ -54,6 +60,84 @@ def counts_bar(parts: list[tuple[int, str]], peak: int, width: int) -> Text:
             cells = 1
         text.append("█" * cells, style=style)
     return text
+
+
+def _overall_block(t: Trends, width: int) -> Group:
+    overall = Table.grid(padding=(0, 1))
+    for _ in range(5):
+        overall.add_column(no_wrap=True)
+    for y in t.cycles:
+        mean = t.overall[y]["mean"]
+        audits, scored = t.overall[y]["audits"], t.overall[y]["scored"]
+        overall.add_row(str(y), _score_bar(mean, width), mean_text(mean),
+                        Text(f"{audits} audits" if scored == audits else f"{scored} of {audits} audits scored",
+                             style="dim"),
+                        Text(f"maturity {'—' if t.maturity[y] is None else f'{t.maturity[y]:.1f}'}", style="dim"))
+    return Group(Text(f"Mean audit score per year ({t.audits} audits, {len(t.units)} units)", style="bold"),
+                 overall)
+
+
+def _clauses_block(t: Trends, width: int) -> Group:
+    from qms_audit.views.trends import trend_floor
+
+    years = t.cycles
+    low = trend_floor(t)
+    clauses = Table.grid(padding=(0, 1))
+    for _ in range(6):
+        clauses.add_column(no_wrap=True)
+    for number, per in t.clauses.items():
+        values = [per.get(y) for y in years]
+        last = values[-1] if values else None
+        previous = values[-2] if len(values) > 1 else None
+        delta = "" if last is None or previous is None else f"{round((last - previous) * 100):+d}"
+        counts = t.clause_audits.get(number, {}).get(years[-1], {"scored": 0, "audits": 0})
+        clauses.add_row(f"{number:>4}", Text(sparkline(values, low=low), style="cyan"),
+                        _score_bar(last, width), mean_text(last),
+                        Text(delta, style="red" if delta.startswith("-") else "green"),
+                        Text(f"{counts['scored']} of {counts['audits']} audits scored"
+                             if counts["scored"] < counts["audits"] else "", style="dim"))
+    return Group(Text(f"Clause scores: trend {years[0]}-{years[-1]} (scaled {low:.0%}-100%), latest year, change "
+                      "(means over the audits that scored the clause)", style="bold"), clauses)
+
+
+def _findings_block(t: Trends, width: int) -> Group:
+    years = t.cycles
+    peak = max((t.ncs[y]["major"] + t.ncs[y]["minor"] + t.ncs[y]["observation"] for y in years), default=0)
+    findings = Table.grid(padding=(0, 1))
+    for _ in range(3):
+        findings.add_column(no_wrap=True)
+    for y in years:
+        parts = [(t.ncs[y][key], style) for key, style in GRADE_STYLES]
+        findings.add_row(str(y), counts_bar(parts, peak, width),
+                         Text(f"{t.ncs[y]['major']} major, {t.ncs[y]['minor']} minor, "
+                              f"{t.ncs[y]['observation']} obs., {t.ncs[y]['ofi']} OFI", style="dim"))
+    legend = Text.assemble(("Findings per year  ", "bold"), ("█ major ", "red"), ("█ minor ", "yellow"),
+                           ("█ observation", "cyan"))
+    return Group(legend, findings)
+
+
+def _capa_block(t: Trends, width: int) -> Text:
+    c = t.capa
+    capa = Text("Corrective actions\n", style="bold")
+    capa.append(f"  {c.open} open, ")
+    capa.append(f"{c.overdue} overdue", style="bold red" if c.overdue else "")
+    capa.append(f"; {c.closed} closed ({c.closed_late} late); {c.not_effective} verified not effective; mean "
+                f"{'—' if c.mean_days_to_close is None else f'{c.mean_days_to_close:.0f}'} days to close\n")
+    age_peak = max(c.open_by_age.values(), default=0)
+    for label, n in c.open_by_age.items():
+        capa.append(f"  {label:<14} ")
+        capa.append_text(counts_bar([(n, "yellow")], age_peak, width))
+        capa.append(f" {n}\n")
+    return capa
+
+
+def _recurring_block(t: Trends) -> Text:
+    recurring = Text(f"Recurring NCs (same requirement in consecutive audits of a unit): {len(t.recurring)}\n",
+                     style="bold")
+    for r in sorted(t.recurring, key=lambda r: (-len(r.audits), -r.years[-1]))[:10]:
+        recurring.append(f"  {r.unit[:30]:<30} {r.ref:<9} {len(r.audits)} in a row "
+                         f"({', '.join(map(str, r.years))})\n", style="red" if len(r.audits) > 2 else "")
+    return recurring
 
 
 class ManagementScreen(Screen):
@@ -177,7 +261,7 @@ class ManagementScreen(Screen):
     # -- drawing ------------------------------------------------------------------------------------------------
 
     def show(self) -> None:
-        from qms_audit.views.trends import compute, filter_digests, trend_floor
+        from qms_audit.views.trends import compute, filter_digests
 
         overview = self.overview
         if overview is None:
@@ -197,72 +281,11 @@ class ManagementScreen(Screen):
             return
         t = compute(chosen, today=clock.today())
         width = max(10, min(40, (self.size.width or 100) - 60))
-        years = t.cycles
-
-        overall = Table.grid(padding=(0, 1))
-        for _ in range(5):
-            overall.add_column(no_wrap=True)
-        for y in years:
-            mean = t.overall[y]["mean"]
-            audits, scored = t.overall[y]["audits"], t.overall[y]["scored"]
-            overall.add_row(str(y), _score_bar(mean, width), mean_text(mean),  # type: ignore[arg-type]
-                            Text(f"{audits} audits" if scored == audits else f"{scored} of {audits} audits scored",
-                                 style="dim"),
-                            Text(f"maturity {'—' if t.maturity[y] is None else f'{t.maturity[y]:.1f}'}", style="dim"))
-        self.query_one("#overall", Static).update(Group(
-            Text(f"Mean audit score per year ({t.audits} audits, {len(t.units)} units)", style="bold"), overall))
-
-        low = trend_floor(t)
-        clauses = Table.grid(padding=(0, 1))
-        for _ in range(6):
-            clauses.add_column(no_wrap=True)
-        for number, per in t.clauses.items():
-            values = [per.get(y) for y in years]
-            last = values[-1] if values else None
-            previous = values[-2] if len(values) > 1 else None
-            delta = "" if last is None or previous is None else f"{round((last - previous) * 100):+d}"
-            counts = t.clause_audits.get(number, {}).get(years[-1], {"scored": 0, "audits": 0})
-            clauses.add_row(f"{number:>4}", Text(sparkline(values, low=low), style="cyan"),
-                            _score_bar(last, width), mean_text(last),
-                            Text(delta, style="red" if delta.startswith("-") else "green"),
-                            Text(f"{counts['scored']} of {counts['audits']} audits scored"
-                                 if counts["scored"] < counts["audits"] else "", style="dim"))
-        self.query_one("#clauses", Static).update(Group(
-            Text(f"Clause scores: trend {years[0]}-{years[-1]} (scaled {low:.0%}-100%), latest year, change "
-                 "(means over the audits that scored the clause)", style="bold"), clauses))
-
-        peak = max((t.ncs[y]["major"] + t.ncs[y]["minor"] + t.ncs[y]["observation"] for y in years), default=0)
-        findings = Table.grid(padding=(0, 1))
-        for _ in range(3):
-            findings.add_column(no_wrap=True)
-        for y in years:
-            parts = [(t.ncs[y][key], style) for key, style in GRADE_STYLES]
-            findings.add_row(str(y), counts_bar(parts, peak, width),
-                             Text(f"{t.ncs[y]['major']} major, {t.ncs[y]['minor']} minor, "
-                                  f"{t.ncs[y]['observation']} obs., {t.ncs[y]['ofi']} OFI", style="dim"))
-        legend = Text.assemble(("Findings per year  ", "bold"), ("█ major ", "red"), ("█ minor ", "yellow"),
-                               ("█ observation", "cyan"))
-        self.query_one("#findings", Static).update(Group(legend, findings))
-
-        c = t.capa
-        capa = Text("Corrective actions\n", style="bold")
-        capa.append(f"  {c.open} open, ")
-        capa.append(f"{c.overdue} overdue", style="bold red" if c.overdue else "")
-        capa.append(f"; {c.closed} closed ({c.closed_late} late); {c.not_effective} verified not effective; mean "
-                    f"{'—' if c.mean_days_to_close is None else f'{c.mean_days_to_close:.0f}'} days to close\n")
-        age_peak = max(c.open_by_age.values(), default=0)
-        for label, n in c.open_by_age.items():
-            capa.append(f"  {label:<14} ")
-            capa.append_text(counts_bar([(n, "yellow")], age_peak, width))
-            capa.append(f" {n}\n")
-        self.query_one("#capa", Static).update(capa)
-
-        recurring = Text(f"Recurring NCs (same requirement in consecutive audits of a unit): {len(t.recurring)}\n",
-                         style="bold")
-        for r in sorted(t.recurring, key=lambda r: (-len(r.audits), -r.years[-1]))[:10]:
-            recurring.append(f"  {r.unit[:30]:<30} {r.ref:<9} {len(r.audits)} in a row "
-                             f"({', '.join(map(str, r.years))})\n", style="red" if len(r.audits) > 2 else "")
-        self.query_one("#recurring", Static).update(recurring)
+        self.query_one("#overall", Static).update(_overall_block(t, width))
+        self.query_one("#clauses", Static).update(_clauses_block(t, width))
+        self.query_one("#findings", Static).update(_findings_block(t, width))
+        self.query_one("#capa", Static).update(_capa_block(t, width))
+        self.query_one("#recurring", Static).update(_recurring_block(t))
         self._programme_and_reviews(overview)
 
     def _programme_and_reviews(self, overview: Overview) -> None:
@@ -301,42 +324,46 @@ class ManagementScreen(Screen):
     # -- review pack -----------------------------------------------------------------------------------------
 
     def action_pack(self) -> None:
-        today = clock.today()
-        start = today - dt.timedelta(days=364)
-        default = self.workspace.reports_dir / f"management-review-{start.isoformat()}-{today.isoformat()}.docx"
+        from qms_audit.services.reviews import load_reviews
+        from qms_audit.views.review_pack import default_output, default_period
+
+        try:
+            period = default_period(load_reviews(self.workspace), today=clock.today())
+        except QmsError as exc:  # a damaged review record: the pack cannot be made until it is repaired
+            self.notify(exc.message, title="Review pack", severity="error", timeout=10)
+            return
         fields = [Field("period", "Period FROM..TO (e.g. 2025-07..2026-06)", required=True,
-                        value=f"{start.isoformat()}..{today.isoformat()}"),
-                  Field("output", "File (.docx or .xlsx)", required=True, value=str(default))]
-        self.app.push_screen(FormScreen("Management review pack", fields, submit_label="Write"),
-                             lambda v: v and self.write_pack(str(v["period"]), Path(str(v["output"])).expanduser()))
+                        value=f"{period[0].isoformat()}..{period[1].isoformat()}" if period else ""),
+                  Field("output", "File (.docx or .xlsx)", required=True,
+                        value=str(default_output(self.workspace, *period)) if period else "")]
+        note = None if period else "The last review covered up to today: name the period to review."
+
+        def chosen(values: dict | None) -> None:
+            if values:
+                self.write_pack(str(values["period"]), Path(str(values["output"])).expanduser())
+        self.app.push_screen(FormScreen("Management review pack", fields, submit_label="Write", note=note), chosen)
 
     @work(thread=True, exclusive=True, group="management-pack")
     def write_pack(self, period: str, output: Path) -> None:
-        from qms_audit.infra.files import atomic_write_bytes
+        from qms_audit.render.build import build_review_pack
         from qms_audit.services.reviews import parse_period
-        from qms_audit.views.review_pack import gather
+        from qms_audit.views.review_pack import write_review_pack
 
+        overview = self.overview
         try:
             start, stop = parse_period(period)
-            fmt = output.suffix.lower()
-            if fmt not in (".docx", ".xlsx"):
-                raise QmsError(f"{output}: the pack is written as .docx or .xlsx")
-            digests = self.overview.digests if self.overview else None
-            pack = gather(self.workspace, start, stop, today=clock.today(), digests=digests)
-            if fmt == ".docx":
-                from qms_audit.render.review_docx import build_review_docx
-
-                data = build_review_docx(pack)
-            else:
-                from qms_audit.render.review_xlsx import build_review_xlsx
-
-                data = build_review_xlsx(pack)
-            atomic_write_bytes(output, data)
+            # the audits the dashboard has read already, and those it could not read, rather than reading again
+            path, pack = write_review_pack(
+                self.workspace, start, stop, output, today=clock.today(), build=build_review_pack,
+                digests=overview.digests if overview else None, load_errors=overview.errors if overview else ())
         except QmsError as exc:
             self.app.call_from_thread(self.notify, exc.message, title="Review pack not written", severity="error",
                                       timeout=10)
             return
-        self.app.call_from_thread(self.notify, f"wrote {output} ({len(pack.audits)} audits)", timeout=6)
+        if pack.errors:
+            self.app.call_from_thread(self.notify, "\n".join(f"left out (unreadable): {e}" for e in pack.errors),
+                                      title="Review pack", severity="warning", timeout=10)
+        self.app.call_from_thread(self.notify, f"wrote {path} ({len(pack.audits)} audits)", timeout=6)
 
     def palette_commands(self):
         yield ("Filter by unit", "Cycle through the units (u)", self.action_next_unit)

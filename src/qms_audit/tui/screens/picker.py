@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -16,6 +20,16 @@ from qms_audit.services.portfolio import load_digests, summary
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.tui.forms import Field, FormScreen
 from qms_audit.tui.widgets.topbar import with_who
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from qms_audit.tui.app import QmsAuditApp
+
+
+def _day(value: object) -> dt.date | None:
+    """A date field once FormScreen.validate has converted it: a date, or None when left blank."""
+    return value if isinstance(value, dt.date) else None
 
 
 class PickerScreen(Screen):
@@ -31,6 +45,11 @@ class PickerScreen(Screen):
     PickerScreen DataTable { height: 1fr; }
     PickerScreen #picker-errors { color: $error; padding: 0 1; height: auto; }
     """
+
+    if TYPE_CHECKING:
+        # The picker only ever runs inside QmsAuditApp, whose methods it calls; Textual types `app` as a plain
+        # App. Only for the type checker: at run time `app` stays Textual's own property.
+        app = getters.app(QmsAuditApp)
 
     def __init__(self, workspace: Workspace, actor: str) -> None:
         super().__init__()
@@ -73,7 +92,8 @@ class PickerScreen(Screen):
             s = summary(item)
             ncs = Text(str(s["open_ncs"]), style="bold red" if s["open_ncs"] else "")
             table.add_row(s["id"], str(s["status"]).replace("_", " "), s["standard"], str(s["auditee"])[:24],
-                          s["start_date"] or "", pct(s["overall"]), pct(s["coverage"]), ncs, key=str(s["id"]))
+                          s["start_date"] or "", pct(item.score.overall), pct(item.score.coverage), ncs,
+                          key=str(s["id"]))
         self.query_one("#picker-errors", Static).update("\n".join(f"cannot read {e}" for e in errors))
         if table.row_count == 0:
             self.query_one("#picker-title", Static).update(with_who(
@@ -83,7 +103,7 @@ class PickerScreen(Screen):
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return
-        audit_id = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        audit_id = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         self.app.open_audit(str(audit_id))
 
     @on(DataTable.RowSelected)
@@ -138,7 +158,7 @@ class PickerScreen(Screen):
             self.workspace, standard_id=str(values["standard"]), title=str(values["title"]),
             auditee_unit=str(values["auditee"]), lead=lead, actor=self.actor, team=team,
             unit_code=(str(values["unit_code"]) if values.get("unit_code") else None),
-            start_date=values.get("start"), end_date=values.get("end"),  # type: ignore[arg-type]
+            start_date=_day(values.get("start")), end_date=_day(values.get("end")),
             clauses=str(values.get("clauses") or "").replace(",", " ").split(),
             objectives=[str(values["objective"])] if values.get("objective") else [],
             override_independence=(str(values["override"]) if values.get("override") else None))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from qms_audit.domain import capa_rules
 from qms_audit.domain.presentation import date
 from qms_audit.infra import clock
 from qms_audit.infra.errors import QmsError
@@ -122,7 +127,7 @@ class RegisterScreen(Screen):
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return
-        finding_id = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        finding_id = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         self.app.push_screen(CapaScreen(self.workspace, self.actor, str(finding_id)))
 
     @on(DataTable.RowSelected)
@@ -204,8 +209,9 @@ class CapaScreen(Screen):
         if f.response:
             text.append(f"Auditee ({f.response.by}): {f.response.position}"
                         + (f": {f.response.text}" if f.response.text else "") + "\n")
-        stage = capa.stage(f)
-        overdue = capa.is_overdue(f, clock.today())
+        today = clock.today()
+        stage = capa_rules.stage(f)
+        overdue = capa_rules.is_overdue(f, today)
         text.append(f"\nStage: {stage}", style="bold")
         if f.response_due:
             text.append(f"   response due {date(f.response_due)}")
@@ -232,11 +238,11 @@ class CapaScreen(Screen):
             text.append("—\n", style="dim")
         text.append("\nAct\n", style="bold")
         if c and c.actions:
+            late = {a.id for a in capa_rules.overdue_actions(f, today)}
             for a in c.actions:
-                late = a.status is ActionStatus.PLANNED and a.due < clock.today()
                 text.append(f"  {a.id} {a.description}  owner {a.owner}, due {date(a.due)}, {a.status.value}"
                             + (f" {date(a.done_at)}" if a.done_at else "") + "\n",
-                            style="bold red" if late else "")
+                            style="bold red" if a.id in late else "")
         else:
             text.append("  no actions yet\n", style="dim")
         text.append("\nCheck effectiveness\n", style="bold")
@@ -254,7 +260,7 @@ class CapaScreen(Screen):
         if c and c.closed_at:
             text.append(f"\nClosed {date(c.closed_at)} by {c.closed_by}\n", style="bold green")
         elif f.grade.is_nc:
-            missing = capa.missing_for_closure(f)
+            missing = capa_rules.missing_for_closure(f)
             if missing:
                 text.append("\nTo close: " + "; ".join(missing) + "\n", style="yellow")
         if c and c.history:
@@ -291,8 +297,9 @@ class CapaScreen(Screen):
             if draft.target != self.finding_id:
                 continue
             step = draft.kind.removeprefix("capa.")
-            opener = openers.get(draft.kind) or (
-                (lambda step=step: self.action_step(step)) if step in self.STEP_LABELS else None)
+            opener: Callable[[], None] | None = openers.get(draft.kind)
+            if opener is None and step in self.STEP_LABELS:
+                opener = partial(self.action_step, step)
             if opener is not None:
                 self.notify("reopened a form with text typed before the last session ended", timeout=8)
                 opener()

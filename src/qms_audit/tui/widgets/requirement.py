@@ -4,14 +4,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
+from qms_audit.domain import capa_rules as capa
 from qms_audit.domain.presentation import date, result_label
+from qms_audit.model.audit import Evidence, Finding, RequirementResult
 from qms_audit.model.common import PHASES
-from qms_audit.services import capa
+from qms_audit.model.standard import Requirement
 from qms_audit.tui.widgets.textview import TextView
 from qms_audit.views.session import AuditSession
 
@@ -71,63 +75,81 @@ class RequirementPane(Vertical):
         assert ref is not None
         req = session.requirement(ref)
         result = session.result(ref)
-        clause = session.standard.clause_of(ref)
         text = Text()
         text.append(f"{ref}  {req.title}  ", style="bold")
         text.append(req.force.value.upper(), style="bold red" if req.force.value == "must" else "bold yellow")
         text.append(f"  {req.pdca.label}\n", style="bold")
         text.append(req.question + "\n")
-        text.append("Rating: ", style="bold")
-        text.append(result_label(session.standard, result))
-        if result.rated_by:
-            text.append(f"  ({result.rated_by}, {date(result.rated_at)})", style="dim")
-        if result.na_reason:
-            text.append(f"\nWhy not applicable: {result.na_reason}")
-        if self.size.width >= 60:  # the footer already names the keys on a narrow screen
-            keys = ("0-4 level" if session.standard.uses_levels else
-                    "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
-            text.append(f"\n{keys}  x N/A  u unrate", style="dim")
-        evidence = result.evidence
-        if evidence:
-            text.append(f"\nEvidence ({len(evidence)}, newest first; E edits)", style="bold")
-            for ev in reversed(evidence):
-                text.append(f"\n{ev.phase.value} ", style="bold")
-                text.append(f"{ev.kind.value}: ", style="dim")
-                text.append(ev.text)
-                if ev.reference:
-                    text.append(f" [{ev.reference}]", style="dim")
-                if ev.file:
-                    text.append(f" (file {ev.file.original_name})", style="cyan")
-                if ev.sample:
-                    text.append(f" sample {ev.sample}", style="dim")
-        else:
-            text.append("\nNo evidence yet (e to add)", style="dim")
-        findings = session.findings_for(ref)
-        if findings:
-            text.append("\n\nFindings", style="bold")
-            for f in findings:
-                text.append(f"\n{f.id} {f.grade.label.lower()}: ", style="red" if f.grade.is_nc else "yellow")
-                text.append(f.statement)
-                linked = len([e for e in evidence if e.id in f.evidence_ids])
-                text.append(f"\n  evidence linked: {linked} of {len(evidence)}" + (" (l links more)"
-                            if linked < len(evidence) else ""), style="dim")
-                if f.response:
-                    said = f": {f.response.text}" if f.response.text else ""
-                    text.append(f"\n  auditee ({f.response.by}) {f.response.position}{said}", style="italic")
-                if f.grade.is_nc:
-                    text.append(f"\n  CAPA {capa.stage(f)}", style="dim")
-        text.append(f"\n\nClause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
-        if req.source_modal:
-            text.append(f" ({req.source_modal.value})", style="dim")
-        if req.sop:
-            sop = session.standard.sop(req.sop)
-            text.append(f"\nRelies on {req.sop}" + (f": {sop.title}" if sop else ""), style="dim")
-        if req.criticality.value != "normal" or req.weight != 1:
-            text.append(f"\nCriticality {req.criticality.value}, weight {req.weight:g}", style="dim")
-        if req.guidance:
-            text.append(f"\nGuidance: {req.guidance}", style="italic")
+        self._rating(text, result)
+        _evidence(text, result.evidence)
+        _findings(text, session.findings_for(ref), result.evidence)
+        self._source(text, ref, req)
         text.append("\n\nWhat evidence would look like", style="bold")
         for phase in PHASES:
             text.append(f"\n{phase.label:<6}", style="bold")
             text.append(req.evidence.for_phase(phase))
         return text
+
+    def _rating(self, text: Text, result: RequirementResult) -> None:
+        standard = self.session.standard
+        text.append("Rating: ", style="bold")
+        text.append(result_label(standard, result))
+        if result.rated_by:
+            text.append(f"  ({result.rated_by}, {date(result.rated_at)})", style="dim")
+        if result.na_reason:
+            text.append(f"\nWhy not applicable: {result.na_reason}")
+        if self.size.width >= 60:  # the footer already names the keys on a narrow screen
+            keys = ("0-4 level" if standard.uses_levels else
+                    "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
+            text.append(f"\n{keys}  x N/A  u unrate", style="dim")
+
+    def _source(self, text: Text, ref: str, req: Requirement) -> None:
+        """Where the requirement comes from, the SOP it relies on, its weight and guidance."""
+        standard = self.session.standard
+        clause = standard.clause_of(ref)
+        text.append(f"\n\nClause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
+        if req.source_modal:
+            text.append(f" ({req.source_modal.value})", style="dim")
+        if req.sop:
+            sop = standard.sop(req.sop)
+            text.append(f"\nRelies on {req.sop}" + (f": {sop.title}" if sop else ""), style="dim")
+        if req.criticality.value != "normal" or req.weight != 1:
+            text.append(f"\nCriticality {req.criticality.value}, weight {req.weight:g}", style="dim")
+        if req.guidance:
+            text.append(f"\nGuidance: {req.guidance}", style="italic")
+
+
+def _evidence(text: Text, evidence: Sequence[Evidence]) -> None:
+    if not evidence:
+        text.append("\nNo evidence yet (e to add)", style="dim")
+        return
+    text.append(f"\nEvidence ({len(evidence)}, newest first; E edits)", style="bold")
+    for ev in reversed(evidence):
+        text.append(f"\n{ev.phase.value} ", style="bold")
+        text.append(f"{ev.kind.value}: ", style="dim")
+        text.append(ev.text)
+        if ev.reference:
+            text.append(f" [{ev.reference}]", style="dim")
+        if ev.file:
+            text.append(f" (file {ev.file.original_name})", style="cyan")
+        if ev.sample:
+            text.append(f" sample {ev.sample}", style="dim")
+
+
+def _findings(text: Text, findings: Sequence[Finding], evidence: Sequence[Evidence]) -> None:
+    """Each finding on the requirement, with how much of the evidence it links, the auditee's answer and, for an
+    NC, the stage of its corrective action."""
+    if not findings:
+        return
+    text.append("\n\nFindings", style="bold")
+    for f in findings:
+        text.append(f"\n{f.id} {f.grade.label.lower()}: ", style="red" if f.grade.is_nc else "yellow")
+        text.append(f.statement)
+        linked = len([e for e in evidence if e.id in f.evidence_ids])
+        text.append(f"\n  evidence linked: {linked} of {len(evidence)}" + (" (l links more)"
+                    if linked < len(evidence) else ""), style="dim")
+        if f.response:
+            said = f": {f.response.text}" if f.response.text else ""
+            text.append(f"\n  auditee ({f.response.by}) {f.response.position}{said}", style="italic")
+        if f.grade.is_nc:
+            text.append(f"\n  CAPA {capa.stage(f)}", style="dim")

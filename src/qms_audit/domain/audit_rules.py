@@ -1,0 +1,51 @@
+"""Rules of an audit that hold whoever applies them: the CLI, the TUI, the checklist import and CAPA all ask here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from qms_audit.model.audit import AuditRecord, AuditStatus, Finding, Grade
+
+
+def closed_refusal(record: AuditRecord) -> str | None:
+    """Why nothing of this audit may change, or None while it is not closed.
+
+    Closing seals every file of the audit (docs/records.md), so any change, to a rating, a finding or the CAPA
+    of one of its NCs, waits until the audit is reopened with a reason; the message says how."""
+    if not record.is_closed:
+        return None
+    closed = next((h for h in reversed(record.history) if h.status is AuditStatus.CLOSED), None)
+    when = f" on {closed.at:%Y-%m-%d} by {closed.by}" if closed else ""
+    return (f"audit {record.id} is closed{when} and cannot be changed; reopen it with "
+            f"`qms-audit audit reopen {record.id} --reason '...'`")
+
+
+def escalated_finding(grade: Grade, active_findings: Iterable[Finding]) -> Finding | None:
+    """The finding a rating escalates in place, keeping its id: the one lighter finding of the same kind
+    (minor -> major NC, OFI -> observation), when no finding of that grade stands yet. With two lighter
+    findings it is not clear which one the rating is about, and a lighter finding of the other kind is another
+    matter, so both leave the rating to raise a new finding.
+
+    `active_findings` are the requirement's findings that are not withdrawn."""
+    if not grade.makes_finding:
+        return None
+    active = list(active_findings)
+    if any(f.grade is grade for f in active):
+        return None
+    lighter = [f for f in active if f.grade.severity < grade.severity]
+    if len(lighter) == 1 and lighter[0].grade.is_nc == grade.is_nc:
+        return lighter[0]
+    return None
+
+
+def statement_needed(grade: Grade, active_findings: Iterable[Finding]) -> bool:
+    """Whether rating a requirement `grade` raises a new finding, which must say what was found.
+
+    `active_findings` are the requirement's findings that are not withdrawn. No statement is needed when the
+    rating makes no finding, when a finding of that grade already stands, or when the rating escalates one."""
+    if not grade.makes_finding:
+        return False
+    active = list(active_findings)
+    if any(f.grade is grade for f in active):
+        return False
+    return escalated_finding(grade, active) is None

@@ -1,0 +1,410 @@
+"""The index of audit digests in the user's cache: the same digests as reading the documents, refreshed by
+re-reading only the audits that changed, rebuilt when deleted or damaged, off with QMS_AUDIT_CACHE=off, and
+safe with two processes refreshing at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from qms_audit.infra.locations import Workspace
+from qms_audit.services import portfolio
+from qms_audit.store import index as index_module
+from qms_audit.store.audits import AuditStore
+
+NOW = "2026-11-28T10:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A sample workspace: 30 audits over three years, all against the MC-QMS."""
+    from qms_audit.demo.portfolio import generate_sample_workspace
+    from qms_audit.infra import clock
+
+    root = tmp_path_factory.mktemp("portfolio") / "ws"
+    with clock.using(lambda: dt.datetime(2026, 11, 28, 10, tzinfo=dt.UTC)):
+        generate_sample_workspace(root, audits=30, years=3, seed=11)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch):
+    monkeypatch.setenv("QMS_AUDIT_NOW", NOW)
+
+
+@pytest.fixture
+def ws(generated, tmp_path, monkeypatch) -> Workspace:
+    """A private copy of the generated workspace, with its own cache folder."""
+    target = tmp_path / "ws"
+    shutil.copytree(generated, target, ignore=shutil.ignore_patterns(".lock*"))
+    monkeypatch.setenv("QMS_AUDIT_CACHE", str(tmp_path / "cache"))
+    return Workspace(target.resolve())
+
+
+@pytest.fixture
+def settled(monkeypatch) -> None:
+    """The copy was just made, so every file counts as changed moments ago and its row would be read again on the
+    next call (the guard against coarse timestamps, tested on its own below). Tests that count re-reads turn the
+    guard off."""
+    monkeypatch.setattr(index_module, "RACY_NS", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The audits read from their documents, one entry per read."""
+    seen: list[str] = []
+    original = AuditStore.load
+
+    def spy(self):
+        seen.append(self.audit_id)
+        return original(self)
+
+    monkeypatch.setattr(AuditStore, "load", spy)
+    return seen
+
+
+def load(ws: Workspace, errors: list[str] | None = None) -> list[portfolio.AuditDigest]:
+    return portfolio.load_digests(ws, workers=1, errors=errors)
+
+
+def from_documents(ws: Workspace, monkeypatch, errors: list[str] | None = None) -> list[portfolio.AuditDigest]:
+    with monkeypatch.context() as m:
+        m.setenv("QMS_AUDIT_CACHE", "off")
+        return portfolio.load_digests(ws, workers=1, errors=errors)
+
+
+def essentials(digests: list[portfolio.AuditDigest]) -> list[tuple]:
+    return [(d.id, d.status.value, d.score.overall, d.score.verdict, [f.id for f in d.findings],
+             {n: c.shown for n, c in d.score.clauses.items()}) for d in digests]
+
+
+def stored_ids(ws: Workspace) -> set[str]:
+    backend = index_module.open_index(ws)
+    assert backend is not None
+    try:
+        return set(backend.stamps())
+    finally:
+        backend.close()
+
+
+def all_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+# -- the same digests ------------------------------------------------------------------------------------------
+
+
+def test_the_index_gives_the_digests_the_documents_give(ws, monkeypatch, reads, settled):
+    before = all_files(ws.root)
+    documents = from_documents(ws, monkeypatch)
+    reads.clear()
+    cold = load(ws)
+    assert sorted(reads) == ws.audit_ids()
+    reads.clear()
+    warm = load(ws)
+    assert reads == []
+    assert [d.id for d in warm] == ws.audit_ids()
+    assert essentials(cold) == essentials(documents)
+    assert essentials(warm) == essentials(documents)
+    assert warm == documents  # records, findings with their CAPA, scores and status, field for field
+    assert [portfolio.summary(d) for d in warm] == [portfolio.summary(d) for d in documents]
+    # decoded records keep which fields were set, so they dump as the files do
+    assert [d.record.model_dump(exclude_unset=True) for d in warm] == \
+        [d.record.model_dump(exclude_unset=True) for d in documents]
+    path = index_module.index_path(ws)
+    assert path is not None and path.is_file()
+    assert ws.root not in path.parents
+    assert all_files(ws.root) == before  # nothing was written into the workspace
+
+
+def test_the_index_lives_in_the_cache_and_never_inside_the_workspace(ws, monkeypatch):
+    path = index_module.index_path(ws)
+    assert path is not None
+    assert path.parent.parent == Path(os.environ["QMS_AUDIT_CACHE"]).resolve()
+    monkeypatch.setenv("QMS_AUDIT_CACHE", str(ws.root / "cache"))
+    assert index_module.index_path(ws) is None
+    assert [d.id for d in load(ws)] == ws.audit_ids()
+    assert not (ws.root / "cache" / "index").exists()
+    assert list(ws.root.rglob("*.sqlite3*")) == []
+
+
+def test_a_cache_folder_that_cannot_be_made_leaves_the_documents(ws, monkeypatch, reads, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("QMS_AUDIT_CACHE", str(blocker))
+    assert index_module.open_index(ws) is None
+    errors: list[str] = []
+    assert [d.id for d in load(ws, errors)] == ws.audit_ids()
+    assert errors == []
+    assert sorted(reads) == ws.audit_ids()
+
+
+def test_cache_off_reads_every_audit_from_its_documents(ws, monkeypatch, reads):
+    cache = Path(os.environ["QMS_AUDIT_CACHE"])
+    monkeypatch.setenv("QMS_AUDIT_CACHE", "off")
+    assert index_module.index_path(ws) is None
+    assert index_module.open_index(ws) is None
+    load(ws)
+    load(ws)
+    assert sorted(reads) == sorted(ws.audit_ids() * 2)
+    assert not (cache / "index").exists()
+
+
+# -- incremental refresh ---------------------------------------------------------------------------------------
+
+
+def open_audit_with_a_conformity(ws: Workspace) -> tuple[str, str]:
+    """An audit still open to changes, and a requirement in its scope rated conformity."""
+    for d in load(ws):
+        if d.status.value in ("in_progress", "reported"):
+            store = AuditStore(ws, d.id)
+            for ref, result in store.load().results.items():
+                if result.grade.value == "conformity":
+                    return d.id, ref
+    raise AssertionError("the generated portfolio has no open audit with a conformity")
+
+
+def test_a_change_through_the_record_layer_rereads_only_that_audit(ws, monkeypatch, reads, settled):
+    from qms_audit.model.audit import Grade
+    from qms_audit.services.auditing import open_audit, rate
+
+    audit_id, ref = open_audit_with_a_conformity(ws)
+    old = {d.id: d for d in load(ws)}[audit_id]
+    rate(open_audit(ws, audit_id), ref, Grade.MAJOR_NC, actor="Test Auditor",
+         statement="The records of the sampled intake were not kept")
+    reads.clear()
+    new = {d.id: d for d in load(ws)}[audit_id]
+    assert reads == [audit_id]
+    assert new.score.verdict == "not-conforming"
+    assert old.score.verdict != "not-conforming"
+    assert new.score.overall < old.score.overall
+    assert len(new.findings) == len(old.findings) + 1
+    assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_a_hand_edit_of_a_results_file_is_seen(ws, monkeypatch, reads, settled):
+    load(ws)
+    target = next(p for p in sorted(ws.audits_dir.glob("*/results/*.json")) if '"minor_nc"' in p.read_text())
+    audit_id = target.parent.parent.name
+    old = {d.id: d for d in load(ws)}[audit_id]
+    text = target.read_text()
+    inode = target.stat().st_ino
+    # in place and the same size: only the file's times tell that it changed
+    with open(target, "r+", encoding="utf-8") as fh:
+        fh.write(text.replace('"minor_nc"', '"major_nc"', 1))
+    assert target.stat().st_ino == inode and len(target.read_text()) == len(text)
+    reads.clear()
+    new = {d.id: d for d in load(ws)}[audit_id]
+    assert reads == [audit_id]
+    assert new.score.overall != old.score.overall
+    assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_deleted_renamed_and_new_audits(ws, monkeypatch, reads, settled):
+    ids = [d.id for d in load(ws)]
+    deleted, renamed, copied = ids[0], ids[1], ids[2]
+    shutil.rmtree(ws.audits_dir / deleted)
+    (ws.audits_dir / renamed).rename(ws.audits_dir / "zz-renamed-audit")
+    shutil.copytree(ws.audits_dir / copied, ws.audits_dir / "zz-new-audit")
+    reads.clear()
+    now = load(ws)
+    assert sorted(reads) == ["zz-new-audit", "zz-renamed-audit"]
+    assert [d.id for d in now] == ws.audit_ids()
+    assert deleted not in {d.id for d in now} and renamed not in {d.id for d in now}
+    assert stored_ids(ws) == set(ws.audit_ids())
+    assert essentials(now) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_a_changed_standard_rescores_the_audits_made_against_it_only(ws, monkeypatch, reads, settled):
+    before = load(ws)
+    with open(ws.standards_dir / "mc-readiness.yaml", "a", encoding="utf-8") as fh:
+        fh.write("# a comment changes no score\n")
+    reads.clear()
+    load(ws)
+    assert reads == []  # no audit of this workspace is made against the readiness standard
+    with open(ws.standards_dir / "mc-qms.yaml", "a", encoding="utf-8") as fh:
+        fh.write("scoring:\n  minor_value: 0.25\n")
+    reads.clear()
+    after = load(ws)
+    assert sorted(reads) == ws.audit_ids()
+    assert essentials(after) == essentials(from_documents(ws, monkeypatch))
+    changed = [a.id for a, b in zip(after, before, strict=True) if a.score.overall != b.score.overall]
+    assert changed  # audits with minor NCs score lower now
+
+
+def test_rows_made_from_files_changed_moments_before_are_read_again(ws, monkeypatch, reads):
+    # Timestamps have a granularity: a file rewritten within the same tick as the read that indexed it would
+    # keep its stamp, so such rows are not trusted until their files are older than the guard's window.
+    monkeypatch.setattr(index_module, "RACY_NS", 10**18)  # every file counts as just changed
+    load(ws)
+    reads.clear()
+    load(ws)
+    assert sorted(reads) == ws.audit_ids()
+    monkeypatch.setattr(index_module, "RACY_NS", 0)
+    load(ws)
+    reads.clear()
+    load(ws)
+    assert reads == []
+
+
+def test_an_audit_with_a_pending_journal_is_always_read(ws, reads, settled):
+    load(ws)
+    audit_id = ws.audit_ids()[3]
+    journal = ws.audits_dir / audit_id / ".journal.json"
+    journal.write_text('{"at": "2026-11-28T10:00:00+00:00", "actor": "x", "action": "x", "writes": {}, '
+                       '"removals": []}')
+    reads.clear()
+    load(ws)
+    assert reads == [audit_id]
+    assert not journal.exists()  # the reader completed the killed writer's work
+
+
+def test_worker_processes_read_and_scan_the_same(ws, monkeypatch, settled):
+    # large portfolios are read by forked workers, and scanned by a forked process while the stored digests are
+    # decoded: the same digests and the same index as in one process
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(portfolio, "CHUNK", 4)
+    documents = from_documents(ws, monkeypatch)
+    asked: list[list[str]] = []
+    original = portfolio._read_documents
+
+    def spy(workspace, ids, **kwargs):
+        asked.append(list(ids))
+        return original(workspace, ids, **kwargs)
+
+    monkeypatch.setattr(portfolio, "_read_documents", spy)
+    cold = portfolio.load_digests(ws, workers=2)
+    assert stored_ids(ws) == set(ws.audit_ids())
+    warm = portfolio.load_digests(ws, workers=2)
+    assert asked == [ws.audit_ids(), []]  # the second call read no document
+    assert cold == documents
+    assert warm == documents
+    assert [d.id for d in portfolio.load_digests(ws, workers=1)] == ws.audit_ids()
+
+
+# -- errors, damage, concurrency ---------------------------------------------------------------------------------
+
+
+def test_unreadable_audits_are_reported_as_without_the_index(ws, monkeypatch, settled):
+    from qms_audit.infra.errors import QmsError
+
+    load(ws)
+    broken = ws.audit_ids()[5]
+    (ws.audits_dir / broken / "audit.json").write_text("{ not json")
+    expected: list[str] = []
+    documents = from_documents(ws, monkeypatch, errors=expected)
+    assert len(expected) == 1 and expected[0].startswith(f"{broken}: ")
+    for _ in range(2):  # unreadable audits are never stored: the second call reports it the same way
+        errors: list[str] = []
+        assert essentials(load(ws, errors)) == essentials(documents)
+        assert errors == expected
+    assert broken not in stored_ids(ws)
+    with pytest.raises(QmsError) as raised:
+        load(ws)
+    assert raised.value.message == expected[0]
+
+
+def test_deleting_the_index_rebuilds_it(ws, monkeypatch, reads, settled):
+    first = load(ws)
+    path = index_module.index_path(ws)
+    assert path is not None
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    reads.clear()
+    assert load(ws) == first
+    assert sorted(reads) == ws.audit_ids()
+    reads.clear()
+    load(ws)
+    assert reads == []
+
+
+def test_a_corrupt_index_file_is_rebuilt_without_an_error(ws, monkeypatch, reads, settled):
+    first = load(ws)
+    path = index_module.index_path(ws)
+    assert path is not None
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(os.urandom(64 * 1024))
+    reads.clear()
+    errors: list[str] = []
+    assert load(ws, errors) == first
+    assert errors == []
+    assert sorted(reads) == ws.audit_ids()
+    reads.clear()
+    load(ws)
+    assert reads == []
+    assert stored_ids(ws) == set(ws.audit_ids())
+
+
+def test_a_damaged_row_is_read_from_the_documents(ws, reads, settled):
+    first = load(ws)
+    damaged = ws.audit_ids()[7]
+    path = index_module.index_path(ws)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE audits SET payload = ? WHERE id = ?", (b'{"id": "garbage', damaged))
+    reads.clear()
+    assert load(ws) == first
+    assert reads == [damaged]
+
+
+def test_a_locked_index_does_not_stop_the_command(ws, monkeypatch, reads, settled):
+    first = load(ws)
+    monkeypatch.setattr(index_module, "BUSY_TIMEOUT", 0.2)
+    changed = ws.audit_ids()[2]
+    (ws.audits_dir / changed / "audit.json").touch()
+    path = index_module.index_path(ws)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+        reads.clear()
+        assert load(ws) == first
+        assert reads == [changed]
+        reads.clear()
+        load(ws)
+        assert reads == [changed]  # its row could not be written while the index was locked
+    finally:
+        holder.close()
+    load(ws)
+    reads.clear()
+    load(ws)
+    assert reads == []
+
+
+def _refresh_in_child(root: str, barrier, results) -> None:
+    from qms_audit.services.portfolio import load_digests
+
+    barrier.wait()
+    errors: list[str] = []
+    digests = load_digests(Workspace(Path(root)), workers=1, errors=errors)
+    results.put((errors, essentials(digests)))
+
+
+def test_two_processes_refreshing_at_once_both_succeed_and_agree(ws, monkeypatch):
+    context = multiprocessing.get_context("spawn")  # two interpreters, as two commands run at once would be
+    barrier = context.Barrier(2)
+    results = context.Queue()
+    children = [context.Process(target=_refresh_in_child, args=(str(ws.root), barrier, results)) for _ in range(2)]
+    for child in children:
+        child.start()
+    got = [results.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    expected = essentials(from_documents(ws, monkeypatch))
+    assert got == [([], expected), ([], expected)]
+    path = index_module.index_path(ws)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    backend = index_module.open_index(ws)
+    assert backend is not None
+    try:
+        stored = portfolio.decode_stored(list(backend.payloads(set(ws.audit_ids()))))
+    finally:
+        backend.close()
+    assert essentials([stored[i] for i in ws.audit_ids()]) == expected
