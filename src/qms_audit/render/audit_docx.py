@@ -19,7 +19,7 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     w = DocxWriter(template)
     _cover(w, data, logo)
     _document_control(w, data)
-    _contents(w)
+    w.contents_page()
     _executive_summary(w, data)
     _the_audit(w, data)
     _results_by_clause(w, data)
@@ -60,12 +60,6 @@ def _document_control(w: DocxWriter, data: ReportData) -> None:
         ("Confidentiality", plan.confidentiality or "internal"),
         ("Integrity", f"built from {data.log_entries} logged changes; `qms-audit verify {record.id}` checks them"),
     ], widths=[5, 11.5], bold_first=True)
-    w.page_break()
-
-
-def _contents(w: DocxWriter) -> None:
-    w.paragraph("Contents", style="Title")
-    w.toc(levels=2)
     w.page_break()
 
 

@@ -115,6 +115,12 @@ class DocxWriter:
 
     TOC_MARK = "\u2063QMS-TOC\u2063"
 
+    def contents_page(self, levels: int = 2) -> None:
+        """A page of its own with the title "Contents" and the table of contents."""
+        self.paragraph("Contents", style="Title")
+        self.toc(levels=levels)
+        self.page_break()
+
     def toc(self, levels: int = 2) -> None:
         """A table of contents field, filled with the headings at save time so that it reads well even where
         nothing updates fields (LibreOffice's PDF export); Word rebuilds it with page numbers on opening."""

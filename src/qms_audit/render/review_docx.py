@@ -88,7 +88,7 @@ def build_review_docx(pack: ReviewPack) -> bytes:
     w = DocxWriter()
     _cover(w, pack)
     _document_control(w, pack)
-    _contents(w)
+    w.contents_page()
     _summary(w, pack)
     w.heading("2. Inputs to the review (ISO 9001:2015 9.3.2)", 1)
     _previous_review_actions(w, pack)
@@ -127,12 +127,6 @@ def _document_control(w: DocxWriter, pack: ReviewPack) -> None:
          else "none recorded"),
         ("Integrity", "derived from the records each time; `qms-audit verify --all` checks them"),
     ], widths=[5, 11.5], bold_first=True)
-    w.page_break()
-
-
-def _contents(w: DocxWriter) -> None:
-    w.paragraph("Contents", style="Title")
-    w.toc(levels=2)
     w.page_break()
 
 
