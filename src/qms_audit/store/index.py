@@ -332,6 +332,10 @@ class SqliteIndex:
         self.code = code
         self.timeout = timeout
         self._conn: sqlite3.Connection | None = None
+        self._open_or_close()
+
+    def _open_or_close(self) -> None:
+        """Open (or reopen) the database; on any failure the half-open connection is closed, not leaked."""
         try:
             with _translated():
                 self._open()
@@ -409,12 +413,7 @@ class SqliteIndex:
             remove_index_files(self.path)
         except OSError as exc:
             raise IndexUnavailable(f"cannot remove the damaged index: {exc.strerror}") from None
-        try:
-            with _translated():
-                self._open()
-        except BaseException:
-            self.close()
-            raise
+        self._open_or_close()
 
     def close(self) -> None:
         if self._conn is not None:
