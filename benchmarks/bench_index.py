@@ -57,8 +57,8 @@ def changer(root: Path):
     return change
 
 
-def payload_parse(root: Path) -> int:
-    """The floor of reading the index: fetch every stored payload and parse its JSON, nothing else."""
+def digest_parse(root: Path) -> int:
+    """The floor of reading the index: fetch every stored digest and parse its JSON, nothing else."""
     import contextlib
     import json
     import sqlite3
@@ -69,7 +69,7 @@ def payload_parse(root: Path) -> int:
     path = index_path(Workspace(root.resolve()))
     assert path is not None
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        return sum(1 for (payload,) in conn.execute("SELECT payload FROM audits") if json.loads(payload))
+        return sum(1 for (digest,) in conn.execute("SELECT digest FROM audits") if json.loads(digest))
 
 
 def load_indexed(root: Path) -> int:
@@ -97,7 +97,7 @@ def main() -> int:
         second = median_process_time(trends, cwd=root, env=env, repeat=3, before=changer(root))
         packs[n] = median_process_time(pack, cwd=root, env=env, repeat=3)
         seconds[n] = second
-        parsed, stored = timed(partial(payload_parse, root), repeat=3)
+        parsed, stored = timed(partial(digest_parse, root), repeat=3)
         loaded, count = timed(partial(load_indexed, root), repeat=3)
         assert stored == count == n, (stored, count, n)
         rows += [

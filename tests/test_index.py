@@ -80,8 +80,8 @@ def from_documents(ws: Workspace, monkeypatch, errors: list[str] | None = None) 
 
 
 def essentials(digests: list[portfolio.AuditDigest]) -> list[tuple]:
-    return [(d.id, d.status.value, d.score.overall, d.score.verdict, [f.id for f in d.findings],
-             {n: c.shown for n, c in d.score.clauses.items()}) for d in digests]
+    return [(d.id, d.status.value, d.overall, d.verdict, [f.id for f in d.findings], dict(d.clauses),
+             d.subclauses) for d in digests]
 
 
 def stored_ids(ws: Workspace) -> set[str]:
@@ -112,11 +112,14 @@ def test_the_index_gives_the_digests_the_documents_give(ws, monkeypatch, reads, 
     assert [d.id for d in warm] == ws.audit_ids()
     assert essentials(cold) == essentials(documents)
     assert essentials(warm) == essentials(documents)
-    assert warm == documents  # records, findings with their CAPA, scores and status, field for field
+    assert warm == documents  # plan, status, shown scores and every finding's facts, field for field
     assert [portfolio.summary(d) for d in warm] == [portfolio.summary(d) for d in documents]
-    # decoded records keep which fields were set, so they dump as the files do
-    assert [d.record.model_dump(exclude_unset=True) for d in warm] == \
-        [d.record.model_dump(exclude_unset=True) for d in documents]
+    # the finding records come from the index row the digest was made from, as the files hold them
+    detailed = portfolio.with_details(ws, warm)
+    assert reads == []
+    assert [[f.model_dump(exclude_unset=True) for f in d.details or []] for d in detailed] == \
+        [[f.model_dump(exclude_unset=True) for f in d.details or []] for d in documents]
+    assert sum(len(d.details or []) for d in detailed) > 30
     path = index_module.index_path(ws)
     assert path is not None and path.is_file()
     assert ws.root not in path.parents
@@ -181,29 +184,80 @@ def test_a_change_through_the_record_layer_rereads_only_that_audit(ws, monkeypat
     reads.clear()
     new = {d.id: d for d in load(ws)}[audit_id]
     assert reads == [audit_id]
-    assert new.score.verdict == "not-conforming"
-    assert old.score.verdict != "not-conforming"
-    assert new.score.overall < old.score.overall
+    assert new.verdict == "not-conforming"
+    assert old.verdict != "not-conforming"
+    assert new.overall is not None and old.overall is not None and new.overall < old.overall
     assert len(new.findings) == len(old.findings) + 1
     assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
 
 
-def test_a_hand_edit_of_a_results_file_is_seen(ws, monkeypatch, reads, settled):
-    load(ws)
-    target = next(p for p in sorted(ws.audits_dir.glob("*/results/*.json")) if '"minor_nc"' in p.read_text())
-    audit_id = target.parent.parent.name
-    old = {d.id: d for d in load(ws)}[audit_id]
+def results_file_with_a_minor_nc(ws: Workspace, *, closed: bool) -> Path:
+    statuses = {d.id: d.status.value for d in load(ws)}
+    return next(p for p in sorted(ws.audits_dir.glob("*/results/*.json")) if '"minor_nc"' in p.read_text()
+                and (statuses[p.parent.parent.name] == "closed") == closed)
+
+
+def edit_in_place(target: Path) -> None:
+    """Same size, same inode: only the file's times tell that it changed."""
     text = target.read_text()
     inode = target.stat().st_ino
-    # in place and the same size: only the file's times tell that it changed
     with open(target, "r+", encoding="utf-8") as fh:
         fh.write(text.replace('"minor_nc"', '"major_nc"', 1))
     assert target.stat().st_ino == inode and len(target.read_text()) == len(text)
+
+
+def test_a_hand_edit_of_a_results_file_is_seen(ws, monkeypatch, reads, settled):
+    target = results_file_with_a_minor_nc(ws, closed=False)
+    audit_id = target.parent.parent.name
+    old = {d.id: d for d in load(ws)}[audit_id]
+    edit_in_place(target)
     reads.clear()
     new = {d.id: d for d in load(ws)}[audit_id]
     assert reads == [audit_id]
-    assert new.score.overall != old.score.overall
+    assert new.overall != old.overall
     assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_a_closed_audit_is_checked_by_its_folder_stamp(ws, monkeypatch, reads, settled):
+    from qms_audit.store.verify import verify_audit
+
+    target = results_file_with_a_minor_nc(ws, closed=True)
+    audit_id = target.parent.parent.name
+    load(ws)  # the rows of closed audits get their folder stamp
+    old = {d.id: d for d in load(ws)}[audit_id]
+    stamps: list[str] = []
+    original = index_module._folder_stamps
+    monkeypatch.setattr(index_module, "_folder_stamps",
+                        lambda path, *a: (stamps.append(path), original(path, *a))[1])
+    reads.clear()
+    load(ws)
+    assert reads == []
+    sealed_ids = {p.split(os.sep)[-2] for p in stamps}
+    assert audit_id not in sealed_ids  # closed: its record files were not stamped one by one
+    assert sealed_ids  # the open ones were
+    # A sealed file changed in place is tampering: the index keeps the audit as sealed until `verify` finds it
+    edit_in_place(target)
+    assert {d.id: d for d in load(ws)}[audit_id].overall == old.overall
+    assert not verify_audit(ws, audit_id).ok
+    reads.clear()
+    assert {d.id: d for d in load(ws)}[audit_id].overall != old.overall
+    assert reads == [audit_id]
+    assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_a_closed_audit_file_replaced_by_rename_is_seen(ws, monkeypatch, reads, settled):
+    # what git (checkout, merge), the record layer and most editors do: a new file renamed into place
+    target = results_file_with_a_minor_nc(ws, closed=True)
+    audit_id = target.parent.parent.name
+    load(ws)
+    old = {d.id: d for d in load(ws)}[audit_id]
+    fresh = target.with_name("incoming.tmp")
+    fresh.write_text(target.read_text().replace('"minor_nc"', '"major_nc"', 1))
+    os.replace(fresh, target)
+    reads.clear()
+    new = {d.id: d for d in load(ws)}[audit_id]
+    assert reads == [audit_id]
+    assert new.overall != old.overall
 
 
 def test_deleted_renamed_and_new_audits(ws, monkeypatch, reads, settled):
@@ -234,7 +288,7 @@ def test_a_changed_standard_rescores_the_audits_made_against_it_only(ws, monkeyp
     after = load(ws)
     assert sorted(reads) == ws.audit_ids()
     assert essentials(after) == essentials(from_documents(ws, monkeypatch))
-    changed = [a.id for a, b in zip(after, before, strict=True) if a.score.overall != b.score.overall]
+    changed = [a.id for a, b in zip(after, before, strict=True) if a.overall != b.overall]
     assert changed  # audits with minor NCs score lower now
 
 
@@ -347,7 +401,7 @@ def test_a_damaged_row_is_read_from_the_documents(ws, reads, settled):
     damaged = ws.audit_ids()[7]
     path = index_module.index_path(ws)
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE audits SET payload = ? WHERE id = ?", (b'{"id": "garbage', damaged))
+        conn.execute("UPDATE audits SET digest = ? WHERE id = ?", (b'["garbage', damaged))
     reads.clear()
     assert load(ws) == first
     assert reads == [damaged]
@@ -404,7 +458,30 @@ def test_two_processes_refreshing_at_once_both_succeed_and_agree(ws, monkeypatch
     backend = index_module.open_index(ws)
     assert backend is not None
     try:
-        stored = portfolio.decode_stored(list(backend.payloads(set(ws.audit_ids()))))
+        stored = portfolio.decode_stored(list(backend.digests(set(ws.audit_ids()))))
     finally:
         backend.close()
     assert essentials([stored[i] for i in ws.audit_ids()]) == expected
+
+
+def test_details_of_an_audit_changed_since_its_digest_are_read_again_with_a_new_digest(ws, monkeypatch, reads,
+                                                                                        settled):
+    from qms_audit.model.audit import Grade
+    from qms_audit.services.auditing import open_audit, rate
+
+    audit_id, ref = open_audit_with_a_conformity(ws)
+    load(ws)
+    old = {d.id: d for d in load(ws)}[audit_id]
+    rate(open_audit(ws, audit_id), ref, Grade.MAJOR_NC, actor="Test Auditor",
+         statement="The records of the sampled intake were not kept")
+    # while the index still holds the row the digest was made from, the records are that row's: one snapshot
+    (same,) = portfolio.with_details(ws, [old])
+    assert [f.id for f in same.details or []] == [f.id for f in old.findings]
+    load(ws)  # another command refreshes the row
+    reads.clear()
+    (new,) = portfolio.with_details(ws, [old])
+    assert reads == [audit_id]
+    # the digest and its records say the same: both from the documents as they are now
+    assert [f.id for f in new.findings] == [f.id for f in new.details or []]
+    assert len(new.findings) == len(old.findings) + 1
+    assert new.verdict == "not-conforming"

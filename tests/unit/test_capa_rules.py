@@ -123,6 +123,50 @@ def test_an_observation_is_never_overdue():
     assert rules.is_overdue(nc(grade=Grade.OBSERVATION, response_due=dt.date(2026, 11, 1)), TODAY) is False
 
 
+def test_overdue_after_is_the_last_day_on_time():
+    capa = Capa(actions=[action("A1", due=dt.date(2026, 11, 29)), action("A2", due=dt.date(2026, 12, 3)),
+                         action("A3", DONE, due=dt.date(2026, 11, 1))])
+    assert rules.overdue_after(nc(capa)) == dt.date(2026, 11, 29)
+    assert rules.overdue_after(nc()) == dt.date(2026, 12, 12)  # nothing planned: the agreed response date
+    failed = Capa(actions=[action("A1", DONE)], verifications=[verification(NOT_EFFECTIVE, "A1")])
+    assert rules.overdue_after(nc(failed, response_due=dt.date(2026, 11, 1))) == dt.date(2026, 11, 1)
+    assert rules.overdue_after(nc(closed())) is None
+    assert rules.overdue_after(nc(response_due=None)) is None
+    assert rules.overdue_after(nc(grade=Grade.OFI)) is None
+
+
+@pytest.mark.parametrize("finding", [
+    nc(), nc(response_due=None), nc(Capa(actions=[action("A1", due=dt.date(2026, 11, 20))])),
+    nc(Capa(actions=[action("A1", DONE), action("A2", due=dt.date(2026, 12, 20))]), response_due=dt.date(2026, 11, 1)),
+    nc(Capa(actions=[action("A1", DONE)], verifications=[verification(NOT_EFFECTIVE, "A1")])),
+    nc(closed()), nc(withdrawn="raised in error"), nc(grade=Grade.OBSERVATION),
+])
+def test_overdue_on_a_day_follows_from_overdue_after(finding):
+    for day in range(1, 32):
+        today = dt.date(2026, 12, 1) + dt.timedelta(days=day - 15)
+        assert rules.is_overdue(finding, today) == rules.overdue_on(rules.overdue_after(finding), today)
+    assert rules.overdue_on(None, TODAY) is False
+
+
+def test_closed_late_compares_the_closing_day_with_the_last_due_date():
+    on_time = closed()  # closed on NOW (30 Nov); its one action was due 15 Nov
+    assert rules.closed_late(nc(on_time)) is True
+    in_time = on_time.model_copy(update={"actions": [action("A1", DONE, due=dt.date(2026, 11, 30))]})
+    assert rules.closed_late(nc(in_time)) is False
+    no_actions = on_time.model_copy(update={"actions": []})
+    assert rules.closed_late(nc(no_actions, response_due=dt.date(2026, 11, 29))) is True
+    assert rules.closed_late(nc(no_actions, response_due=None)) is False
+    assert rules.closed_late(nc()) is False  # still open
+
+
+def test_ever_not_effective_remembers_a_failed_verification_after_closure():
+    failed_then_closed = closed().model_copy(update={"verifications": [
+        verification(NOT_EFFECTIVE, "A1"), verification(EFFECTIVE, "A1")]})
+    assert rules.ever_not_effective(nc(failed_then_closed)) is True
+    assert rules.ever_not_effective(nc(closed())) is False
+    assert rules.ever_not_effective(nc()) is False
+
+
 def test_next_due_is_the_earliest_planned_action_else_the_response_date_while_open():
     capa = Capa(actions=[action("A1", due=dt.date(2026, 12, 20)), action("A2", due=dt.date(2026, 12, 5)),
                          action("A3", DONE, due=dt.date(2026, 11, 1))])

@@ -111,7 +111,7 @@ def list_audits(app: AppContext, status: str | None, as_json: bool) -> None:
         return
     print_table(["id", "status", "standard", "auditee", "start", "score", "coverage", "verdict", "open NCs"],
                 [(r["id"], r["status"], r["standard"], r["auditee"], r["start_date"] or "", r["overall_shown"],
-                  pct(d.score.coverage), r["verdict"], r["open_ncs"]) for d, r in zip(digests, rows, strict=True)],
+                  pct(d.coverage), r["verdict"], r["open_ncs"]) for d, r in zip(digests, rows, strict=True)],
                 right=[5, 6, 8])
 
 

@@ -79,14 +79,43 @@ def overdue_actions(finding: Finding, today: dt.date) -> list[CapaAction]:
     return [a for a in finding.capa.actions if a.status is ActionStatus.PLANNED and a.due < today]
 
 
+def overdue_after(finding: Finding) -> dt.date | None:
+    """The last day an open NC is on time: it is overdue from the next day, when a planned action is past its due
+    date or, with nothing planned, the agreed response date has passed. None when it cannot become overdue
+    (closed, withdrawn, not an NC, or nothing dated). A date rather than a yes/no, so that a portfolio index can
+    keep it and answer "overdue today?" for any today."""
+    if not is_open(finding) or not finding.grade.is_nc:
+        return None
+    dates = [a.due for a in finding.capa.actions if a.status is ActionStatus.PLANNED] if finding.capa else []
+    has_actions = finding.capa is not None and bool(actions_since_last_failure(finding.capa))
+    if not has_actions and finding.response_due is not None:
+        dates.append(finding.response_due)
+    return min(dates, default=None)
+
+
+def overdue_on(after: dt.date | None, today: dt.date) -> bool:
+    """Whether an NC whose `overdue_after` is `after` is overdue on `today`."""
+    return after is not None and after < today
+
+
 def is_overdue(finding: Finding, today: dt.date) -> bool:
     """An open NC is overdue when an action is past its due date, or nothing is planned past the agreed date."""
-    if not is_open(finding) or not finding.grade.is_nc:
+    return overdue_on(overdue_after(finding), today)
+
+
+def closed_late(finding: Finding) -> bool:
+    """A CAPA closed after the last due date of its actions (or, with none, after the agreed response date)."""
+    capa = finding.capa
+    if capa is None or capa.closed_at is None:
         return False
-    if overdue_actions(finding, today):
-        return True
-    has_actions = finding.capa is not None and bool(actions_since_last_failure(finding.capa))
-    return (not has_actions) and finding.response_due is not None and finding.response_due < today
+    dues = [a.due for a in capa.actions] or ([finding.response_due] if finding.response_due else [])
+    return bool(dues) and capa.closed_at.date() > max(dues)
+
+
+def ever_not_effective(finding: Finding) -> bool:
+    """Verified "not effective" at least once: the first actions did not hold."""
+    return finding.capa is not None and any(v.result is VerificationResult.NOT_EFFECTIVE
+                                            for v in finding.capa.verifications)
 
 
 def next_due(finding: Finding) -> dt.date | None:

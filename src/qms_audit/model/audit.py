@@ -57,9 +57,11 @@ class Grade(StrEnum):
     def short(self) -> str:
         return GRADE_SHORT[self]
 
+    # The sets are looked up, not built here: reading a member off the class is slow, and a portfolio asks
+    # these of every finding of ten thousand audits.
     @property
     def is_nc(self) -> bool:
-        return self in (Grade.MINOR_NC, Grade.MAJOR_NC)
+        return self in NC_GRADES
 
     @property
     def makes_finding(self) -> bool:
@@ -67,7 +69,7 @@ class Grade(StrEnum):
 
     @property
     def is_assessed(self) -> bool:
-        return self not in (Grade.NOT_ASSESSED, Grade.NOT_APPLICABLE)
+        return self not in UNASSESSED_GRADES
 
     @property
     def severity(self) -> int:
@@ -106,6 +108,8 @@ GRADE_SEVERITY = {
     Grade.MAJOR_NC: 4,
 }
 FINDING_GRADES = (Grade.OFI, Grade.OBSERVATION, Grade.MINOR_NC, Grade.MAJOR_NC)
+NC_GRADES = frozenset((Grade.MINOR_NC, Grade.MAJOR_NC))
+UNASSESSED_GRADES = frozenset((Grade.NOT_ASSESSED, Grade.NOT_APPLICABLE))
 
 # Words people type for a grade on the command line or in a workbook.
 GRADE_ALIASES = {

@@ -223,11 +223,12 @@ def register_rows(workspace: Workspace, *, today: dt.date | None = None) -> list
         register.ensure_recovered("reader")
         for finding in register.load().values():
             rows.append(_row(finding, None, today))
-    for audit_id in workspace.audit_ids():
-        store = AuditStore(workspace, audit_id)
-        store.ensure_recovered("reader")
-        for finding in store.load().findings.values():
-            rows.append(_row(finding, audit_id, today))
+    from qms_audit.services.portfolio import load_digests, with_details
+
+    # through the portfolio index: only the audits changed since the last call are read from their documents
+    for audit in with_details(workspace, load_digests(workspace)):
+        for finding in audit.details or []:
+            rows.append(_row(finding, audit.id, today))
     return sorted(rows, key=lambda r: r.finding.id)
 
 

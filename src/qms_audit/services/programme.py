@@ -85,11 +85,9 @@ def _match(planned: PlannedAudit, digests: list[AuditDigest], taken: set[str]) -
     first = dt.date(year, month, 1)
     candidates = []
     for d in digests:
-        plan = d.record.plan
-        if d.id in taken or not _same_unit(plan.scope.auditee_unit, planned.unit) \
-                or d.standard_key.split("@")[0] != planned.standard:
+        if d.id in taken or not _same_unit(d.unit, planned.unit) or d.standard_key.split("@")[0] != planned.standard:
             continue
-        start = plan.start_date or d.record.created_at.date()
+        start = d.start
         if first <= start < first + dt.timedelta(days=92):
             candidates.append((start, d))
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
@@ -155,13 +153,12 @@ def _clause_need(number: str, history: list[AuditDigest], std: Standard, year: i
     """How soon a unit's clause is audited again, from the last audit that scored it: 'urgent' (a major NC or
     two NCs), 'soon' (an NC, or below the pass threshold), 'due' (never audited, or three years ago), 'unscored'
     (assessed too thinly to be scored), or None (it conformed recently)."""
-    last = next((d for d in reversed(history) if number in d.score.clauses), None)
+    last = next((d for d in reversed(history) if number in d.clauses), None)
     if last is None:
         return "due"
-    ncs = [f for f in last.findings if f.grade.is_nc and f.withdrawn is None and f.ref
-           and f.ref.split(".")[0] == number]
-    shown = last.score.clauses[number].shown
-    last_year = (last.record.plan.start_date or last.record.created_at.date()).year
+    ncs = [f for f in last.findings if f.grade.is_nc and f.live and f.ref and f.ref.split(".")[0] == number]
+    shown = last.clauses[number]
+    last_year = last.start.year
     if any(f.grade is Grade.MAJOR_NC for f in ncs) or len(ncs) >= 2:
         return "urgent"
     if ncs or (shown.score is not None and shown.score < std.scoring.pass_threshold):
@@ -184,7 +181,7 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
     by_unit: dict[str, list[AuditDigest]] = defaultdict(list)
     for d in digests:
         if d.standard_key.split("@")[0] == standard_id:
-            by_unit[d.record.plan.scope.auditee_unit].append(d)
+            by_unit[d.unit].append(d)
     units = sorted(set(by_unit) | ({u.name for u in profile.units} - {profile.mc_unit, profile.certification_unit,
                                                                        profile.quality_unit} if profile else set()))
     auditors = [p for p in (profile.people if profile else []) if p.auditor]
@@ -193,7 +190,7 @@ def suggest(workspace: Workspace, digests: list[AuditDigest], profile: Instituti
     rotation = 0
     placed = {"urgent": 0, "soon": 0, "due": 0}
     for unit in units:
-        history = sorted(by_unit.get(unit, []), key=lambda d: d.record.plan.start_date or d.record.created_at.date())
+        history = sorted(by_unit.get(unit, []), key=lambda d: d.start)
         needs: dict[str, list[str]] = {"urgent": [], "soon": [], "due": [], "unscored": []}
         for number in clauses:
             need = _clause_need(number, history, std, year)

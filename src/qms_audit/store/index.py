@@ -1,9 +1,9 @@
 """A derived index of what portfolio views need of each audit, in an embedded database (SQLite).
 
 Management views read every audit of the workspace; reading and scoring ten thousand audit folders takes
-tens of seconds. The index keeps, per audit, the digest the views use (as an opaque payload made by the
-services layer) with a fingerprint of the files it was made from, so that a call re-reads only the audits
-that changed since.
+tens of seconds. The index keeps, per audit, the digest the views use and the audit's finding records (both
+opaque bytes made by the services layer) with a fingerprint of the files it was made from, so that a call
+re-reads only the audits that changed since.
 
 The documents stay the single source of truth. The index lives in the user's cache (`cache_dir()`, keyed by
 the workspace's path), never in the workspace, so it is never committed; deleting it loses nothing, and
@@ -15,6 +15,13 @@ the workspace's path), never in the workspace, so it is never committed; deletin
   removed or renamed changes the list. The event log is not part of the fingerprint: a digest is made from
   the record files alone, so they are what is stamped;
 - a killed writer's journal (`.journal.json`): the reader completes it, so such an audit is always re-read;
+- for a closed audit, its folder stamp instead: the stat of the audit folder, of `audit.json` and of the
+  `results/` and `findings/` folders. A closed audit is sealed; it changes only by being reopened (a new
+  `audit.json`) or by a CAPA step on one of its findings, and every write of the record layer, git and most
+  editors replace files by rename, which changes their folder's stamp. Checking four stats instead of twenty
+  is what lets ten thousand audits be checked in a fraction of a second. An edit made in place to a sealed
+  file is tampering: `qms-audit verify` reports it (and drops that audit's row, so that views read it again);
+  until then the index keeps the audit as it was sealed;
 - the standard it was scored against, by the content hash of that standard's files;
 - the code that reads and scores (see `code_key`).
 
@@ -23,7 +30,7 @@ rewritten within the same tick as the read that indexed it, with the same size, 
 row made from files changed less than `RACY_NS` before the scan is marked unstable and re-read next time
 (as git does with "racily clean" entries).
 
-Storage sits behind `IndexBackend` (read fingerprints, read payloads, upsert and delete rows in one
+Storage sits behind `IndexBackend` (read fingerprints, read digests or findings, upsert and delete rows in one
 transaction), so that a server database could replace SQLite.
 """
 
@@ -36,7 +43,7 @@ import sqlite3
 import stat
 import sys
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,7 +53,7 @@ from qms_audit.infra.locations import Workspace, cache_dir
 from qms_audit.store.audits import AUDIT_FILE, FINDINGS_DIR, RESULTS_DIR
 from qms_audit.store.records import JOURNAL_NAME
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT keeps even seconds)
 BUSY_TIMEOUT = 3.0  # seconds a writer waits for another process's transaction before giving up on writing
 MAX_HASHED_STANDARD = 5 * 1024 * 1024  # the loader refuses larger standards; those are keyed by their stat
@@ -71,9 +78,11 @@ class IndexDamaged(Exception):
 class AuditStamp:
     """The state of one audit folder's record files, taken before they are read."""
 
-    fingerprint: str
-    newest_ns: int  # the latest change time among the files
+    fingerprint: str  # of every record file; "" when the folder stamp matched a sealed row and it was not taken
+    folder: str  # the folder stamp (see the module's docstring)
+    newest_ns: int  # the latest change time among what was stamped
     pending: bool  # a journal is waiting, or the folder could not be listed: never trust a stored row
+    sealed: bool = False  # the folder stamp is the one stored with the row of this closed audit
 
 
 @dataclass(frozen=True)
@@ -84,54 +93,85 @@ class RowStamp:
     stable: bool
     standard_id: str
     standard_files: str
+    sealed: str | None = None  # the folder stamp, for a closed audit
 
 
 @dataclass(frozen=True)
 class IndexRow:
     audit_id: str
     stamp: RowStamp
-    # columns for the fields views filter on; the rest is in the payload
+    # columns for the fields views filter on; the rest is in the encoded digest
     unit: str
     unit_code: str
     standard: str
     start_date: str | None
     status: str
-    payload: bytes
+    digest: bytes
+    findings: bytes
 
 
-def stamp_audit(folder: str) -> AuditStamp | None:
-    """The stamp of one audit folder; None when it holds no audit.json file (it is then not an audit).
+_NO_FOLDER = (0, 0, 0)
 
-    Plain strings, listdir and stat: ten thousand audits hold close to two hundred thousand record files, and
-    every call stats them all (the stat calls themselves are most of the cost)."""
+
+def _folder_ints(folder: str) -> list[int] | None:
+    """The folder stamp's numbers; None when the folder holds no regular audit.json (it is then not an audit)."""
+    ints: list[int] = []
     try:
-        names = os.listdir(folder)
+        st = os.stat(folder)
+        ints += (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        st = os.stat(os.path.join(folder, AUDIT_FILE))
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except OSError:
-        # listed but not listable: the reader will report what is wrong with it
-        return AuditStamp("", 0, True) if os.path.isfile(os.path.join(folder, AUDIT_FILE)) else None
-    if AUDIT_FILE not in names:
+    if not stat.S_ISREG(st.st_mode):
         return None
+    ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    for sub in (RESULTS_DIR, FINDINGS_DIR):
+        try:
+            st = os.stat(os.path.join(folder, sub))
+            ints += (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        except FileNotFoundError:
+            ints += _NO_FOLDER
+    return ints
+
+
+def _hash_ints(ints: list[int], names: Sequence[str] = ()) -> str:
+    digest = hashlib.blake2b("\0".join(names).encode("utf-8"), digest_size=16)
     try:
+        digest.update(array("q", ints).tobytes())
+    except OverflowError:  # an inode number beyond 2**63 on some file systems
+        digest.update(repr(ints).encode("ascii"))
+    return digest.hexdigest()
+
+
+def stamp_audit(folder: str, sealed: str | None = None) -> AuditStamp | None:
+    """The stamp of one audit folder; None when it holds no audit.json file (it is then not an audit).
+
+    `sealed`: the folder stamp stored with the row of this audit when it was closed; while the folder stamp is
+    still that, the record files are not stamped one by one. Plain strings, listdir and stat: ten thousand
+    audits hold close to two hundred thousand record files, and the stat calls themselves are most of the cost."""
+    try:
+        found = _folder_ints(folder)
+    except OSError:
+        # there but not readable: the reader will report what is wrong with it
+        return AuditStamp("", "", 0, True) if os.path.isfile(os.path.join(folder, AUDIT_FILE)) else None
+    if found is None:
+        return None
+    light = _hash_ints(found)
+    if sealed is not None and light == sealed:
+        return AuditStamp("", light, max(found), False, sealed=True)
+    try:
+        names = os.listdir(folder)
         st = os.stat(os.path.join(folder, AUDIT_FILE))
-        if not stat.S_ISREG(st.st_mode):
-            return None
         ints = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         files: list[str] = []
         for sub in (RESULTS_DIR, FINDINGS_DIR):
             if sub in names:
                 _folder_stamps(os.path.join(folder, sub), sub, ints, files)
     except OSError:
-        return AuditStamp("", 0, True)
+        return AuditStamp("", light, 0, True)
     # mtime can be set to anything (even the future); ctime is the kernel's own clock: the later of both counts
-    newest = max(max(ints[1::4]), max(ints[2::4]))
-    digest = hashlib.blake2b("\0".join(files).encode("utf-8"), digest_size=16)
-    try:
-        digest.update(array("q", ints).tobytes())
-    except OverflowError:  # an inode number beyond 2**63 on some file systems
-        digest.update(repr(ints).encode("ascii"))
-    return AuditStamp(digest.hexdigest(), newest, JOURNAL_NAME in names)
+    newest = max(max(ints[1::4]), max(ints[2::4]), max(found))
+    return AuditStamp(_hash_ints(ints, files), light, newest, JOURNAL_NAME in names)
 
 
 def _folder_stamps(path: str, sub: str, ints: list[int], files: list[str]) -> None:
@@ -145,16 +185,18 @@ def _folder_stamps(path: str, sub: str, ints: list[int], files: list[str]) -> No
         ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def scan_audits(workspace: Workspace) -> dict[str, AuditStamp]:
-    """Every audit of the workspace with its stamp, in id order: the same audits as `workspace.audit_ids()`."""
+def scan_audits(workspace: Workspace, sealed: Mapping[str, str] | None = None) -> dict[str, AuditStamp]:
+    """Every audit of the workspace with its stamp, in id order: the same audits as `workspace.audit_ids()`.
+    `sealed`: the folder stamps stored with closed audits' rows (see `stamp_audit`)."""
     folder = str(workspace.audits_dir)
     try:
         names = sorted(os.listdir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return {}
+    sealed = sealed or {}
     out: dict[str, AuditStamp] = {}
     for name in names:
-        found = stamp_audit(os.path.join(folder, name))
+        found = stamp_audit(os.path.join(folder, name), sealed.get(name))
         if found is not None:
             out[name] = found
     return out
@@ -207,20 +249,24 @@ class StandardFiles:
 
 def trusted(row: RowStamp | None, now: AuditStamp, standards: StandardFiles) -> bool:
     """Whether a stored row still says what reading the audit's documents would."""
-    return (row is not None and row.stable and not now.pending and row.fingerprint == now.fingerprint
+    return (row is not None and row.stable and not now.pending
+            and (now.sealed or (now.fingerprint != "" and row.fingerprint == now.fingerprint))
             and row.standard_files == standards.key(row.standard_id))
 
 
-def row_stamp(now: AuditStamp, standard_id: str, standards: StandardFiles, scan_started_ns: int) -> RowStamp:
-    """The stamp to store with a digest read after `now` was taken, in a scan that started at `scan_started_ns`."""
-    stable = not now.pending and now.newest_ns < scan_started_ns - RACY_NS
-    return RowStamp(now.fingerprint, stable, standard_id, standards.key(standard_id))
+def row_stamp(now: AuditStamp, standard_id: str, standards: StandardFiles, scan_started_ns: int, *,
+              closed: bool) -> RowStamp:
+    """The stamp to store with a digest read after `now` was taken, in a scan that started at `scan_started_ns`;
+    a closed audit's row keeps its folder stamp too."""
+    stable = not now.pending and now.fingerprint != "" and now.newest_ns < scan_started_ns - RACY_NS
+    return RowStamp(now.fingerprint, stable, standard_id, standards.key(standard_id),
+                    now.folder if closed and stable else None)
 
 
 @cache
 def code_key() -> str:
     """The version of everything that shapes a stored digest: the layout of the index, the package version, the
-    pydantic release that encodes payloads, and the source files that read and score audits (so that a
+    pydantic release that encodes finding records, and the source files that read and score audits (so that a
     developer's change to scoring is never hidden by digests scored before it). Taken once per process: the
     code running is the code loaded."""
     import pydantic
@@ -249,12 +295,18 @@ class IndexBackend(Protocol):
         """The fingerprint table: every stored audit id with what its row was made from."""
         ...
 
-    def payloads(self, ids: Collection[str]) -> Iterator[tuple[str, bytes]]:
-        """The stored payloads of these audits (those present)."""
+    def digests(self, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
+        """The stored digests of these audits (those present), each with its row's fingerprint."""
         ...
 
-    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str]) -> None:
-        """Insert or replace these rows and delete those ids, in one transaction."""
+    def findings(self, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
+        """The stored finding records of these audits (those present), each with its row's fingerprint."""
+        ...
+
+    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], sealed: Iterable[tuple[str, str]] = ()
+              ) -> None:
+        """Insert or replace these rows, delete those ids and store these (id, folder stamp) of closed audits
+        whose rows stay as they are, in one transaction."""
         ...
 
     def reset(self) -> None:
@@ -280,7 +332,9 @@ CREATE TABLE IF NOT EXISTS audits (
     standard TEXT NOT NULL,
     start_date TEXT,
     status TEXT NOT NULL,
-    payload BLOB NOT NULL
+    sealed TEXT,
+    digest BLOB NOT NULL,
+    findings BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audits_start ON audits (start_date);
 CREATE INDEX IF NOT EXISTS audits_unit ON audits (unit_code);
@@ -291,15 +345,15 @@ CREATE INDEX IF NOT EXISTS audits_standard ON audits (standard);
 # and the second need not rewrite them.
 _UPSERT = """
 INSERT INTO audits (id, fingerprint, stable, standard_id, standard_files, unit, unit_code, standard, start_date,
-                    status, payload)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    status, sealed, digest, findings)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     fingerprint = excluded.fingerprint, stable = excluded.stable, standard_id = excluded.standard_id,
     standard_files = excluded.standard_files, unit = excluded.unit, unit_code = excluded.unit_code,
     standard = excluded.standard, start_date = excluded.start_date, status = excluded.status,
-    payload = excluded.payload
+    sealed = excluded.sealed, digest = excluded.digest, findings = excluded.findings
 WHERE audits.fingerprint != excluded.fingerprint OR audits.stable != excluded.stable
-    OR audits.standard_files != excluded.standard_files
+    OR audits.standard_files != excluded.standard_files OR audits.sealed IS NOT excluded.sealed
 """
 
 
@@ -387,17 +441,24 @@ class SqliteIndex:
     def stamps(self) -> dict[str, RowStamp]:
         with _translated():
             rows = self._connection().execute(
-                "SELECT id, fingerprint, stable, standard_id, standard_files FROM audits").fetchall()
-        return {r[0]: RowStamp(r[1], bool(r[2]), r[3], r[4]) for r in rows}
+                "SELECT id, fingerprint, stable, standard_id, standard_files, sealed FROM audits").fetchall()
+        return {r[0]: RowStamp(r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows}
 
-    def payloads(self, ids: Collection[str]) -> Iterator[tuple[str, bytes]]:
+    def digests(self, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
+        return self._rows("SELECT id, digest, fingerprint FROM audits", ids)
+
+    def findings(self, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
+        return self._rows("SELECT id, findings, fingerprint FROM audits", ids)
+
+    def _rows(self, query: str, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
         # one scan of the table costs less than ten thousand lookups; rows not asked for are skipped
         with _translated():
-            for audit_id, payload in self._connection().execute("SELECT id, payload FROM audits"):
+            for audit_id, data, fingerprint in self._connection().execute(query):
                 if audit_id in ids:
-                    yield audit_id, payload
+                    yield audit_id, data, fingerprint
 
-    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str]) -> None:
+    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], sealed: Iterable[tuple[str, str]] = ()
+              ) -> None:
         with _translated(), self._transaction() as conn:
             if self._outdated(conn):
                 # remade meanwhile by another version of the code: its rows are not ours to replace
@@ -405,7 +466,10 @@ class SqliteIndex:
             conn.executemany("DELETE FROM audits WHERE id = ?", ((audit_id,) for audit_id in deletes))
             conn.executemany(_UPSERT, (
                 (r.audit_id, r.stamp.fingerprint, int(r.stamp.stable), r.stamp.standard_id, r.stamp.standard_files,
-                 r.unit, r.unit_code, r.standard, r.start_date, r.status, r.payload) for r in upserts))
+                 r.unit, r.unit_code, r.standard, r.start_date, r.status, r.stamp.sealed, r.digest, r.findings)
+                for r in upserts))
+            conn.executemany("UPDATE audits SET sealed = ? WHERE id = ? AND status = 'closed'",
+                             ((folder, audit_id) for audit_id, folder in sealed))
 
     def reset(self) -> None:
         self.close()
@@ -461,3 +525,18 @@ def open_index(workspace: Workspace) -> IndexBackend | None:
         return SqliteIndex(path, workspace=root, code=code_key())
     except (OSError, IndexUnavailable, IndexDamaged):
         return None
+
+
+def forget(workspace: Workspace, audit_ids: Iterable[str]) -> None:
+    """Drop these audits' rows, so that every view reads them from their documents next time (after `verify`
+    found a sealed audit changed in place). Never fails: without an index there is nothing to drop."""
+    ids = list(audit_ids)
+    index = open_index(workspace) if ids else None
+    if index is None:
+        return
+    try:
+        index.write([], ids)
+    except (IndexUnavailable, IndexDamaged):
+        pass
+    finally:
+        index.close()

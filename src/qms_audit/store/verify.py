@@ -293,10 +293,16 @@ def _recorded_status(folder: Path) -> str | None:
 
 def verify_audit(workspace: Workspace, audit_id: str) -> VerifyReport:
     from qms_audit.store.audits import AuditStore, audit_store
+    from qms_audit.store.index import forget
 
     if audit_id in workspace.recorded_audit_ids():  # a log without audit.json is verified (and reported)
-        return verify_folder(workspace, AuditStore(workspace, audit_id))
-    return verify_folder(workspace, audit_store(workspace, audit_id))
+        report = verify_folder(workspace, AuditStore(workspace, audit_id))
+    else:
+        report = verify_folder(workspace, audit_store(workspace, audit_id))
+    if not report.ok:
+        # the index trusts a sealed audit's folder stamp; a file changed in place is read again from now on
+        forget(workspace, [audit_id])
+    return report
 
 
 def verify_register(workspace: Workspace) -> VerifyReport:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qms_audit.domain.capa_rules import is_open, is_overdue, stage
+from qms_audit.domain.capa_rules import is_overdue, stage
 from qms_audit.domain.presentation import pct
 from qms_audit.domain.scoring import Shown, ShownMean, mean_shown, mean_text
 from qms_audit.infra.clock import add_months
@@ -27,11 +27,11 @@ from qms_audit.infra.files import atomic_write_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
-from qms_audit.services.portfolio import AuditDigest, load_digests
+from qms_audit.services.portfolio import AuditDigest, load_digests, with_details
 from qms_audit.services.programme import ProgrammeView
 from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews
 from qms_audit.services.standards import StandardLibrary
-from qms_audit.views.trends import CapaAgeing, Trends, capa_ageing, compute, filter_digests, start_of
+from qms_audit.views.trends import CapaAgeing, Trends, capa_ageing, compute, filter_digests
 
 INPUTS = [
     ("a", "9.3.2 a", "Status of actions from previous management reviews"),
@@ -188,15 +188,15 @@ def finding_line(f: Finding, today: dt.date, audit: str = "") -> FindingLine:
 
 
 def _audit_line(d: AuditDigest) -> AuditLine:
-    live = [f for f in d.findings if f.withdrawn is None]
+    live = [f for f in d.findings if f.live]
     count = Counter(f.grade for f in live)
     return AuditLine(
-        id=d.id, title=d.record.title, unit=d.record.plan.scope.auditee_unit, start=start_of(d),
-        standard=d.standard_key, status=d.status.value, overall=d.score.overall, coverage=d.score.coverage,
-        verdict=d.score.verdict_label, verdict_short=d.score.verdict.replace("-", " "),
+        id=d.id, title=d.title, unit=d.unit, start=d.start,
+        standard=d.standard_key, status=d.status.value, overall=d.overall, coverage=d.coverage,
+        verdict=d.verdict_label, verdict_short=d.verdict.replace("-", " "),
         majors=count[Grade.MAJOR_NC], minors=count[Grade.MINOR_NC],
         observations=count[Grade.OBSERVATION], ofis=count[Grade.OFI],
-        open_ncs=sum(1 for f in live if f.grade.is_nc and is_open(f)))
+        open_ncs=sum(1 for f in live if f.grade.is_nc and f.open))
 
 
 def _under(ref: str | None, number: str) -> bool:
@@ -214,14 +214,16 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
     if digests is None:
         digests = load_digests(workspace, errors=errors, progress=progress)
     before_from, before_to = previous_period(period_from, period_to)
-    in_period = sorted(filter_digests(digests, since=period_from, until=period_to), key=lambda d: (start_of(d), d.id))
+    # the audits of the period are listed finding by finding: their finding records are read for them alone
+    in_period = with_details(workspace, sorted(filter_digests(digests, since=period_from, until=period_to),
+                                               key=lambda d: (d.start, d.id)))
     before = filter_digests(digests, since=before_from, until=before_to)
     history = filter_digests(digests, until=period_to)
     library = StandardLibrary(workspace)
     profile = maybe_profile(workspace)
 
     register = _register_findings(workspace)
-    audit_findings = [(f, d.id) for d in in_period for f in d.findings if f.withdrawn is None]
+    audit_findings = [(f, d.id) for d in in_period for f in d.details or [] if f.withdrawn is None]
     register_in_period = [f for f in register if f.withdrawn is None and _in(f.raised_at.date(), period_from,
                                                                                period_to)]
     all_in_period = audit_findings + [(f, "") for f in register_in_period]
@@ -242,10 +244,10 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
             for number in numbers:
                 clause = std.clause(number)
                 found = [f for f, _ in audit_findings if f.standard == key_std and _under(f.ref, number)]
-                now = mean_shown(d.clause_shown(number) for d in now_group)
+                now = mean_shown(d.shown_for(number) for d in now_group)
                 block.clauses.append(ClauseLine(
                     standard=std.id, number=number, title=clause.title if clause else number,
-                    now=now.mean, before=mean_shown(d.clause_shown(number) for d in before_group).mean,
+                    now=now.mean, before=mean_shown(d.shown_for(number) for d in before_group).mean,
                     audits=now.scored, applicable_in=now.audits,
                     majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
                     minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),

@@ -13,11 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from qms_audit.domain import capa_rules as capa
-from qms_audit.domain.scoring import mean_shown
-from qms_audit.model.audit import Finding, Grade, VerificationResult
+from qms_audit.domain.scoring import Shown, mean_shown
+from qms_audit.model.audit import Finding, Grade
 from qms_audit.model.common import number_key
-from qms_audit.services.portfolio import AuditDigest
+from qms_audit.services.portfolio import AuditDigest, FindingFacts, finding_facts
 
 AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
@@ -68,15 +67,6 @@ class Trends:
         return data
 
 
-def start_of(digest: AuditDigest) -> dt.date:
-    """When an audit took place: its planned start, else the day its record was made."""
-    return digest.record.plan.start_date or digest.record.created_at.date()
-
-
-def year_of(digest: AuditDigest) -> int:
-    return start_of(digest).year
-
-
 def mean(values: Iterable[float | None]) -> float | None:
     got = [v for v in values if v is not None]
     return round(sum(got) / len(got), 4) if got else None
@@ -92,13 +82,13 @@ def trend_floor(trends: Trends) -> float:
 def filter_digests(digests: list[AuditDigest], *, unit: str | None = None, standard: str | None = None,
                    since: dt.date | None = None, until: dt.date | None = None) -> list[AuditDigest]:
     out = []
+    wanted_unit = unit.lower() if unit else None
     for d in digests:
-        plan = d.record.plan
-        if unit and unit.lower() not in (plan.scope.auditee_unit.lower(), plan.scope.unit_code.lower()):
+        if wanted_unit and wanted_unit not in (d.unit.lower(), d.unit_code.lower()):
             continue
         if standard and standard not in (d.standard_key, d.standard_key.split("@")[0]):
             continue
-        start = start_of(d)
+        start = d.start
         if since and start < since:
             continue
         if until and start > until:
@@ -110,7 +100,7 @@ def filter_digests(digests: list[AuditDigest], *, unit: str | None = None, stand
 def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
     by_year: dict[int, list[AuditDigest]] = defaultdict(list)
     for d in digests:
-        by_year[year_of(d)].append(d)
+        by_year[d.start.year].append(d)
     cycles = sorted(by_year)
     overall = {}
     clauses: dict[str, dict[int, float | None]] = defaultdict(dict)
@@ -120,32 +110,32 @@ def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
     ncs: dict[int, dict[str, int]] = {}
     for year in cycles:
         group = by_year[year]
-        shown = mean_shown(d.score.shown for d in group)
-        scores = [d.score.overall for d in group if d.score.overall is not None]
+        shown = mean_shown(d.shown for d in group)
+        scores = [d.overall for d in group if d.overall is not None]
         overall[year] = {"audits": len(group), "scored": shown.scored, "mean": shown.mean,
                          "min": round(min(scores), 4) if scores else None,
                          "max": round(max(scores), 4) if scores else None}
-        numbers = sorted({n for d in group for n in d.score.clauses}, key=number_key)
-        for number in numbers:
-            shown = mean_shown(d.score.shown_for(number) for d in group)
+        # one pass over the audits: each clause's shown scores gathered, then averaged by the one rule
+        per_clause: dict[str, list[Shown]] = defaultdict(list)
+        for d in group:
+            for number, clause_shown in d.clauses.items():
+                per_clause[number].append(clause_shown)
+        for number in sorted(per_clause, key=number_key):
+            shown = mean_shown(per_clause[number])
             clauses[number][year] = shown.mean
             clause_audits[number][year] = {"scored": shown.scored, "audits": shown.audits}
-        maturity[year] = mean(d.score.maturity.overall for d in group)
-        verdicts[year] = dict(Counter(d.score.verdict for d in group))
-        counts: Counter[str] = Counter()
-        for d in group:
-            for f in d.findings:
-                if f.withdrawn is None:
-                    counts[f.grade.value] += 1
-        ncs[year] = {label: counts.get(key, 0) for key, label in GRADES}
+        maturity[year] = mean(d.maturity for d in group)
+        verdicts[year] = dict(Counter(d.verdict for d in group))
+        counts = Counter(f.grade for d in group for f in d.findings if f.live)
+        ncs[year] = {label: counts.get(Grade(key), 0) for key, label in GRADES}
     ncs_by_clause: dict[str, dict[str, int]] = defaultdict(lambda: {"major": 0, "minor": 0})
     for d in digests:
         for f in d.findings:
-            if f.withdrawn is None and f.grade.is_nc and f.ref:
+            if f.live and f.grade.is_nc and f.ref:
                 clause = f.ref.split(".")[0]
                 ncs_by_clause[clause]["major" if f.grade is Grade.MAJOR_NC else "minor"] += 1
     return Trends(
-        audits=len(digests), units=sorted({d.record.plan.scope.auditee_unit for d in digests}),
+        audits=len(digests), units=sorted({d.unit for d in digests}),
         standards=sorted({d.standard_key for d in digests}), cycles=cycles, overall=overall,
         clauses={c: clauses[c] for c in sorted(clauses, key=number_key)}, ncs=ncs,
         ncs_by_clause={c: ncs_by_clause[c] for c in sorted(ncs_by_clause, key=number_key)},
@@ -157,54 +147,47 @@ def recurring_ncs(digests: list[AuditDigest]) -> list[Recurring]:
     """The same requirement nonconforming in consecutive audits of the same unit."""
     by_unit: dict[tuple[str, str], list[AuditDigest]] = defaultdict(list)
     for d in digests:
-        by_unit[(d.record.plan.scope.auditee_unit, d.standard_key.split("@")[0])].append(d)
+        by_unit[(d.unit, d.standard_key.split("@")[0])].append(d)
     out: list[Recurring] = []
     for (unit, _std), group in sorted(by_unit.items()):
-        group.sort(key=lambda d: (start_of(d), d.id))
+        group.sort(key=lambda d: (d.start, d.id))
+        refs = [{f.ref for f in d.findings if f.ref and f.live and f.grade.is_nc} for d in group]
         streaks: dict[str, list[AuditDigest]] = {}
-        for previous, current in itertools.pairwise(group):
-            before = {f.ref for f in previous.findings if f.grade.is_nc and f.withdrawn is None and f.ref}
-            now = {f.ref for f in current.findings if f.grade.is_nc and f.withdrawn is None and f.ref}
+        for (previous, before), (current, now) in itertools.pairwise(zip(group, refs, strict=True)):
             for ref in before & now:
                 chain = streaks.setdefault(ref, [previous])
                 if chain[-1] is not previous:
                     streaks[ref] = chain = [previous]
                 chain.append(current)
         for ref, chain in sorted(streaks.items(), key=lambda kv: number_key(kv[0])):
-            out.append(Recurring(unit, ref, [d.id for d in chain], [year_of(d) for d in chain]))
+            out.append(Recurring(unit, ref, [d.id for d in chain], [d.start.year for d in chain]))
     return out
 
 
-def _closed_late(f: Finding) -> bool:
-    c = f.capa
-    if c is None or c.closed_at is None:
-        return False
-    dues = [a.due for a in c.actions] or ([f.response_due] if f.response_due else [])
-    return bool(dues) and c.closed_at.date() > max(dues)
-
-
-def capa_ageing(digests: list[AuditDigest], *, today: dt.date, extra: Iterable[Finding] = ()) -> CapaAgeing:
+def capa_ageing(digests: Iterable[AuditDigest], *, today: dt.date, extra: Iterable[Finding] = ()) -> CapaAgeing:
+    """Open and closed nonconformities of these audits (and `extra` findings, from the register), by age; the
+    rules (open, overdue, closed late, not effective) are the domain's, read from the findings' facts."""
     result = CapaAgeing(open_by_age={label: 0 for _, label in AGE_BUCKETS})
     days_to_close: list[int] = []
-    findings = [f for d in digests for f in d.findings] + list(extra)
-    for f in findings:
-        if f.withdrawn is not None or not f.grade.is_nc:
+    facts: list[FindingFacts] = [f for d in digests for f in d.findings]
+    facts += (finding_facts(f) for f in extra)
+    for f in facts:
+        if f.withdrawn or not f.grade.is_nc:
             continue
-        if f.capa and any(v.result is VerificationResult.NOT_EFFECTIVE for v in f.capa.verifications):
+        if f.not_effective:
             result.not_effective += 1
-        if capa.is_open(f):
+        if f.open:
             result.open += 1
-            age = (today - f.raised_at.date()).days
+            age = (today - f.raised).days
             label = next(label for limit, label in AGE_BUCKETS if age <= limit)
             result.open_by_age[label] += 1
-            if capa.is_overdue(f, today):
+            if f.overdue(today):
                 result.overdue += 1
         else:
             result.closed += 1
-            closed_at = f.capa.closed_at if f.capa else None
-            if closed_at is not None:  # a closed CAPA records when it closed; this only tells the type checker
-                days_to_close.append((closed_at.date() - f.raised_at.date()).days)
-            if _closed_late(f):
+            if f.closed is not None:  # a closed CAPA records when it closed; this only tells the type checker
+                days_to_close.append((f.closed - f.raised).days)
+            if f.closed_late:
                 result.closed_late += 1
     result.mean_days_to_close = round(sum(days_to_close) / len(days_to_close), 1) if days_to_close else None
     return result

@@ -240,7 +240,7 @@ class ManagementScreen(Screen):
         if self.overview is None:
             return []
         if kind == "unit":
-            return sorted({d.record.plan.scope.auditee_unit for d in self.overview.digests})
+            return sorted({d.unit for d in self.overview.digests})
         return sorted({d.standard_key.split("@")[0] for d in self.overview.digests})
 
     def _cycle(self, current: str | None, choices: list[str]) -> str | None:

@@ -92,7 +92,7 @@ class PickerScreen(Screen):
             s = summary(item)
             ncs = Text(str(s["open_ncs"]), style="bold red" if s["open_ncs"] else "")
             table.add_row(s["id"], str(s["status"]).replace("_", " "), s["standard"], str(s["auditee"])[:24],
-                          s["start_date"] or "", pct(item.score.overall), pct(item.score.coverage), ncs,
+                          s["start_date"] or "", pct(item.overall), pct(item.coverage), ncs,
                           key=str(s["id"]))
         self.query_one("#picker-errors", Static).update("\n".join(f"cannot read {e}" for e in errors))
         if table.row_count == 0:

@@ -10,7 +10,8 @@ from textual.widgets import Static
 
 def with_who(left: Text | str, app: App) -> Table:
     """The left part gives way (cut with an ellipsis) before the name does."""
-    who = Text(f"as {getattr(app, 'who_label', '')}", style="bold")
+    # the two spaces keep the parts apart when the left one is cut to fit
+    who = Text(f"  as {getattr(app, 'who_label', '')}", style="bold")
     grid = Table.grid(expand=True)
     grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     grid.add_column(no_wrap=True, justify="right")
