@@ -199,3 +199,59 @@ def test_formula_like_text_is_exported_as_text(cli, demo_workspace, tmp_path):
     wb = load_workbook(tmp_path / "x.xlsx")
     assert [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"] == []
     assert cli("-w", demo_workspace, "checklist", "import", DEMO, tmp_path / "x.xlsx").out.strip() == "no changes"
+
+
+def test_a_formula_cell_is_refused_by_name_and_wipes_nothing(cli, exported, tmp_path):
+    """A workbook written by a script holds formulas without a cached result: read as values they would be
+    blank, and a blank note would wipe the auditor's note. The cell is named and nothing is imported."""
+    ws, path = exported
+    note_before = shown(cli, ws)["results"]["8.1.c"]["note"]
+    assert note_before  # the demo's 8.1.c has a note to lose
+    bad = edit(path, tmp_path / "scripted.xlsx", {"8.1.c": {"Note": '=UPPER("x")'},
+                                                  "4.1.a": {"Note": "a valid change on another row"}})
+    header = [c.value for c in load_workbook(bad)["Checklist"][1]]
+    row = next(r[0].row for r in load_workbook(bad)["Checklist"].iter_rows(min_row=2) if r[0].value == "8.1.c")
+    cell = f"Checklist!{chr(ord('A') + header.index('Note'))}{row}"
+    folder = ws / "audits" / DEMO
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
+    result = cli("-w", ws, "checklist", "import", DEMO, bad)
+    assert result.code == 2, result.out
+    assert f"{cell}: holds a formula (=UPPER(\"x\")); the import reads typed values only" in result.err, result.err
+    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
+    assert after == before
+    assert shown(cli, ws)["results"]["8.1.c"]["note"] == note_before
+
+
+def _with_checklist_sheet(path, out, sheet_xml: bytes) -> None:
+    """A copy of the exported workbook whose Checklist sheet is replaced by `sheet_xml`."""
+    wb = load_workbook(path)
+    index = wb.sheetnames.index("Checklist") + 1  # openpyxl writes sheets in tab order, sheet1.xml first
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = sheet_xml if item.filename == f"xl/worksheets/sheet{index}.xml" else src.read(item)
+            dst.writestr(item, data)
+
+
+SHEET_HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+@pytest.mark.parametrize("sheet, says", [
+    (SHEET_HEAD + b'<dimension ref="A1:T400000"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+     b"</worksheet>", "worksheet 'Checklist' has 400,000 rows (at most 20,001 are read)"),
+    (SHEET_HEAD + b"<sheetData>" + b"".join(b'<row r="%d"/>' % i for i in range(1, 30_002)) + b"</sheetData>"
+     b"</worksheet>", "worksheet 'Checklist' has 30,001 rows (at most 20,001 are read)"),
+], ids=["declared", "held"])
+def test_an_oversized_sheet_is_refused_before_it_is_parsed(cli, exported, tmp_path, monkeypatch, sheet, says):
+    import openpyxl
+
+    ws, path = exported
+    big = tmp_path / "big.xlsx"
+    _with_checklist_sheet(path, big, sheet)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was parsed")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    result = cli("-w", ws, "checklist", "import", DEMO, big)
+    assert result.code == 2, result.out
+    assert says in result.err, result.err

@@ -237,3 +237,17 @@ async def test_checks_screen_runs_in_a_worker(ws, monkeypatch, tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "3 of 6 micro-credentials" in plain(app.screen.query_one("#results"))
+
+
+def test_a_formula_in_a_catalogue_is_refused_by_its_cell(cli, demo_workspace, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Catalogue"
+    ws.append(["Title", "Provider", "ECTS"])
+    ws.append(["Data literacy", "Faculty of Engineering", "=2*3"])  # written by a script: no cached result
+    wb.save(tmp_path / "catalogue.xlsx")
+    result = cli("-w", demo_workspace, "credentials", "check", tmp_path / "catalogue.xlsx")
+    assert result.code == 2
+    assert "cell Catalogue!C2 holds a formula; the workbook is read as typed values only" in result.err

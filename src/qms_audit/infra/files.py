@@ -12,7 +12,9 @@ import os
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from qms_audit.infra.errors import InvalidFile, NotFound, StorageError
 
@@ -40,6 +42,39 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    return next((label for test, label in _KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: Path | str, name: Callable[[], str]) -> BinaryIO:
+    """Open a file for reading, refusing anything but a regular file by its type before a byte is read.
+
+    Opened without blocking: opening a named pipe for reading otherwise waits for a writer forever, and a
+    device may never end. The file type is then read from the open descriptor (no race with a swap)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise NotFound(f"{name()}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidFile(f"{name()}: is a folder, not a file") from None
+    except OSError as exc:
+        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InvalidFile(f"{name()}: is {kind_of(mode)}, not a regular file; give the path of a saved file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: str | None = None,
                        base: Path | None = None) -> bytes:
     """Read a whole file, refusing missing, non-regular and oversized files with a one-line reason.
@@ -50,19 +85,10 @@ def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: st
     def name() -> str:
         return shown or display_path(Path(path), base)
 
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; one open() keeps this hot path cheap
-    except FileNotFoundError:
-        raise NotFound(f"{name()}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidFile(f"{name()}: not a regular file") from None
-    except OSError as exc:
-        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    fh = open_regular(path, name)
     with fh:
         try:
             st = os.fstat(fh.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise InvalidFile(f"{name()}: not a regular file")
             if st.st_size > max_bytes:
                 raise InvalidFile(
                     f"{name()}: file is {human_size(st.st_size)}; {what} files are limited to "
@@ -99,7 +125,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path, lambda: display_path(path)) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

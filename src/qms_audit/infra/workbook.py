@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile
 from qms_audit.infra.files import display_path
-from qms_audit.infra.office import MAX_OFFICE_BYTES, check_office_file
+from qms_audit.infra.office import MAX_OFFICE_BYTES, check_office_file, check_sheet_rows
 
 
 def cell_text(value: object) -> str:
@@ -28,8 +28,8 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def workbook_rows(path: Path, *, what: str, sheet: str | None = None,
-                  max_bytes: int = MAX_OFFICE_BYTES) -> Iterator[list[str]]:
+def workbook_rows(path: Path, *, what: str, sheet: str | None = None, max_bytes: int = MAX_OFFICE_BYTES,
+                  max_rows: int | None = None) -> Iterator[list[str]]:
     """The rows of the sheet named `sheet` (the first sheet when the workbook has none of that name), each as a
     list of cell texts. Rows are read one at a time, so a caller that stops early (a row limit) never has the
     whole sheet in memory. A file that fails a check or cannot be parsed raises InvalidFile."""
@@ -37,8 +37,12 @@ def workbook_rows(path: Path, *, what: str, sheet: str | None = None,
 
     shown = display_path(path)
     data = check_office_file(path, what=what, max_bytes=max_bytes)
+    if max_rows is not None:
+        check_sheet_rows(data, shown=shown, max_rows=max_rows)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # formulas as formulas, not their cached results: a workbook written by a script has none, and a result
+        # is not something anyone typed; a formula is refused by its cell below
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, zip and XML errors) on bad input
         raise InvalidFile(f"{shown}: not a readable workbook ({type(exc).__name__})") from None
     try:
@@ -49,8 +53,14 @@ def workbook_rows(path: Path, *, what: str, sheet: str | None = None,
         ws = named[0] if named else wb.worksheets[0]
         # In read-only mode a sheet's XML is parsed while its rows are read, so a broken sheet shows up here
         try:
-            for values in ws.iter_rows(values_only=True):
-                yield [cell_text(v) for v in values]
+            for cells in ws.iter_rows():
+                formula = next((c for c in cells if getattr(c, "data_type", None) == "f"), None)
+                if formula is not None:
+                    raise InvalidFile(f"{shown}: cell {ws.title}!{formula.coordinate} holds a formula; the workbook "
+                                      "is read as typed values only (copy the cells and paste them as values)")
+                yield [cell_text(getattr(c, "value", None)) for c in cells]
+        except InvalidFile:
+            raise
         except Exception as exc:  # the same variety of parse errors as loading, met later
             # named by its kind only, like a load error: the library's message may quote the file's own text
             raise InvalidFile(f"{shown}: a sheet of the workbook cannot be read ({type(exc).__name__})") from None

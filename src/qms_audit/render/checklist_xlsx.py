@@ -180,7 +180,19 @@ def _text(value: object) -> str:
     return clean(str(value)).strip()
 
 
+def _formula(cell) -> str | None:
+    """The formula a cell holds (shortened, for a message); None for a typed value. The workbook is read with
+    formulas kept (not their cached results), so that a formula is seen rather than read as a value."""
+    if cell.data_type != "f":
+        return None
+    text = clean(str(getattr(cell.value, "text", None) or cell.value)).strip()
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _cell(cell) -> SheetCell:
+    formula = _formula(cell)
+    if formula is not None:
+        return SheetCell("", "", f"{SHEET}!{cell.coordinate}", formula)
     return SheetCell(_text(cell.value), "" if cell.value is None else clean(str(cell.value)),
                      f"{SHEET}!{cell.coordinate}")
 
@@ -192,12 +204,13 @@ def read_checklist(path: Path, audit_id: str) -> ChecklistRows:
     from openpyxl import load_workbook
 
     from qms_audit.infra.files import display_path
-    from qms_audit.infra.office import check_office_file, one_line
+    from qms_audit.infra.office import check_office_file, check_sheet_rows, one_line
 
     data = check_office_file(path, what="checklist workbook")
     shown = display_path(path)
+    check_sheet_rows(data, shown=shown, max_rows=MAX_ROWS + 1)  # the header row, then the requirements
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=True)
+        wb = load_workbook(io.BytesIO(data), data_only=False)  # formulas as formulas: see `_formula`
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, zip and XML errors) on bad input
         raise InvalidFile(f"{shown}: not a readable Excel workbook ({one_line(exc)}); save it again from Excel or "
                           "LibreOffice as .xlsx") from None
@@ -208,7 +221,11 @@ def read_checklist(path: Path, audit_id: str) -> ChecklistRows:
     if ws.max_row > MAX_ROWS:
         raise InvalidFile(f"{shown}: {ws.max_row} rows; a checklist has at most {MAX_ROWS}")
     exported: dict[str, tuple[str, str]] = {}
-    for row in meta.iter_rows(min_row=4, values_only=True):
+    for cells in meta.iter_rows(min_row=4, max_col=3):
+        if any(_formula(c) is not None for c in cells):
+            raise InvalidFile(f"{shown}: the export record ({META}!{cells[0].coordinate}) holds a formula; export a "
+                              f"fresh workbook with `qms-audit checklist export {audit_id}`")
+        row = [c.value for c in cells]
         if row and row[0]:
             exported[str(row[0])] = (clean(str(row[1] or "")).strip(), clean(str(row[2] or "")))
     rows = []

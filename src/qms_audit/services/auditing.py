@@ -19,7 +19,7 @@ from typing import Any
 from qms_audit.domain.audit_rules import closed_refusal, escalated_finding, statement_needed
 from qms_audit.domain.capa_rules import check_due_date, is_open
 from qms_audit.infra.errors import BadInput, Conflict, InvalidFile, NotFound, Refused, StorageError, choice_hint
-from qms_audit.infra.files import MIB, atomic_write_bytes, human_size, sha256_file
+from qms_audit.infra.files import MIB, atomic_write_bytes, human_size, kind_of, read_bytes_bounded, sha256_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import (
     AuditPlan,
@@ -759,18 +759,20 @@ def _store_evidence_file(opened: OpenedAudit, source: Path) -> EvidenceFile:
     if not source.exists():
         raise NotFound(f"evidence file {source}: no such file")
     if not source.is_file():
-        raise BadInput(f"evidence file {source}: not a regular file")
+        raise BadInput(f"evidence file {source}: is {kind_of(source.stat().st_mode)}, not a regular file; give the "
+                       "path of a saved file")
     size = source.stat().st_size
     if size > MAX_EVIDENCE_BYTES:
         raise BadInput(f"evidence file {source} is {human_size(size)}; evidence files are limited to "
                        f"{human_size(MAX_EVIDENCE_BYTES)} (store it elsewhere and give --reference instead)")
     try:
-        digest = sha256_file(source)
+        # read once, by type and within the limit (a file swapped for a pipe after the checks above is refused)
+        data = read_bytes_bounded(source, max_bytes=MAX_EVIDENCE_BYTES, what="evidence")
+        digest = sha256_bytes(data)
         name = f"{digest[:12]}-{_safe_name(source.name)}"
         target = opened.store.evidence_path(name)
         if not target.exists():
-            with source.open("rb") as fh:
-                atomic_write_bytes(target, fh.read())
+            atomic_write_bytes(target, data)
     except OSError as exc:
         raise StorageError(f"cannot copy evidence file {source} ({exc.strerror})") from None
     return EvidenceFile(path=f"{EVIDENCE_DIR}/{name}", sha256=digest, size=size, original_name=source.name)

@@ -40,6 +40,7 @@ class SheetCell:
     text: str  # the value as text, trimmed ('' when blank)
     typed: str  # the same, untrimmed: a note keeps its own spacing
     where: str  # 'Checklist!H5', to point at it in a problem
+    formula: str | None = None  # the formula the cell holds: never read as a value (see `_Planner.formulas`)
 
 
 @dataclass
@@ -158,6 +159,8 @@ class _Planner:
         changes: list[PlannedChange] = []
         unchanged = 0
         for cells in self.sheet.rows:
+            if self.formulas(cells):
+                continue
             ref_cell = cells["Ref"]
             ref = ref_cell.text
             if ref not in refs:
@@ -174,6 +177,16 @@ class _Planner:
         if self.problems:
             raise InvalidFile(problems=self.problems)
         return ImportPlan(changes, unchanged, self.skipped)
+
+    def formulas(self, cells: dict[str, SheetCell]) -> bool:
+        """A formula's result is not in the file when a script wrote the workbook, and is not something an
+        auditor typed: a cell holding one is refused by name, and its row is not imported (so an empty result
+        never wipes a note)."""
+        found = [c for c in cells.values() if c.formula is not None]
+        for cell in found:
+            self.problem(cell.where, f"holds a formula ({cell.formula}); the import reads typed values only",
+                         "type the value itself (or copy the cells and paste them as values)")
+        return bool(found)
 
     def row(self, ref: str, cells: dict[str, SheetCell]) -> list[PlannedChange]:
         result = self.opened.snapshot.result(ref)

@@ -102,7 +102,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]], str]:
 
         rows = []
         for n, values in enumerate(workbook_rows(path, what="catalogue", sheet="Catalogue",
-                                                 max_bytes=MAX_CATALOGUE_BYTES)):
+                                                 max_bytes=MAX_CATALOGUE_BYTES, max_rows=MAX_ROWS + 1)):
             if n > MAX_ROWS + 1:
                 raise InvalidFile(f"{shown}: more than {MAX_ROWS} rows; check the catalogue in parts")
             rows.append(values)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qms_audit import __version__
 from qms_audit.infra.errors import InvalidFile, NotFound, QmsError, choice_hint
-from qms_audit.infra.files import MIB, atomic_write_bytes, sha256_bytes
+from qms_audit.infra.files import MIB, atomic_write_bytes, read_bytes_bounded, sha256_bytes
 from qms_audit.infra.loading import load_yaml_model
 from qms_audit.infra.locations import Workspace, cache_dir
 from qms_audit.model.standard import Clause, Requirement, Standard
@@ -146,7 +146,9 @@ class StandardLibrary:
         folder = self.workspace.standards_dir
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        # anything but a folder is listed, so that a pipe or a device named like a standard is refused when read
+        # (with its name and kind) rather than skipped without a word
+        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.is_dir())
 
     def load(self, path: Path) -> Standard:
         try:
@@ -172,9 +174,9 @@ class StandardLibrary:
 
     def _from_disk_cache(self, path: Path) -> Standard | None:
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_STANDARD_BYTES else None
-        except OSError:
-            return None
+            data = read_bytes_bounded(path, max_bytes=MAX_STANDARD_BYTES, what="standard")
+        except QmsError:
+            return None  # read again by the loader below, which says what is wrong with it
         if data is None:
             return None
         cached = self._cache_file(data)

@@ -3,21 +3,37 @@
 Templates run in Jinja2's ImmutableSandboxedEnvironment with StrictUndefined: a template cannot reach
 Python internals or change the data it is given, and a field missing from the profile is an error naming
 the template line and the field, never a silent blank in an official document.
+
+A template is a program someone else may have written, so its run is bounded too: a string or list
+multiplied beyond the output limit is refused before it is built, the output is counted as it is written,
+and (where the system can fork) the template runs in a child process with a memory limit that is killed
+after `MAX_RENDER_SECONDS`. Each case ends in one line naming the template.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import re
-from dataclasses import dataclass
+import select
+import signal
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile, NotFound, Problem, QmsError, choice_hint
-from qms_audit.infra.files import MIB, read_text_bounded
+from qms_audit.infra.files import MIB, human_size, read_text_bounded
 from qms_audit.infra.locations import SOP_TEMPLATES, Workspace, shipped_dir
 
 TEMPLATE_SUFFIX = ".md.j2"
 MAX_TEMPLATE_BYTES = 1 * MIB
+MAX_RENDER_OUTPUT = 2 * MIB  # characters of Markdown; a thirteen-page SOP is about 30,000
+MAX_RENDER_SECONDS = 10.0
+MAX_RENDER_MEMORY = 512 * MIB  # address space the child may add to what it inherits
+MAX_POWER_BITS = 4096  # an integer power of more bits is refused before it is computed
 
 
 @dataclass(frozen=True)
@@ -44,12 +60,41 @@ def template_files(workspace: Workspace) -> dict[str, TemplateFile]:
     return found
 
 
+class TemplateTooLarge(Exception):
+    """A template asked for more than the bounds allow."""
+
+
+def _size_of_product(left: object, right: object) -> int | None:
+    """The length of `left * right` when it repeats a string or a sequence; None otherwise."""
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and not isinstance(times, bool):
+            return len(seq) * max(times, 0)
+    return None
+
+
 def environment():
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True,
-                                        lstrip_blocks=True, keep_trailing_newline=True)
+    class BoundedSandbox(ImmutableSandboxedEnvironment):
+        """The sandbox, with repetition and powers checked before they run: `'x' * 4000000000` would take
+        all the memory there is before any limit could see the output."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "*":
+                size = _size_of_product(left, right)
+                if size is not None and size > MAX_RENDER_OUTPUT:
+                    raise TemplateTooLarge(f"a repetition of {size:,} items (the limit for a whole SOP is "
+                                           f"{MAX_RENDER_OUTPUT:,} characters)")
+            if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 \
+                    and abs(left) > 1 and abs(left).bit_length() * right > MAX_POWER_BITS:
+                raise TemplateTooLarge(f"a power of {abs(left).bit_length() * right:,} bits")
+            return super().call_binop(context, operator, left, right)
+
+    env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                         keep_trailing_newline=True)
     env.filters["md"] = markdown_escape
     env.filters["cell"] = table_cell
     return env
@@ -67,11 +112,19 @@ def table_cell(value: object) -> str:
 
 
 def render_template(template: TemplateFile, context: dict, *, shown: str | None = None) -> str:
+    """The template's Markdown, within the bounds above; InvalidFile (one problem, naming the template) when it
+    fails or goes beyond them."""
+    shown = shown or str(template.path)
+    source = read_text_bounded(template.path, max_bytes=MAX_TEMPLATE_BYTES, what="SOP template", shown=shown)
+    if _can_fork():
+        return _render_in_child(source, context, shown)
+    return _render(source, context, shown)
+
+
+def _render(source: str, context: dict, shown: str) -> str:
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
 
-    shown = shown or str(template.path)
-    source = read_text_bounded(template.path, max_bytes=MAX_TEMPLATE_BYTES, what="SOP template", shown=shown)
     env = environment()
     try:
         compiled = env.from_string(source)
@@ -79,7 +132,13 @@ def render_template(template: TemplateFile, context: dict, *, shown: str | None 
         raise InvalidFile(problems=[Problem(f"template syntax error: {exc.message}", file=shown, line=exc.lineno,
                                             hint="check the {% %} and {{ }} on this line")]) from None
     try:
-        return compiled.render(**context)
+        return _bounded_output(compiled.generate(**context), shown)
+    except TemplateTooLarge as exc:
+        raise InvalidFile(problems=[Problem(f"refused: {exc}", file=shown, line=_template_line(exc),
+                                            hint="an SOP template writes text from the profile, not bulk data")]
+                          ) from None
+    except (MemoryError, OverflowError) as exc:
+        raise _too_much(shown, f"more memory than allowed ({type(exc).__name__})") from None
     except SecurityError as exc:
         raise InvalidFile(problems=[Problem(f"refused: the template tries to reach something it may not ({exc})",
                                             file=shown, line=_template_line(exc),
@@ -91,6 +150,112 @@ def render_template(template: TemplateFile, context: dict, *, shown: str | None 
                                             hint=_undefined_hint(message, context))]) from None
     except TemplateError as exc:
         raise InvalidFile(problems=[Problem(f"template error: {exc}", file=shown, line=_template_line(exc))]) from None
+
+
+def _bounded_output(chunks: Iterable[str], shown: str) -> str:
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_RENDER_OUTPUT:
+            raise _too_much(shown, f"more than {MAX_RENDER_OUTPUT:,} characters of output")
+        out.append(chunk)
+    return "".join(out)
+
+
+def _too_much(shown: str, what: str) -> InvalidFile:
+    return InvalidFile(problems=[Problem(f"refused: the template needs {what}", file=shown,
+                                         hint="an SOP template writes text from the profile; look for loops and "
+                                              "repetitions that never end")])
+
+
+# -- a run in a child process --------------------------------------------------------------------------------
+
+
+def _can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform != "win32" and os.environ.get("QMS_AUDIT_TEMPLATE_FORK") != "off"
+
+
+def _render_in_child(source: str, context: dict, shown: str) -> str:
+    """Render in a forked child under a memory limit, killed after MAX_RENDER_SECONDS; the text or the problem
+    comes back as JSON through a pipe. The child only renders and writes; it never touches a record."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(reader)
+        _child(source, context, shown, writer)
+    os.close(writer)
+    try:
+        data = _collect(reader, pid)
+    finally:
+        os.close(reader)
+    if data is None:
+        raise _too_much(shown, f"more than {MAX_RENDER_SECONDS:.0f} seconds")
+    try:
+        outcome = json.loads(data)
+    except ValueError:
+        outcome = None
+    if not isinstance(outcome, dict):
+        raise _too_much(shown, f"more memory than allowed ({human_size(MAX_RENDER_MEMORY)} more than the tool's)")
+    if "text" in outcome:
+        return str(outcome["text"])
+    raise InvalidFile(problems=[Problem(**p) for p in outcome["problems"]])
+
+
+def _child(source: str, context: dict, shown: str, writer: int) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        _limit_memory()
+        try:
+            outcome: dict = {"text": _render(source, context, shown)}
+        except InvalidFile as exc:
+            outcome = {"problems": [asdict(p) for p in exc.problems]}
+        data = json.dumps(outcome, ensure_ascii=False).encode("utf-8")
+        with os.fdopen(writer, "wb") as out:
+            out.write(data)
+    except BaseException:  # out of memory on the way out: the parent reports it by the missing answer
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _limit_memory() -> None:
+    import resource
+
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            in_use = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = in_use + MAX_RENDER_MEMORY
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _collect(reader: int, pid: int) -> bytes | None:
+    """What the child sends, or None when it ran out of time (it is then killed)."""
+    deadline = time.monotonic() + MAX_RENDER_SECONDS
+    parts: list[bytes] = []
+    size = 0
+    limit = MAX_RENDER_OUTPUT * 6 + MIB  # JSON of the largest output allowed, escapes included
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([reader], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(reader, 1 << 16)
+            if not chunk:
+                return b"".join(parts)
+            size += len(chunk)
+            if size > limit:
+                return b""
+            parts.append(chunk)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def _template_line(exc: BaseException) -> int | None:

@@ -189,8 +189,11 @@ def _record_against_log(folder: Path, rel: str, written: tuple[LogEntry, str | N
         return f"the log records it as removed (entry {entry.seq}) but it exists" if exists else None
     if not exists:
         return f"deleted outside qms-audit (last written by entry {entry.seq}, {entry.action} by {entry.actor})"
-    if sha256_file(folder / rel) == digest:
-        return None
+    try:
+        if sha256_file(folder / rel) == digest:
+            return None
+    except QmsError as exc:
+        return f"cannot be read as written by entry {entry.seq}: {exc.message}"
     return (f"changed outside qms-audit since entry {entry.seq} ({entry.action} by {entry.actor} at "
             f"{entry.at:%Y-%m-%d %H:%M})" + (", or the log entries after it were deleted" if entry.seq == newest
                                              else ""))
@@ -240,7 +243,11 @@ def _evidence_file_problem(folder: Path, results_file: str, ref: str, ev_id: str
         return rel, f"{ref} evidence {ev_id} is a link leading outside the audit folder: refused"
     if not full.is_file():
         return rel, f"evidence file of {ref} ({ev_id}) is missing"
-    if sha256_file(full) != file.sha256:
+    try:
+        same = sha256_file(full) == file.sha256
+    except QmsError as exc:
+        return rel, f"evidence file of {ref} ({ev_id}) cannot be read: {exc.message}"
+    if not same:
         return rel, f"evidence file of {ref} ({ev_id}) was changed: its SHA-256 no longer matches"
     return None
 
@@ -266,7 +273,11 @@ def _check_seal(folder: Path, chain: list[LogEntry], problem: Problem) -> None:
 
 def _check_files_against_seal(folder: Path, seal: LogEntry, problem: Problem) -> None:
     manifest = seal.manifest or {}
-    present = sealed_files(folder)  # the audit's files now, listed and hashed exactly as closing sealed them
+    try:
+        present = sealed_files(folder)  # the audit's files now, listed and hashed exactly as closing sealed them
+    except QmsError as exc:  # a file replaced by a pipe or a device, or unreadable: reported, never waited on
+        problem(".", f"cannot be checked against its seal: {exc.message}")
+        return
     for rel, digest in manifest.items():
         if rel not in present:
             problem(rel, f"sealed when the audit was closed (entry {seal.seq}) and now missing")
