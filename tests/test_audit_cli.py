@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def test_new_audit_writes_the_plan(ws, cli):
     record = json.loads((ws / "audits" / AID / "audit.json").read_text())
     plan = record["plan"]
     assert record["status"] == "planned"
-    assert plan["criteria"] == {"standard": "mc-qms", "version": "1.0", "other": []}
+    pinned = hashlib.sha256((ws / "standards" / "mc-qms.yaml").read_bytes()).hexdigest()
+    assert plan["criteria"] == {"standard": "mc-qms", "version": "1.0", "other": [], "sha256": pinned}
     assert plan["scope"]["unit_code"] == "FOE"
     assert plan["lead"] == {"name": "Dr Lee", "home_unit": "Quality Assurance Unit", "role": "lead"}
     assert plan["team"][0]["home_unit"] == "Faculty of Business"

@@ -275,7 +275,31 @@ def test_deleted_renamed_and_new_audits(ws, monkeypatch, reads, settled):
     assert essentials(now) == essentials(from_documents(ws, monkeypatch))
 
 
-def test_a_changed_standard_rescores_the_audits_made_against_it_only(ws, monkeypatch, reads, settled):
+def unpin(ws: Workspace) -> None:
+    """Make every audit one planned before criteria were pinned (judged against the workspace's file)."""
+    import json
+
+    for audit_id in ws.audit_ids():
+        folder = ws.audits_dir / audit_id
+        record = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
+        del record["plan"]["criteria"]["sha256"]
+        (folder / "audit.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+        shutil.rmtree(folder / "criteria")
+
+
+def test_a_changed_standard_changes_no_pinned_audit(ws, monkeypatch, reads, settled):
+    before = load(ws)
+    with open(ws.standards_dir / "mc-qms.yaml", "a", encoding="utf-8") as fh:
+        fh.write("scoring:\n  minor_value: 0.25\n")
+    reads.clear()
+    after = load(ws)
+    assert reads == []  # every audit keeps the text it was planned with
+    assert after == before
+    assert essentials(after) == essentials(from_documents(ws, monkeypatch))
+
+
+def test_a_changed_standard_rescores_the_unpinned_audits_made_against_it_only(ws, monkeypatch, reads, settled):
+    unpin(ws)
     before = load(ws)
     with open(ws.standards_dir / "mc-readiness.yaml", "a", encoding="utf-8") as fh:
         fh.write("# a comment changes no score\n")

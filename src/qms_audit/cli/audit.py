@@ -422,6 +422,60 @@ def reopen_cmd(app: AppContext, audit_id, reason) -> None:
     click.echo(f"{audit_id}: reopened ({record.status.label})")
 
 
+@audit.command("criteria")
+@click.argument("audit_id")
+@click.option("--move", is_flag=True, help="Move the audit to the workspace's current text (open audits only).")
+@click.option("--reason", help="Why the criteria change (required with --move; logged).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def criteria_cmd(app: AppContext, audit_id: str, move: bool, reason: str | None, as_json: bool) -> None:
+    """The text of the standard the audit is judged against, and what moving it to the current text would
+    change (added, removed and reworded requirements, ratings that no longer fit)."""
+    from dataclasses import asdict
+
+    from qms_audit.services.auditing import criteria_change, move_criteria
+
+    opened = _open(app, audit_id)
+    pinned = opened.record.plan.criteria.sha256
+    if move:
+        found = move_criteria(opened, actor=app.actor, reason=reason or "")
+    else:
+        found, _ = criteria_change(opened)
+    if as_json:
+        emit_json({"audit": audit_id, "pinned_sha256": opened.record.plan.criteria.sha256, "moved": move,
+                   **asdict(found)})
+        return
+    if move and found.same_text and pinned is not None:
+        click.echo(f"{audit_id}: already judged against the workspace's current text; nothing to move")
+    elif move:
+        click.echo(f"{audit_id}: judged against {found.after} now (sha256 {opened.record.plan.criteria.sha256}); "
+                   "logged")
+    elif pinned is None:
+        click.echo(f"{audit_id}: planned before criteria were pinned; judged against the workspace's file "
+                   f"({found.after})")
+    else:
+        click.echo(f"{audit_id}: judged against {found.before}, pinned when planned (sha256 {pinned})")
+        if found.same_text:
+            click.echo("  the workspace's file holds the same text")
+        else:
+            label = " under the same version label: the version was not raised" if found.after == found.before \
+                else ""
+            click.echo(f"  the workspace's file holds another text ({found.after}{label})")
+    if move:
+        return
+    for label, items in (("added", found.added), ("removed", found.removed), ("reworded", found.reworded),
+                         ("would no longer fit", found.misfits)):
+        if items:
+            shown = ", ".join(items[:12]) + (f" and {len(items) - 12} more" if len(items) > 12 else "")
+            click.echo(f"  {label}: {shown}")
+    if found.scheme:
+        click.echo(f"  rating scheme: {found.scheme}")
+    if found.scoring:
+        click.echo(f"  scoring rules: {', '.join(found.scoring)}")
+    if not found.same_text or pinned is None:
+        click.echo(f"  `qms-audit audit criteria {audit_id} --move --reason '...'` moves it (open audits only)")
+
+
 @audit.command("log")
 @click.argument("audit_id")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)

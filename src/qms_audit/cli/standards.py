@@ -131,9 +131,35 @@ def validate_standards(app: AppContext, files: tuple[Path, ...]) -> None:
         s = _summary(std)
         click.echo(f"ok  {shown}  ({std.id} {std.version}: {s['clauses']} clauses, {s['requirements']} "
                    f"requirements, {s['sops']} SOPs)")
+    if not files:
+        _pinned_audits(app)
     if failed:
         click.echo(f"{failed} of {len(targets)} file(s) invalid")
         raise click.exceptions.Exit(exit_codes.BAD_INPUT)
+
+
+def _pinned_audits(app: AppContext) -> None:
+    """The audits judged against another text than the workspace's (informative: they stay as planned)."""
+    from qms_audit.services.criteria import NOT_PINNED, OLDER, pin_states
+
+    states, errors = pin_states(app.workspace)
+    older = [p for p in states if p.state == OLDER]
+    loose = [p for p in states if p.state == NOT_PINNED]
+    if older:
+        click.echo(f"\n{len(older)} audit(s) judged against an earlier text of their standard (pinned when planned;"
+                   " editing the standard changes nothing for them):")
+        for p in older:
+            how = "closed: stays as it was judged" if p.closed else f"open: `qms-audit audit criteria {p.audit_id}`"
+            click.echo(f"  {p.audit_id:<28} {p.standard:<18} {how}")
+    if loose:
+        click.echo(f"\n{len(loose)} audit(s) planned before criteria were pinned, judged against the workspace's "
+                   "file as it is now:")
+        for p in loose:
+            how = "closed: keep the standard's file unchanged" if p.closed else \
+                f"open: pin it with `qms-audit audit criteria {p.audit_id} --move --reason ...`"
+            click.echo(f"  {p.audit_id:<28} {p.standard:<18} {how}")
+    for error in errors:
+        click.echo(f"  cannot read {error}")
 
 
 @standards.command("schema")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qms_audit.infra import clock
+from qms_audit.infra.files import sha256_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import (
     ActionStatus,
@@ -43,7 +44,7 @@ from qms_audit.model.audit import (
 )
 from qms_audit.model.common import PHASES, Phase
 from qms_audit.model.standard import Standard
-from qms_audit.store.audits import AUDIT_FILE, AuditStore, finding_relpath, results_relpath
+from qms_audit.store.audits import AUDIT_FILE, CRITERIA_FILE, AuditStore, finding_relpath, results_relpath
 
 UNITS = [
     ("Faculty of Engineering", "FOE"), ("Faculty of Business", "FOB"), ("Faculty of Computing", "FOC"),
@@ -141,6 +142,10 @@ def generate_portfolio(workspace: Workspace, standard: Standard, spec: Portfolio
     rng = random.Random(spec.seed)
     ids: list[str] = []
     today = clock.today()
+    # each audit is pinned to the standard's text, as an audit planned with the tool is
+    from qms_audit.services.standards import StandardLibrary
+
+    _, text = StandardLibrary(workspace).text_of(standard.id, standard.version)
     per_year = max(1, spec.audits // spec.years)
     for n in range(spec.audits):
         year = spec.first_year + min(spec.years - 1, n // per_year)
@@ -148,7 +153,7 @@ def generate_portfolio(workspace: Workspace, standard: Standard, spec: Portfolio
         # units improve over the years, some faster than others
         quality = min(0.98, 0.55 + 0.07 * (year - spec.first_year) + 0.04 * (n % len(UNITS) % 3))
         audit_id = f"{year}-{code.lower()}-{n:04d}"
-        _write_audit(workspace, standard, audit_id, year, unit, code, quality, rng, spec, today)
+        _write_audit(workspace, standard, audit_id, year, unit, code, quality, rng, spec, today, text)
         ids.append(audit_id)
         if progress:
             progress(n + 1, spec.audits)
@@ -156,7 +161,7 @@ def generate_portfolio(workspace: Workspace, standard: Standard, spec: Portfolio
 
 
 def _write_audit(ws: Workspace, std: Standard, audit_id: str, year: int, unit: str, code: str, quality: float,
-                 rng: random.Random, spec: PortfolioSpec, today: dt.date) -> None:
+                 rng: random.Random, spec: PortfolioSpec, today: dt.date, criteria_text: bytes) -> None:
     month = rng.randint(2, 11)
     start = dt.date(year, month, rng.randint(1, 20))
     at = dt.datetime(start.year, start.month, start.day, 9, tzinfo=dt.UTC)
@@ -168,7 +173,7 @@ def _write_audit(ws: Workspace, std: Standard, audit_id: str, year: int, unit: s
     plan = AuditPlan(
         objectives=[f"Determine conformity of {unit} with {std.title}"],
         scope=Scope(auditee_unit=unit, unit_code=code, processes=["Micro-credential lifecycle"]),
-        criteria=Criteria(standard=std.id, version=std.version),
+        criteria=Criteria(standard=std.id, version=std.version, sha256=sha256_bytes(criteria_text)),
         client="Deputy Vice-Chancellor (Academic)",
         lead=TeamMember(name=lead_name, home_unit=lead_unit, role="lead"),
         team=[TeamMember(name=member[0], home_unit=member[1])],
@@ -221,6 +226,7 @@ def _write_audit(ws: Workspace, std: Standard, audit_id: str, year: int, unit: s
             actor=lead_name, action="audit.import", target=audit_id,
             summary=f"imported generated audit of {unit} {year}") as tx:
         tx.write(AUDIT_FILE, record)
+        tx.write_bytes(CRITERIA_FILE, criteria_text)
         for clause, cf in clause_files.items():
             tx.write(results_relpath(clause), cf)
         for f in findings:

@@ -178,6 +178,10 @@ class Criteria(StrictModel):
     standard: NonEmpty
     version: NonEmpty
     other: list[NonEmpty] = Field(default_factory=list, description="Further criteria: policies, regulations.")
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the standard's text as pinned when the audit was planned (a copy is kept in "
+                    "criteria/standard.yaml); none for audits planned before criteria were pinned.")
 
 
 class AuditPlan(StrictModel):

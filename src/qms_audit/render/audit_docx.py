@@ -128,7 +128,9 @@ def _dates_criteria_and_method(w: DocxWriter, data: ReportData) -> None:
     w.paragraph(f"From {date(plan.start_date, none='not stated')} to {date(plan.end_date, none='not stated')}"
                 + (f", at {'; '.join(plan.locations)}." if plan.locations else "."))
     w.heading("2.5 Criteria", 2)
-    w.bullets([f"{std.title}, version {std.version} ({std.source.citation})", *plan.criteria.other])
+    pinned = (f"; the text as planned, SHA-256 {plan.criteria.sha256[:16]}…, kept with the audit"
+              if plan.criteria.sha256 else "")
+    w.bullets([f"{std.title}, version {std.version} ({std.source.citation}{pinned})", *plan.criteria.other])
     w.heading("2.6 Method and sampling", 2)
     w.paragraph(plan.method or "Document review, record sampling, interviews and observation.")
     w.paragraph(f"Sampling: {plan.sampling or 'as recorded with each evidence entry.'}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from qms_audit.domain.audit_rules import closed_refusal, escalated_finding, statement_needed
 from qms_audit.domain.capa_rules import check_due_date, is_open
+from qms_audit.domain.criteria_rules import CriteriaChange, compare
 from qms_audit.infra.errors import BadInput, Conflict, InvalidFile, NotFound, Refused, StorageError, choice_hint
 from qms_audit.infra.files import MIB, atomic_write_bytes, human_size, kind_of, read_bytes_bounded, sha256_bytes
 from qms_audit.infra.locations import Workspace
@@ -45,6 +46,7 @@ from qms_audit.model.standard import Requirement, Standard
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.store.audits import (
     AUDIT_FILE,
+    CRITERIA_FILE,
     EVIDENCE_DIR,
     AuditSnapshot,
     AuditStore,
@@ -103,7 +105,7 @@ def open_audit(workspace: Workspace, audit_id: str, *, actor: str = "reader",
     store.ensure_recovered(actor)
     snapshot = store.load()
     library = library or StandardLibrary(workspace)
-    standard = library.get(snapshot.record.standard_id, snapshot.record.standard_version)
+    standard = library.for_audit(store.folder, snapshot.record.plan.criteria)
     _check_refs(store, snapshot, standard)
     return OpenedAudit(workspace, store, snapshot, standard)
 
@@ -185,7 +187,8 @@ def create_audit(workspace: Workspace, *, standard_id: str, title: str, auditee_
                  other_criteria: Sequence[str] = (), confidentiality: str | None = None,
                  distribution: Sequence[str] = (), override_independence: str | None = None,
                  kind: str = "internal") -> OpenedAudit:
-    standard = StandardLibrary(workspace).get(standard_id)
+    # the criteria are pinned: the exact text of the standard is kept with the audit, named by its hash
+    standard, standard_text = StandardLibrary(workspace).text_of(standard_id)
     if not title.strip():
         raise BadInput("the audit title is empty")
     if not auditee_unit.strip():
@@ -206,7 +209,8 @@ def create_audit(workspace: Workspace, *, standard_id: str, title: str, auditee_
                                         f"{standard.title}"],
         scope=Scope(auditee_unit=auditee_unit.strip(), unit_code=code, processes=list(processes),
                     clauses=list(clauses), exclusions=exclusions),
-        criteria=Criteria(standard=standard.id, version=standard.version, other=list(other_criteria)),
+        criteria=Criteria(standard=standard.id, version=standard.version, other=list(other_criteria),
+                          sha256=sha256_bytes(standard_text)),
         client=client, lead=lead, team=list(team), auditee_participants=list(participants),
         start_date=start_date, end_date=end_date, locations=list(locations), method=method,
         sampling=sampling, confidentiality=confidentiality, distribution=list(distribution))
@@ -239,7 +243,9 @@ def create_audit(workspace: Workspace, *, standard_id: str, title: str, auditee_
         if store.exists():
             raise BadInput(f"audit '{audit_id}' already exists; choose another --id")
         tx.write(AUDIT_FILE, record)
+        tx.write_bytes(CRITERIA_FILE, standard_text)
         tx.change("status", None, record.status)
+        tx.change("criteria", None, f"{standard.key} sha256:{plan.criteria.sha256}")
         for item in overrides:
             tx.change(f"independence_override.{item.auditor}", None, item.justification)
     return open_audit(workspace, audit_id, actor=actor)
@@ -855,6 +861,48 @@ def set_status(opened: OpenedAudit, status: AuditStatus, *, actor: str, reason: 
         change.put_record(record)
         opened.snapshot = change.snapshot
         return record
+
+
+def criteria_change(opened: OpenedAudit) -> tuple[CriteriaChange, bytes]:
+    """What moving the audit to the workspace's current text of its standard would change, and that text."""
+    library = StandardLibrary(opened.workspace)
+    current, text = library.text_of(opened.standard.id)
+    snapshot = opened.snapshot
+    same = opened.record.plan.criteria.sha256 == sha256_bytes(text)
+    return compare(opened.standard, current, same_text=same, results=snapshot.results,
+                   findings=list(snapshot.findings.values())), text
+
+
+def move_criteria(opened: OpenedAudit, *, actor: str, reason: str) -> CriteriaChange:
+    """Pin the audit to the workspace's current text of its standard: an open audit only, with a reason, and
+    only when every rating and finding still fits the new text (ISO 19011 6.3.2: criteria change by a
+    recorded decision, not by someone editing a file). Logged with the hashes before and after."""
+    if not reason.strip():
+        raise BadInput("moving an audit to other criteria needs a reason (--reason '...')")
+    with _changing(opened, actor, "audit.criteria", opened.id, "criteria moved", reason=reason) as tx:
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        opened.snapshot = change.snapshot
+        found, text = criteria_change(opened)
+        if found.misfits:
+            raise Refused(f"audit {opened.id} cannot move to {found.after}: " + "; ".join(found.misfits[:5])
+                          + (f"; and {len(found.misfits) - 5} more" if len(found.misfits) > 5 else "")
+                          + " (settle these ratings and findings first)")
+        before = change.record.plan.criteria
+        digest = sha256_bytes(text)
+        if before.sha256 == digest:
+            return found
+        new_standard, _ = StandardLibrary(opened.workspace).text_of(opened.standard.id)
+        criteria = before.model_copy(update={"version": new_standard.version, "sha256": digest})
+        record = change.record.model_copy(update={"plan": change.record.plan.model_copy(update={
+            "criteria": criteria})})
+        tx.write_bytes(CRITERIA_FILE, text)
+        tx.change("criteria", f"{found.before} sha256:{before.sha256}" if before.sha256 else f"{found.before} "
+                  "(the workspace's file, not pinned)", f"{found.after} sha256:{digest}")
+        change.put_record(record)
+        opened.snapshot = change.snapshot
+        opened.standard = new_standard
+        return found
 
 
 def effective_status(snapshot: AuditSnapshot) -> AuditStatus:

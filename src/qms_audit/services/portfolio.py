@@ -117,6 +117,7 @@ class AuditDigest:
     # and parsing them would double the cost of reading ten thousand digests
     subclauses_json: str
     findings: list[FindingFacts]
+    pinned: str | None  # the SHA-256 of the criteria's text kept with the audit; None: the workspace's file
     # the stamp of the files this digest was made from (the index row's fingerprint); not part of what it says
     source: str = field(default="", compare=False)
     details: list[Finding] | None = field(default=None, compare=False, repr=False)
@@ -162,7 +163,7 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
             store = AuditStore(workspace, audit_id)
             store.ensure_recovered("reader")
             snap = store.load()
-            std = library.get(snap.record.standard_id, snap.record.standard_version)
+            std = library.for_audit(store.folder, snap.record.plan.criteria)
             score = score_snapshot(std, snap)
         except QmsError as exc:
             if errors is None:
@@ -189,7 +190,7 @@ def digest(item: LoadedAudit, *, source: str = "", details: bool = False) -> Aud
         shown=score.shown, verdict=score.verdict, verdict_label=score.verdict_label,
         maturity=score.maturity.overall, clauses={n: c.shown for n, c in score.clauses.items()},
         subclauses_json=_compact({n: list(v) for n, v in score.subclauses.items()}),
-        findings=[finding_facts(f) for f in findings], source=source,
+        findings=[finding_facts(f) for f in findings], pinned=record.plan.criteria.sha256, source=source,
         details=findings if details else None)
 
 
@@ -246,12 +247,12 @@ def encode(d: AuditDigest) -> bytes:
     return _compact([
         d.id, d.title, d.unit, d.unit_code, d.lead, d.standard_key, d.status.value, d.created.isoformat(),
         _day(d.planned_start), _day(d.planned_end), list(d.shown), d.verdict, d.verdict_label, d.maturity,
-        {n: list(v) for n, v in d.clauses.items()}, d.subclauses_json, findings]).encode("utf-8")
+        {n: list(v) for n, v in d.clauses.items()}, d.subclauses_json, findings, d.pinned]).encode("utf-8")
 
 
 def _digest_of(row: list, source: str) -> AuditDigest:
     (audit_id, title, unit, unit_code, lead, standard_key, status, created, start, end, shown, verdict,
-     verdict_label, maturity, clauses, subclauses, findings) = row
+     verdict_label, maturity, clauses, subclauses, findings, pinned) = row
     if not isinstance(subclauses, str):
         raise TypeError("sub-clauses are not kept as JSON")
     return AuditDigest(
@@ -261,7 +262,7 @@ def _digest_of(row: list, source: str) -> AuditDigest:
         [FindingFacts(fid, _GRADES[grade], ref, withdrawn, dt.date.fromisoformat(raised), is_open_, _on(after),
                       _on(closed), late, not_effective)
          for fid, grade, ref, withdrawn, raised, is_open_, after, closed, late, not_effective in findings],
-        source)
+        pinned, source)
 
 
 def decode_batch(rows: Sequence[tuple[str, bytes, str]]) -> list[AuditDigest]:
@@ -577,7 +578,9 @@ def _through_index(workspace: Workspace, index: IndexBackend, *, workers: int, e
 
 
 def _standard_id(item: AuditDigest) -> str:
-    return item.standard_key.split("@")[0]
+    """What the row depends on outside the audit folder: the workspace's files of its standard, or nothing
+    when the audit keeps its own pinned copy (stamped with the folder)."""
+    return "" if item.pinned else item.standard_key.split("@")[0]
 
 
 def _row(item: AuditDigest, stamp: RowStamp, encoded: bytes, findings: bytes) -> IndexRow:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from qms_audit import __version__
 from qms_audit.infra.errors import InvalidFile, NotFound, QmsError, choice_hint
-from qms_audit.infra.files import MIB, atomic_write_bytes, read_bytes_bounded, sha256_bytes
-from qms_audit.infra.loading import load_yaml_model
+from qms_audit.infra.files import MIB, atomic_write_bytes, decode_text, read_bytes_bounded, sha256_bytes
+from qms_audit.infra.loading import load_yaml_model, parse_yaml_text, validate_located
 from qms_audit.infra.locations import Workspace, cache_dir
+from qms_audit.model.audit import Criteria
 from qms_audit.model.standard import Clause, Requirement, Standard
+from qms_audit.store.audits import CRITERIA_FILE
 
 MAX_STANDARD_BYTES = 5 * MIB
 
@@ -127,6 +129,12 @@ def load_standard_file(path: Path, *, base: Path | None = None) -> Standard:
                            checks=[standard_problems], base=base)
 
 
+def load_standard_bytes(data: bytes, *, shown: str) -> Standard:
+    """A standard from the bytes of its file (a copy pinned in an audit folder), checked like a file."""
+    located = parse_yaml_text(decode_text(data, shown=shown), shown=shown)
+    return validate_located(located, Standard, checks=[standard_problems])
+
+
 @dataclass
 class LoadedFile:
     path: Path
@@ -138,6 +146,7 @@ class StandardLibrary:
     """The standards of one workspace, parsed on first use and cached for the life of the process."""
 
     _cache: dict[tuple[str, int, int], Standard] = {}
+    _by_hash: dict[str, Standard] = {}  # a standard's text is its identity: one parse per text and process
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
@@ -189,6 +198,81 @@ class StandardLibrary:
         if cached is not None:
             with contextlib.suppress(QmsError):  # an unwritable cache only costs speed
                 atomic_write_bytes(cached, std.model_dump_json().encode("utf-8"))
+        return std
+
+    # -- the criteria an audit is judged against -------------------------------------------------------------
+
+    def text_of(self, standard_id: str, version: str | None = None) -> tuple[Standard, bytes]:
+        """The workspace's standard as it is now, with the exact bytes of its file: what a new audit is pinned
+        to. The standard is parsed from those bytes, so the two always match."""
+        found = self.get(standard_id, version)
+        folder = self.workspace.standards_dir
+        for name in (f"{found.id}@{found.version}.yaml", f"{found.id}.yaml", f"{found.id}.yml"):
+            path = folder / name
+            if not path.is_file():
+                continue
+            data = read_bytes_bounded(path, max_bytes=MAX_STANDARD_BYTES, what="standard",
+                                      shown=self.workspace.relative(path))
+            std = self.from_text(data, shown=self.workspace.relative(path))
+            if std.id == found.id and std.version == found.version:
+                return std, data
+        raise NotFound(f"standard '{found.key}' changed while it was read; try again")
+
+    def from_text(self, data: bytes, *, shown: str) -> Standard:
+        """The standard in these bytes, parsed once per process and kept in the user's cache by their hash."""
+        digest = sha256_bytes(data)
+        std = self._by_hash.get(digest)
+        if std is not None:
+            return std
+        cached = self._cache_file(data)
+        if cached is not None and cached.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                std = Standard.model_validate_json(cached.read_bytes())
+        if std is None:
+            std = load_standard_bytes(data, shown=shown)
+            if cached is not None:
+                with contextlib.suppress(QmsError):
+                    atomic_write_bytes(cached, std.model_dump_json().encode("utf-8"))
+        self._by_hash[digest] = std
+        return std
+
+    def current_hash(self, standard_id: str) -> str | None:
+        """The SHA-256 of the workspace's current file of this standard; None when it has none (or it cannot
+        be read)."""
+        try:
+            return sha256_bytes(self.text_of(standard_id)[1])
+        except QmsError:
+            return None
+
+    def for_audit(self, folder: Path, criteria: Criteria) -> Standard:
+        """The standard an audit is judged against. An audit planned with pinned criteria has the exact text
+        it was planned with in `criteria/standard.yaml`, named by its SHA-256 in audit.json: editing or
+        replacing the workspace's file changes nothing for it. The copy is read only when no text with that
+        hash is at hand (the workspace's file usually is the same text). An audit planned before criteria
+        were pinned is judged against the workspace's file, as it always was."""
+        if criteria.sha256 is None:
+            return self.get(criteria.standard, criteria.version)
+        std = self._by_hash.get(criteria.sha256)
+        if std is None:
+            with contextlib.suppress(QmsError):
+                if self.current_hash(criteria.standard) == criteria.sha256:
+                    std = self._by_hash.get(criteria.sha256)
+        if std is None:
+            path = folder / CRITERIA_FILE
+            shown = self.workspace.relative(path)
+            try:
+                data = read_bytes_bounded(path, max_bytes=MAX_STANDARD_BYTES, what="standard", shown=shown)
+            except NotFound:
+                raise NotFound(f"{shown}: the criteria this audit was planned against are missing; restore the "
+                               "file from version control") from None
+            if sha256_bytes(data) != criteria.sha256:
+                raise InvalidFile(f"{shown}: not the criteria this audit was planned against (its SHA-256 differs "
+                                  f"from {criteria.sha256[:12]}... recorded in audit.json); restore the file from "
+                                  "version control")
+            std = self.from_text(data, shown=shown)
+        if std.id != criteria.standard or std.version != criteria.version:
+            raise InvalidFile(f"{self.workspace.relative(folder / CRITERIA_FILE)}: holds {std.key}, but the audit "
+                              f"was planned against {criteria.standard}@{criteria.version}")
         return std
 
     def load_all(self) -> list[LoadedFile]:

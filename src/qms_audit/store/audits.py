@@ -17,6 +17,8 @@ AUDIT_FILE = "audit.json"
 RESULTS_DIR = "results"
 FINDINGS_DIR = "findings"
 EVIDENCE_DIR = "evidence"
+CRITERIA_DIR = "criteria"
+CRITERIA_FILE = f"{CRITERIA_DIR}/standard.yaml"  # the standard's text the audit is judged against
 
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 

@@ -22,7 +22,9 @@ the workspace's path), never in the workspace, so it is never committed; deletin
   is what lets ten thousand audits be checked in a fraction of a second. An edit made in place to a sealed
   file is tampering: `qms-audit verify` reports it (and drops that audit's row, so that views read it again);
   until then the index keeps the audit as it was sealed;
-- the standard it was scored against, by the content hash of that standard's files;
+- the standard it was scored against: for an audit with pinned criteria, its own copy (`criteria/`, stamped
+  with its other files); for one planned before criteria were pinned, the content hash of the workspace's
+  files of that standard (a row's `standard_id` is then the standard's id, else empty);
 - the code that reads and scores (see `code_key`).
 
 File timestamps have a granularity (a few milliseconds on Linux, up to two seconds elsewhere): a file
@@ -50,7 +52,7 @@ from pathlib import Path
 from typing import Protocol
 
 from qms_audit.infra.locations import Workspace, cache_dir
-from qms_audit.store.audits import AUDIT_FILE, FINDINGS_DIR, RESULTS_DIR
+from qms_audit.store.audits import AUDIT_FILE, CRITERIA_DIR, CRITERIA_FILE, FINDINGS_DIR, RESULTS_DIR
 from qms_audit.store.records import JOURNAL_NAME
 
 SCHEMA_VERSION = 2
@@ -125,7 +127,7 @@ def _folder_ints(folder: str) -> list[int] | None:
     if not stat.S_ISREG(st.st_mode):
         return None
     ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    for sub in (RESULTS_DIR, FINDINGS_DIR):
+    for sub in (RESULTS_DIR, FINDINGS_DIR, CRITERIA_DIR):
         try:
             st = os.stat(os.path.join(folder, sub))
             ints += (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
@@ -167,6 +169,11 @@ def stamp_audit(folder: str, sealed: str | None = None) -> AuditStamp | None:
         for sub in (RESULTS_DIR, FINDINGS_DIR):
             if sub in names:
                 _folder_stamps(os.path.join(folder, sub), sub, ints, files)
+        if CRITERIA_DIR in names:  # the pinned text of the standard the audit is scored against
+            with contextlib.suppress(FileNotFoundError):
+                st = os.stat(os.path.join(folder, CRITERIA_FILE))
+                files.append(CRITERIA_FILE)
+                ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     except OSError:
         return AuditStamp("", light, 0, True)
     # mtime can be set to anything (even the future); ctime is the kernel's own clock: the later of both counts

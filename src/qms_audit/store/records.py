@@ -64,6 +64,11 @@ class Transaction:
         self.writes[relpath] = record_bytes(model)
         self.removals.discard(relpath)
 
+    def write_bytes(self, relpath: str, data: bytes) -> None:
+        """A file kept exactly as given (a pinned copy of a standard), logged and journalled like a record."""
+        self.writes[relpath] = data
+        self.removals.discard(relpath)
+
     def remove(self, relpath: str) -> None:
         self.writes.pop(relpath, None)
         self.removals.add(relpath)

@@ -20,7 +20,15 @@ from qms_audit.infra.files import sha256_file
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import EvidenceFile
 from qms_audit.model.log import LogEntry
-from qms_audit.store.audits import AUDIT_FILE, EVIDENCE_DIR, FINDINGS_DIR, RESULTS_DIR, AuditStore, NcRegister
+from qms_audit.store.audits import (
+    AUDIT_FILE,
+    CRITERIA_DIR,
+    EVIDENCE_DIR,
+    FINDINGS_DIR,
+    RESULTS_DIR,
+    AuditStore,
+    NcRegister,
+)
 from qms_audit.store.eventlog import LOG_DIR, entry_file_name, entry_hash, ordered
 from qms_audit.store.records import RecordFolder, list_json
 
@@ -48,7 +56,7 @@ def audit_files(folder: Path) -> list[str]:
     hidden temporary files are not part of it). The seal written when an audit closes and every later check of it
     both list the audit through this one function, so they cannot disagree about what an audit contains."""
     out = [AUDIT_FILE] if (folder / AUDIT_FILE).is_file() else []
-    for sub in (RESULTS_DIR, FINDINGS_DIR, EVIDENCE_DIR):
+    for sub in (RESULTS_DIR, FINDINGS_DIR, CRITERIA_DIR, EVIDENCE_DIR):
         base = folder / sub
         if base.is_dir():
             out += [f"{sub}/{p.name}" for p in base.iterdir() if p.is_file() and not p.name.startswith(".")]
