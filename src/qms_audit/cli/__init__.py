@@ -43,6 +43,7 @@ COMMANDS = {
     "tui": "qms_audit.cli.tui:tui",
     "serve": "qms_audit.cli.serve:serve",
     "whoami": "qms_audit.cli.whoami:whoami",
+    "signers": "qms_audit.cli.signers:signers",
     "demo": "qms_audit.cli.workspace:demo",
 }
 

@@ -532,16 +532,23 @@ def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
 @click.command("verify")
 @click.argument("audit_ids", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every audit, the NC register and the management reviews.")
+@click.option("--report", "issued", type=click.Path(dir_okay=False, path_type=Path),
+              help="An issued Word report of the audit: check the audit record against the seal it prints.")
 @pass_app
-def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool) -> None:
-    """Check the hash-chained log and every record against it; exit 1 if anything was tampered with."""
-    from qms_audit.store.verify import verify_audit, verify_register, verify_reviews
+def verify_cmd(app: AppContext, audit_ids: tuple[str, ...], all_: bool, issued: Path | None) -> None:
+    """Check the hash-chained log, every record against it and every signature; exit 1 if anything was tampered
+    with. With --report, also check that the audit is still as sealed when that report was issued."""
+    from qms_audit.store.verify import check_issued_report, verify_audit, verify_register, verify_reviews
 
     ws = app.workspace
     targets = list(audit_ids) or (ws.recorded_audit_ids() if all_ else [])
     if not targets and not all_:
         raise BadInput("name an audit to verify, or pass --all")
+    if issued is not None and len(targets) != 1:
+        raise BadInput("--report checks one audit: name the audit the report is of")
     reports = [verify_audit(ws, a) for a in targets]
+    if issued is not None:
+        check_issued_report(ws, targets[0], issued, reports[0])
     if all_ and ws.nc_register_dir.is_dir():
         reports.append(verify_register(ws))
     if all_ and ws.reviews_dir.is_dir():

@@ -21,6 +21,7 @@ SOP_TEMPLATES = "sop_templates"
 AUDITS = "audits"
 NC_REGISTER = "ncs"
 REVIEWS = "reviews"
+SIGNERS = "signers"
 REPORTS = "reports"
 TEMPLATES = "templates"
 PROFILE_FILE = "institution.yaml"
@@ -55,6 +56,11 @@ class Workspace:
     @property
     def reviews_dir(self) -> Path:
         return self.root / REVIEWS
+
+    @property
+    def signers_dir(self) -> Path:
+        """The trusted signers' public keys, with their own event log."""
+        return self.root / SIGNERS
 
     @property
     def reports_dir(self) -> Path:

@@ -2,7 +2,9 @@
 
 Entries are chained by `prev`: the hashes of the entries that were the newest (the "heads") when this one
 was written. A straight history is a chain; after a `git merge` of two auditors' work there are two heads,
-and the next entry joins them. `hash` is the SHA-256 of the entry's canonical JSON without `hash`.
+and the next entry joins them. `hash` is the SHA-256 of the entry's canonical JSON without `hash` and
+`signature` (and without `signed_by` when there is none, so entries written before signatures keep their
+hashes); a signed entry carries the signer's Ed25519 signature of that hash.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ class FieldChange(StrictModel):
     after: Any = None
 
 
+class SignedBy(StrictModel):
+    name: NonEmpty
+    key_id: NonEmpty
+    meaning: NonEmpty = Field(description="What the signer declares, e.g. 'closed the audit and sealed its files'.")
+
+
 class LogEntry(StrictModel):
     seq: Annotated[int, Field(ge=1)]
     at: dt.datetime
@@ -37,4 +45,8 @@ class LogEntry(StrictModel):
     manifest: dict[str, Sha256] | None = Field(
         default=None, description="On closing: the hash of every file of the record, sealing it.")
     prev: list[Sha256] = Field(default_factory=list)
+    signed_by: SignedBy | None = Field(
+        default=None, description="An electronic signature: who signed, with which key, meaning what (hashed).")
     hash: Sha256
+    signature: str | None = Field(
+        default=None, description="Base64 Ed25519 signature of `hash` by the key of `signed_by` (not hashed).")

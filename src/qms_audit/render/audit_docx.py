@@ -58,9 +58,23 @@ def _document_control(w: DocxWriter, data: ReportData) -> None:
         ("Audit client", plan.client or "not stated"),
         ("Distribution", "; ".join(plan.distribution) or "audit client and auditee"),
         ("Confidentiality", plan.confidentiality or "internal"),
-        ("Integrity", f"built from {data.log_entries} logged changes; `qms-audit verify {record.id}` checks them"),
+        ("Integrity", _integrity(data)),
     ], widths=[5, 11.5], bold_first=True)
     w.page_break()
+
+
+def _integrity(data: ReportData) -> str:
+    """The seal the report was issued under, printed whole: whoever holds the report can check the audit
+    record against it, so a record silently reopened or rewritten after the report is caught."""
+    audit = data.record.id
+    seal = data.seal
+    if seal is None:
+        return (f"Not sealed: the audit is open and its records may still change. Built from {data.log_entries} "
+                f"logged changes; the command qms-audit verify {audit} checks them.")
+    key = f" (signing key {seal.key_id})" if seal.key_id else " (unsigned)"
+    return (f"Sealed on {date(seal.at)} by {seal.signer}{key}, log entry {seal.seq}. Seal SHA-256 {seal.hash}. "
+            f"The command qms-audit verify {audit} --report with this file checks the audit record against this "
+            "seal.")
 
 
 def _executive_summary(w: DocxWriter, data: ReportData) -> None:

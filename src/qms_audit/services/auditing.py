@@ -59,6 +59,9 @@ from qms_audit.store.records import Transaction, utc_now
 from qms_audit.store.verify import sealed_files
 
 MAX_EVIDENCE_BYTES = 25 * MIB
+# what a signature on a closing or a reopening declares (kept in the signed log entry)
+SEAL_MEANING = "closed the audit and sealed its files"
+REOPEN_MEANING = "reopened the sealed audit; only its status changes"
 # Days the auditee has to correct, by grade, unless the audit agrees otherwise.
 RESPONSE_DAYS = {Grade.MAJOR_NC: 30, Grade.MINOR_NC: 60, Grade.OBSERVATION: 90}
 FINDING_PREFIX = {Grade.MAJOR_NC: "NC", Grade.MINOR_NC: "NC", Grade.OBSERVATION: "OBS", Grade.OFI: "OFI"}
@@ -918,8 +921,12 @@ def effective_status(snapshot: AuditSnapshot) -> AuditStatus:
 def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> AuditRecord:
     """Close and seal the audit: every file's hash goes into the closing log entry."""
     from qms_audit.infra.files import sha256_bytes
+    from qms_audit.services.signers import signer_for
 
+    # the seal is an electronic signature: the closing entry, and through it the hash of every file
+    signer, _ = signer_for(opened.workspace, actor, SEAL_MEANING)
     with _changing(opened, actor, "audit.close", opened.id, "closed and sealed the audit", reason=note) as tx:
+        tx.signer = signer
         change = _Change(opened, tx)
         change.refuse_if_closed()
         open_ncs = [f.id for f in change.snapshot.active_findings() if f.grade.is_nc and is_open(f)]
@@ -945,7 +952,11 @@ def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> 
 def reopen_audit(opened: OpenedAudit, *, actor: str, reason: str) -> AuditRecord:
     if not reason or not reason.strip():
         raise BadInput("reopening a closed audit needs a reason (--reason '...')")
+    from qms_audit.services.signers import signer_for
+
+    signer, _ = signer_for(opened.workspace, actor, REOPEN_MEANING)
     with _changing(opened, actor, "audit.reopen", opened.id, "reopened the audit", reason=reason) as tx:
+        tx.signer = signer
         change = _Change(opened, tx)
         if not change.record.is_closed:
             raise Refused(f"audit {opened.id} is not closed (it is {change.record.status.label})")

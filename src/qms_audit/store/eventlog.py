@@ -21,7 +21,10 @@ def canonical_bytes(entry_fields: dict[str, Any]) -> bytes:
 
 
 def entry_hash(entry: LogEntry) -> str:
-    return sha256_bytes(canonical_bytes(entry.model_dump(mode="json", exclude={"hash"})))
+    fields = entry.model_dump(mode="json", exclude={"hash", "signature"})
+    if fields.get("signed_by") is None:
+        fields.pop("signed_by", None)  # entries from before signatures hash as they always did
+    return sha256_bytes(canonical_bytes(fields))
 
 
 def entry_file_name(entry: LogEntry) -> str:
@@ -29,7 +32,11 @@ def entry_file_name(entry: LogEntry) -> str:
 
 
 def serialize_entry(entry: LogEntry) -> str:
-    return json.dumps(entry.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    data = entry.model_dump(mode="json")
+    for name in ("signed_by", "signature"):
+        if data.get(name) is None:
+            data.pop(name, None)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 @dataclass

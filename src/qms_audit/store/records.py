@@ -13,7 +13,8 @@ import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from qms_audit.infra.files import (
     remove_stale_temp_files,
     sha256_bytes,
 )
-from qms_audit.model.log import FieldChange, LogEntry
+from qms_audit.model.log import FieldChange, LogEntry, SignedBy
 from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
 from qms_audit.store.lock import RecordLock
 
@@ -44,6 +45,14 @@ def record_bytes(model: BaseModel) -> bytes:
     return (model.model_dump_json(indent=2, exclude_none=True) + "\n").encode("utf-8")
 
 
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a log entry and how: `sign` returns the base64 signature of the bytes given."""
+
+    signed_by: SignedBy
+    sign: Callable[[bytes], str]
+
+
 class Transaction:
     def __init__(self, folder: RecordFolder, *, actor: str, action: str, target: str, summary: str,
                  reason: str | None) -> None:
@@ -57,6 +66,8 @@ class Transaction:
         self.removals: set[str] = set()
         self.changes: list[FieldChange] = []
         self.manifest: dict[str, str] | None = None
+        # an electronic signature of the entry: (who, what it means, a function signing the entry's hash)
+        self.signer: Signer | None = None
         self.at = utc_now()
         self.entry: LogEntry | None = None
 
@@ -188,9 +199,12 @@ class RecordFolder:
             files=dict(sorted(files.items())),
             manifest=tx.manifest,
             prev=[h.hash for h in heads],
+            signed_by=tx.signer.signed_by if tx.signer else None,
             hash="0" * 64,
         )
         entry = draft.model_copy(update={"hash": entry_hash(draft)})
+        if tx.signer is not None:
+            entry = entry.model_copy(update={"signature": tx.signer.sign(entry.hash.encode("ascii"))})
         name = entry_file_name(entry)
         writes = {rel: data.decode("utf-8") for rel, data in tx.writes.items()}
         writes[f"{LOG_DIR}/{name}"] = serialize_entry(entry)

@@ -10,13 +10,15 @@ Reported, each with the file and the log entry concerned:
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qms_audit.infra.errors import QmsError
-from qms_audit.infra.files import sha256_file
+from qms_audit.infra.errors import InvalidFile, QmsError
+from qms_audit.infra.files import display_path, sha256_file
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import EvidenceFile
 from qms_audit.model.log import LogEntry
@@ -103,8 +105,59 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
     if not register:
         _check_evidence(store, report, problem)
         _check_seal(folder, chain, problem)
+        _check_signatures(workspace, chain, names, problem, report)
     _check_records_validate(store, report, register)
     return report
+
+
+SIGNED_ACTIONS = ("audit.close", "audit.reopen")  # an electronic signature is required on these
+
+
+def _check_signatures(workspace: Workspace, chain: list[LogEntry], names: dict[str, str], problem: Problem,
+                      report: VerifyReport) -> None:
+    """Every closing and reopening is signed by a key the workspace trusted at that moment, over the entry's
+    hash (and so over the seal's list of file hashes); a reopening changes only the audit's status. Without a
+    trusted signers list (a workspace from before signatures), unsigned entries are noted, not refused."""
+    from qms_audit.infra.signing import PublicKey
+    from qms_audit.model.signers import TrustedSigner
+    from qms_audit.store.signers import trusted_signers
+
+    try:
+        signers = trusted_signers(workspace)
+    except QmsError as exc:
+        problem("../../signers", f"the list of trusted signers cannot be read: {exc.message}")
+        return
+    by_id: dict[str, list[TrustedSigner]] = {}
+    for s in signers:
+        by_id.setdefault(s.key_id, []).append(s)
+    for entry in chain:
+        where = f"{LOG_DIR}/{names.get(entry.hash, entry.hash[:12])}"
+        what = f"entry {entry.seq} ({entry.action} by {entry.actor} at {entry.at:%Y-%m-%d %H:%M})"
+        if entry.action == "audit.reopen" and set(entry.files) - {AUDIT_FILE}:
+            extra = ", ".join(sorted(set(entry.files) - {AUDIT_FILE}))
+            problem(where, f"{what} reopens the audit and also writes {extra}: a reopening changes only the status")
+        if entry.signed_by is None:
+            if entry.action in SIGNED_ACTIONS:
+                if signers:
+                    problem(where, f"{what} is not signed: a closing or reopening must carry its signer's "
+                                   "signature")
+                else:
+                    report.notes.append(f"{what} is not signed (made before signatures were kept)")
+            continue
+        key_id = entry.signed_by.key_id
+        known = by_id.get(key_id, [])
+        if not known:
+            problem(where, f"{what} is signed by a key ({key_id}) that is not among the workspace's trusted signers")
+            continue
+        # a removed key's signatures made before its removal stay valid (entry dates are the signer's own)
+        if not [s for s in known if s.removed_at is None or entry.at < s.removed_at]:
+            problem(where, f"{what} is signed by {known[-1].name}'s key {key_id}, which the workspace no longer "
+                           f"trusted then (removed on {known[-1].removed_at:%Y-%m-%d})")
+            continue
+        if not entry.signature or not PublicKey.parse(known[-1].key).verifies(entry.signature,
+                                                                              entry.hash.encode("ascii")):
+            problem(where, f"{what}: the signature of {entry.signed_by.name} does not match the entry; the entry, "
+                           "or the list of files it seals, was changed after it was signed")
 
 
 def _complete_interrupted_save(store: RecordFolder, report: VerifyReport) -> None:
@@ -332,3 +385,49 @@ def verify_reviews(workspace: Workspace) -> VerifyReport:
     from qms_audit.store.reviews import ReviewRecords
 
     return verify_folder(workspace, ReviewRecords(workspace), register=True)
+
+
+_SEAL_IN_REPORT = re.compile(r"Seal SHA-256 ([0-9a-f]{64})")
+
+
+def report_text(path: Path) -> str:
+    """The text of an issued Word report, read safely (the Office checks) and without a Word library."""
+    import zipfile
+
+    from qms_audit.infra.office import check_office_file
+
+    data = check_office_file(path, what="report")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml")
+    except (KeyError, zipfile.BadZipFile):
+        raise InvalidFile(f"{display_path(path)}: not a Word report (no word/document.xml)") from None
+    return re.sub(r"<[^>]+>", "", xml.decode("utf-8", "replace"))
+
+
+def check_issued_report(workspace: Workspace, audit_id: str, path: Path, report: VerifyReport) -> None:
+    """Whether the audit is still as sealed when `path` was issued: the seal the report prints is in the log,
+    signed, and no reopening came after it. What is found is added to `report`."""
+    from qms_audit.store.audits import AuditStore
+
+    shown = display_path(path)
+    found = _SEAL_IN_REPORT.findall(report_text(path))
+    if not found:
+        report.problems.append(f"{shown}: the report prints no seal (issued while the audit was open): it cannot be "
+                               "checked against the audit record")
+        return
+    seal = found[-1]
+    entries = ordered(AuditStore(workspace, audit_id).log.entries())
+    at = next((i for i, e in enumerate(entries) if e.hash == seal), None)
+    if at is None or entries[at].action != "audit.close":
+        report.problems.append(f"{shown}: the seal it prints ({seal[:16]}...) is not in the log of audit {audit_id}: "
+                               "the audit's history was rewritten after the report was issued")
+        return
+    later = [e for e in entries[at + 1:] if e.action == "audit.reopen"]
+    if later:
+        first = later[0]
+        report.problems.append(f"{shown}: audit {audit_id} was reopened after this report was issued (entry "
+                               f"{first.seq}, {first.at:%Y-%m-%d} by {first.actor}: {first.reason or 'no reason'}); "
+                               "the report no longer describes the record")
+        return
+    report.notes.append(f"{shown}: the audit is as sealed in entry {entries[at].seq} when the report was issued")

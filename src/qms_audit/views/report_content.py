@@ -12,6 +12,7 @@ from qms_audit.domain.presentation import date, pct, result_label
 from qms_audit.domain.scoring import MATURITY_LABELS, AuditScore, Shown, score_snapshot
 from qms_audit.infra import clock
 from qms_audit.model.audit import AuditRecord, Finding, Grade, RequirementResult
+from qms_audit.model.log import LogEntry
 from qms_audit.model.profile import InstitutionProfile
 from qms_audit.model.standard import Requirement, Standard
 from qms_audit.services.auditing import OpenedAudit, effective_status
@@ -137,6 +138,30 @@ class FindingRow:
 
 
 @dataclass
+class SealLine:
+    """The seal of a closed audit as the report prints it, so that anyone holding the report can check the
+    audit against it (`qms-audit verify AUDIT --report FILE`)."""
+
+    seq: int
+    hash: str
+    at: dt.datetime
+    signer: str
+    key_id: str
+
+
+def current_seal(entries: list[LogEntry]) -> SealLine | None:
+    """The closing entry that seals the audit now: the last one, unless a reopening came after it."""
+    for entry in reversed(entries):
+        if entry.action == "audit.reopen":
+            return None
+        if entry.action == "audit.close" and entry.manifest is not None:
+            signed = entry.signed_by
+            return SealLine(entry.seq, entry.hash, entry.at, signed.name if signed else entry.actor,
+                            signed.key_id if signed else "")
+    return None
+
+
+@dataclass
 class ReportData:
     record: AuditRecord
     standard: Standard
@@ -157,6 +182,7 @@ class ReportData:
     top_risks: list[str]
     log_entries: int
     withdrawn: list[FindingRow]
+    seal: SealLine | None = None
 
     @property
     def title(self) -> str:
@@ -231,7 +257,8 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
         status=effective_status(snap).label, clauses=body.clauses, findings=findings,
         good_practices=body.good_practices, disputes=disputes, not_covered=body.not_covered, evidence=body.evidence,
         conclusions=_conclusions(score, body), fulfilment=_fulfilment(std, score, plan.scope.auditee_unit, findings),
-        top_risks=_top_risks(std, findings), log_entries=len(entries), withdrawn=withdrawn)
+        top_risks=_top_risks(std, findings), log_entries=len(entries), withdrawn=withdrawn,
+        seal=current_seal(entries))
 
 
 @dataclass
