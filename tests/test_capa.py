@@ -77,6 +77,13 @@ def test_full_capa_cycle_with_not_effective_reopening(ws, cli, monkeypatch):
     assert again.code == 2 and "is closed" in again.err
     score = json.loads(q(cli, ws, "score", AID, "--json").out)
     assert score["findings"]["major_nc"] == {"total": 1, "open": 0}
+    # each verification of effectiveness is an electronic signature of the person who recorded it
+    log = json.loads(q(cli, ws, "audit", "log", AID, "--json").out)
+    verifications = [e for e in log if e["action"] == "capa.verify"]
+    assert len(verifications) == 2
+    assert all(e["signed_by"]["meaning"].startswith(f"recorded that the corrective action of {NC} was verified")
+               and e["signature"] for e in verifications)
+    assert q(cli, ws, "verify", AID).code == 0
 
 
 def test_overdue_is_flagged(ws, cli, monkeypatch):

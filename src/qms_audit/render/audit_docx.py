@@ -72,7 +72,9 @@ def _integrity(data: ReportData) -> str:
         return (f"Not sealed: the audit is open and its records may still change. Built from {data.log_entries} "
                 f"logged changes; the command qms-audit verify {audit} checks them.")
     key = f" (signing key {seal.key_id})" if seal.key_id else " (unsigned)"
-    return (f"Sealed on {date(seal.at)} by {seal.signer}{key}, log entry {seal.seq}. Seal SHA-256 {seal.hash}. "
+    # in groups of sixteen, so that a narrow column breaks the hash between groups rather than anywhere
+    grouped = " ".join(seal.hash[i:i + 16] for i in range(0, 64, 16))
+    return (f"Sealed on {date(seal.at)} by {seal.signer}{key}, log entry {seal.seq}. Seal SHA-256 {grouped}. "
             f"The command qms-audit verify {audit} --report with this file checks the audit record against this "
             "seal.")
 

@@ -126,10 +126,16 @@ def _log_fields(tx: Transaction, finding_id: str, before: Capa, after: Capa, nam
 
 def verify(workspace: Workspace, finding_id: str, *, by: str, result: str, method: str, actor: str,
            note: str | None = None, on: dt.date | None = None) -> Finding:
+    from qms_audit.services.signers import signer_for
+
     outcome = capa_rules.verification_result(result, method, by)
     located, transaction = _changing(workspace, finding_id, actor, "capa.verify",
                                      f"verification of {finding_id}: {outcome.value}")
+    # recording a verification of effectiveness is an electronic signature (ISO 9001 10.2.1 d)
+    signer, _ = signer_for(workspace, actor, f"recorded that the corrective action of {finding_id} was verified "
+                                             f"{outcome.value.replace('_', ' ')} by {by.strip()}")
     with transaction as tx:
+        tx.signer = signer
         before = _read(located.folder, located.relpath)
         _guard(located.folder, before)
         capa = before.capa or Capa()

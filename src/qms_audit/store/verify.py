@@ -105,19 +105,21 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
     if not register:
         _check_evidence(store, report, problem)
         _check_seal(folder, chain, problem)
-        _check_signatures(workspace, chain, names, problem, report)
+    _check_signatures(workspace, chain, names, problem, report)
     _check_records_validate(store, report, register)
     return report
 
 
-SIGNED_ACTIONS = ("audit.close", "audit.reopen")  # an electronic signature is required on these
+# an electronic signature is required on these: a seal, a reopening, a verification of effectiveness
+SIGNED_ACTIONS = ("audit.close", "audit.reopen", "capa.verify")
 
 
 def _check_signatures(workspace: Workspace, chain: list[LogEntry], names: dict[str, str], problem: Problem,
                       report: VerifyReport) -> None:
-    """Every closing and reopening is signed by a key the workspace trusted at that moment, over the entry's
-    hash (and so over the seal's list of file hashes); a reopening changes only the audit's status. Without a
-    trusted signers list (a workspace from before signatures), unsigned entries are noted, not refused."""
+    """Every closing, reopening and CAPA verification is signed by a key the workspace trusted, over the entry's
+    hash (and so over the seal's list of file hashes); a reopening changes only the audit's status. Entries
+    dated before the workspace's first trusted signer (made before signatures were kept) are noted when
+    unsigned, not refused; the chain's dates run in order, so nothing after a signed entry can pass as one."""
     from qms_audit.infra.signing import PublicKey
     from qms_audit.model.signers import TrustedSigner
     from qms_audit.store.signers import trusted_signers
@@ -138,9 +140,9 @@ def _check_signatures(workspace: Workspace, chain: list[LogEntry], names: dict[s
             problem(where, f"{what} reopens the audit and also writes {extra}: a reopening changes only the status")
         if entry.signed_by is None:
             if entry.action in SIGNED_ACTIONS:
-                if signers:
-                    problem(where, f"{what} is not signed: a closing or reopening must carry its signer's "
-                                   "signature")
+                if signers and entry.at >= min(s.added_at for s in signers):
+                    problem(where, f"{what} is not signed: a closing, reopening or verification must carry its "
+                                   "signer's signature")
                 else:
                     report.notes.append(f"{what} is not signed (made before signatures were kept)")
             continue
@@ -387,7 +389,7 @@ def verify_reviews(workspace: Workspace) -> VerifyReport:
     return verify_folder(workspace, ReviewRecords(workspace), register=True)
 
 
-_SEAL_IN_REPORT = re.compile(r"Seal SHA-256 ([0-9a-f]{64})")
+_SEAL_IN_REPORT = re.compile(r"Seal SHA-256 ((?:[0-9a-f]{16}\s?){4})")  # printed in groups of sixteen
 
 
 def report_text(path: Path) -> str:
@@ -416,7 +418,7 @@ def check_issued_report(workspace: Workspace, audit_id: str, path: Path, report:
         report.problems.append(f"{shown}: the report prints no seal (issued while the audit was open): it cannot be "
                                "checked against the audit record")
         return
-    seal = found[-1]
+    seal = re.sub(r"\s", "", found[-1])
     entries = ordered(AuditStore(workspace, audit_id).log.entries())
     at = next((i for i, e in enumerate(entries) if e.hash == seal), None)
     if at is None or entries[at].action != "audit.close":
