@@ -38,6 +38,8 @@ GRADE_VALUE_FIXED = {
 }
 
 MATURITY_LABELS = {0: "none", 1: "planned", 2: "done", 3: "checked", 4: "acted"}
+_GRADE_KEYS = {grade: grade.value for grade in Grade}
+_NOT_ASSESSED_KEY = Grade.NOT_ASSESSED.value
 
 VERDICT_INCOMPLETE = "incomplete"
 VERDICT_NOT_CONFORMING = "not-conforming"
@@ -444,19 +446,20 @@ class _Walk:
         open majors, for the sub-clauses they lie in. Sums are kept in locals: this runs for every requirement."""
         value_of, get, open_majors = self.value_rule.of, self.results.get, self.open_major_refs
         scores, grade_counts, distribution = self.requirements, self.grade_counts, self.distribution
+        not_assessed = _NOT_ASSESSED_KEY  # a member read off an enum class is slow, and this runs very often
         g_applicable = g_assessed = g_value = 0.0
         g_majors = 0
         for ref, phase, weight in reqs:
             result = get(ref)
             applicable, assessed, value = value_of(result)
             if result is None:
-                grade, mat = Grade.NOT_ASSESSED, 0
+                key, mat = not_assessed, 0
             else:
-                grade = result.grade
+                key = _GRADE_KEYS[result.grade]
                 mat = maturity_level({e.phase for e in result.evidence}) if result.evidence else 0
             scores[ref] = RequirementScore(ref, number, phase, weight, applicable, assessed, value, mat)
             by_phase[phase].add(weight, applicable, assessed, value, mat)
-            grade_counts[grade.value] += 1
+            grade_counts[key] += 1
             if assessed:
                 distribution[mat] += 1
             if applicable:

@@ -44,6 +44,7 @@ def human_size(n: int) -> str:
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 def kind_of(mode: int) -> str:
@@ -51,13 +52,12 @@ def kind_of(mode: int) -> str:
     return next((label for test, label in _KINDS if test(mode)), "not a regular file")
 
 
-def open_regular(path: Path | str, name: Callable[[], str]) -> BinaryIO:
-    """Open a file for reading, refusing anything but a regular file by its type before a byte is read.
-
-    Opened without blocking: opening a named pipe for reading otherwise waits for a writer forever, and a
-    device may never end. The file type is then read from the open descriptor (no race with a swap)."""
+def _open_regular_fd(path: Path | str, name: Callable[[], str]) -> tuple[int, os.stat_result]:
+    """A descriptor of a regular file, refused by its type before a byte is read. Opened without blocking:
+    opening a named pipe for reading otherwise waits for a writer forever, and a device may never end. The
+    type is read from the open descriptor (no race with a swap). On a regular file O_NONBLOCK changes nothing."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         raise NotFound(f"{name()}: no such file") from None
     except IsADirectoryError:
@@ -65,40 +65,56 @@ def open_regular(path: Path | str, name: Callable[[], str]) -> BinaryIO:
     except OSError as exc:
         raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise InvalidFile(f"{name()}: is {kind_of(mode)}, not a regular file; give the path of a saved file")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
+        st = os.fstat(fd)
+    except OSError as exc:
         os.close(fd)
-        raise
+        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise InvalidFile(f"{name()}: is {kind_of(st.st_mode)}, not a regular file; give the path of a saved file")
+    return fd, st
+
+
+def open_regular(path: Path | str, name: Callable[[], str]) -> BinaryIO:
+    """`_open_regular_fd` as a file object, for reading in chunks."""
+    fd, _ = _open_regular_fd(path, name)
+    return os.fdopen(fd, "rb")
 
 
 def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: str | None = None,
                        base: Path | None = None) -> bytes:
     """Read a whole file, refusing missing, non-regular and oversized files with a one-line reason.
 
-    This is on the hot path of loading a portfolio, so the displayed name is only worked out on failure.
+    This is on the hot path of loading a portfolio (close to two hundred thousand small files for ten thousand
+    audits), so it reads with plain descriptors and works out the displayed name only on failure.
     """
 
     def name() -> str:
         return shown or display_path(Path(path), base)
 
-    fh = open_regular(path, name)
-    with fh:
-        try:
-            st = os.fstat(fh.fileno())
-            if st.st_size > max_bytes:
-                raise InvalidFile(
-                    f"{name()}: file is {human_size(st.st_size)}; {what} files are limited to "
-                    f"{human_size(max_bytes)} (split it or remove embedded data)")
-            data = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
-    if len(data) > max_bytes:  # the file grew while we looked at it
+    fd, st = _open_regular_fd(path, name)
+    try:
+        if st.st_size > max_bytes:
+            raise InvalidFile(
+                f"{name()}: file is {human_size(st.st_size)}; {what} files are limited to "
+                f"{human_size(max_bytes)} (split it or remove embedded data)")
+        parts = []
+        size = 0
+        want = st.st_size + 1  # the whole file and one byte more (to see one that grew) in a single read
+        while size <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - size, want))
+            want = 1 << 16
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:  # the file grew while we looked at it
         raise InvalidFile(f"{name()}: file is larger than the {human_size(max_bytes)} limit for {what} files")
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def decode_text(data: bytes, *, shown: str) -> str:
