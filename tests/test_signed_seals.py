@@ -209,3 +209,37 @@ def test_a_key_no_longer_trusted_cannot_sign(cli, sealed):
     refused = cli("-w", sealed, "--as", LEAD, "audit", "reopen", AUDIT, "--reason", "x")
     assert refused.code == 2 and "is no longer trusted in this workspace" in refused.err
     assert verify(cli, sealed).code == 0  # what the key signed before its removal stays valid
+
+
+@pytest.fixture
+def reported(cli, workspace) -> Path:
+    ws = workspace
+    for args in (["audit", "new", "--standard", "mc-qms", "--title", "Approved", "--auditee", "Faculty of Business",
+                  "--lead", f"{LEAD} (Quality Assurance Unit)", "--id", AUDIT],
+                 ["audit", "rate", AUDIT, "4.1.a", "--grade", "conformity", "--note", "seen"]):
+        assert cli("-w", ws, "--as", LEAD, *args).code == 0
+    return ws
+
+
+def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cli, reported):
+    from tests.office_text import docx_text
+
+    early = cli("-w", reported, "--as", LEAD, "audit", "approve", AUDIT)
+    assert early.code == 2 and "once the audit is reported" in early.err
+    assert cli("-w", reported, "--as", LEAD, "audit", "status", AUDIT, "reported").code == 0
+    assert cli("-w", reported, "report", AUDIT, "-o", reported / "draft.docx").code == 0
+    assert "DRAFT: not approved" in docx_text(reported / "draft.docx")
+    other = cli("-w", reported, "--as", "Ms Ong", "audit", "approve", AUDIT)
+    assert other.code == 2 and "is approved by its lead auditor, Dr Lee" in other.err
+    assert cli("-w", reported, "--as", LEAD, "audit", "approve", AUDIT, "--note", "issued to the dean").code == 0
+    approval = entries(reported)[-1]
+    assert approval.action == "report.approve" and approval.signed_by is not None and approval.signature
+    assert approval.signed_by.meaning == "approved the audit report as the lead auditor"
+    assert cli("-w", reported, "report", AUDIT, "-o", reported / "approved.docx").code == 0
+    text = docx_text(reported / "approved.docx")
+    assert f"Approved by {LEAD}, lead auditor" in text and "DRAFT" not in text
+    assert verify(cli, reported).code == 0
+    # a later change to the findings or results makes the approved text a draft again
+    assert cli("-w", reported, "--as", LEAD, "audit", "rate", AUDIT, "4.1.b", "--grade", "conformity").code == 0
+    assert cli("-w", reported, "report", AUDIT, "-o", reported / "changed.docx").code == 0
+    assert "The records changed after the approval (1 later changes)" in docx_text(reported / "changed.docx")

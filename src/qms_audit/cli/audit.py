@@ -476,6 +476,18 @@ def criteria_cmd(app: AppContext, audit_id: str, move: bool, reason: str | None,
         click.echo(f"  `qms-audit audit criteria {audit_id} --move --reason '...'` moves it (open audits only)")
 
 
+@audit.command("approve")
+@click.argument("audit_id")
+@click.option("--note", help="Logged with the approval.")
+@pass_app
+def approve_cmd(app: AppContext, audit_id: str, note: str | None) -> None:
+    """Approve the audit report as its lead auditor (an electronic signature; once the audit is reported)."""
+    from qms_audit.services.auditing import approve_report
+
+    approve_report(_open(app, audit_id), actor=app.actor, note=note)
+    click.echo(f"{audit_id}: report approved by {app.actor} (signed and logged)")
+
+
 @audit.command("log")
 @click.argument("audit_id")
 @click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True)

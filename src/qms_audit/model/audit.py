@@ -211,6 +211,15 @@ class StatusChange(StrictModel):
     reason: str | None = None
 
 
+class ReportApproval(StrictModel):
+    """The lead auditor's approval of the audit report (ISO 19011:2018 6.5.1); the log entry that records it
+    carries their electronic signature."""
+
+    by: NonEmpty
+    at: dt.datetime
+    note: str | None = None
+
+
 class AuditRecord(StrictModel):
     """`audit.json`."""
 
@@ -224,6 +233,7 @@ class AuditRecord(StrictModel):
     created_by: NonEmpty
     history: list[StatusChange] = Field(default_factory=list)
     independence_overrides: list[IndependenceOverride] = Field(default_factory=list)
+    approvals: list[ReportApproval] = Field(default_factory=list, exclude_if=lambda a: not a)
 
     @property
     def standard_id(self) -> str:

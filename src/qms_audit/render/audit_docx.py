@@ -43,6 +43,8 @@ def _cover(w: DocxWriter, data: ReportData, logo: Path | None) -> None:
     w.paragraph(data.record.title, style="Subtitle")
     w.paragraph(f"Auditee: {data.record.plan.scope.auditee_unit}.  Criteria: {data.standard.title}, version "
                 f"{data.standard.version}.")
+    if data.approval is None or data.approval.changes_since:
+        w.runs([("DRAFT: not approved by the lead auditor (see Document control).", "b")])
     w.paragraph("")
 
 
@@ -58,9 +60,23 @@ def _document_control(w: DocxWriter, data: ReportData) -> None:
         ("Audit client", plan.client or "not stated"),
         ("Distribution", "; ".join(plan.distribution) or "audit client and auditee"),
         ("Confidentiality", plan.confidentiality or "internal"),
+        ("Approval", _approval(data)),
         ("Integrity", _integrity(data)),
     ], widths=[5, 11.5], bold_first=True)
     w.page_break()
+
+
+def _approval(data: ReportData) -> str:
+    approval = data.approval
+    if approval is None:
+        return (f"DRAFT: not approved. The lead auditor approves it with the command qms-audit audit approve "
+                f"{data.record.id} once the audit is reported.")
+    key = f" (signing key {approval.key_id})" if approval.key_id else ""
+    text = f"Approved by {approval.by}, lead auditor, on {date(approval.at)}{key}."
+    if approval.changes_since:
+        text += (f" The records changed after the approval ({approval.changes_since} later changes): this copy "
+                 "is a DRAFT until it is approved again.")
+    return text
 
 
 def _integrity(data: ReportData) -> str:

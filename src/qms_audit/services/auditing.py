@@ -35,6 +35,7 @@ from qms_audit.model.audit import (
     Grade,
     IndependenceOverride,
     Participant,
+    ReportApproval,
     RequirementResult,
     Sample,
     Scope,
@@ -62,6 +63,7 @@ MAX_EVIDENCE_BYTES = 25 * MIB
 # what a signature on a closing or a reopening declares (kept in the signed log entry)
 SEAL_MEANING = "closed the audit and sealed its files"
 REOPEN_MEANING = "reopened the sealed audit; only its status changes"
+APPROVAL_MEANING = "approved the audit report as the lead auditor"
 # Days the auditee has to correct, by grade, unless the audit agrees otherwise.
 RESPONSE_DAYS = {Grade.MAJOR_NC: 30, Grade.MINOR_NC: 60, Grade.OBSERVATION: 90}
 FINDING_PREFIX = {Grade.MAJOR_NC: "NC", Grade.MINOR_NC: "NC", Grade.OBSERVATION: "OBS", Grade.OFI: "OFI"}
@@ -906,6 +908,32 @@ def move_criteria(opened: OpenedAudit, *, actor: str, reason: str) -> CriteriaCh
         opened.snapshot = change.snapshot
         opened.standard = new_standard
         return found
+
+
+def approve_report(opened: OpenedAudit, *, actor: str, note: str | None = None) -> AuditRecord:
+    """The lead auditor approves the audit report: an electronic signature over the audit as it stands. Only
+    once the audit is reported (or in follow-up), and never on a closed audit (approve before closing)."""
+    from qms_audit.domain.capa_rules import same_person
+    from qms_audit.services.signers import signer_for
+
+    lead = opened.record.plan.lead.name
+    if not same_person(actor, lead):
+        raise Refused(f"the report of {opened.id} is approved by its lead auditor, {lead} (you are {actor})")
+    signer, _ = signer_for(opened.workspace, actor, APPROVAL_MEANING)
+    with _changing(opened, actor, "report.approve", opened.id, "approved the audit report", reason=note) as tx:
+        tx.signer = signer
+        change = _Change(opened, tx)
+        change.refuse_if_closed()
+        status = effective_status(change.snapshot)
+        if status not in (AuditStatus.REPORTED, AuditStatus.FOLLOW_UP):
+            raise Refused(f"audit {opened.id} is {status.label}: its report is approved once the audit is reported "
+                          f"(`qms-audit audit status {opened.id} reported`)")
+        approval = ReportApproval(by=actor, at=tx.at, note=note)
+        record = change.record.model_copy(update={"approvals": [*change.record.approvals, approval]})
+        tx.change("report.approved_by", None, actor)
+        change.put_record(record)
+        opened.snapshot = change.snapshot
+        return record
 
 
 def effective_status(snapshot: AuditSnapshot) -> AuditStatus:

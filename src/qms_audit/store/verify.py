@@ -110,8 +110,9 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
     return report
 
 
-# an electronic signature is required on these: a seal, a reopening, a verification of effectiveness
-SIGNED_ACTIONS = ("audit.close", "audit.reopen", "capa.verify")
+# an electronic signature is required on these: a seal, a reopening, a verification of effectiveness, the
+# approval of a report
+SIGNED_ACTIONS = ("audit.close", "audit.reopen", "capa.verify", "report.approve")
 
 
 def _check_signatures(workspace: Workspace, chain: list[LogEntry], names: dict[str, str], problem: Problem,

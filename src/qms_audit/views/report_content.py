@@ -162,6 +162,27 @@ def current_seal(entries: list[LogEntry]) -> SealLine | None:
 
 
 @dataclass
+class ApprovalLine:
+    """The latest approval of the report, with how many changes to the audit's records came after it."""
+
+    by: str
+    at: dt.datetime
+    key_id: str
+    changes_since: int
+
+
+def current_approval(entries: list[LogEntry]) -> ApprovalLine | None:
+    for i in range(len(entries) - 1, -1, -1):
+        entry = entries[i]
+        if entry.action == "report.approve":
+            later = sum(1 for e in entries[i + 1:] if any(rel.startswith(("results/", "findings/"))
+                                                           for rel in e.files))
+            signed = entry.signed_by
+            return ApprovalLine(entry.actor, entry.at, signed.key_id if signed else "", later)
+    return None
+
+
+@dataclass
 class ReportData:
     record: AuditRecord
     standard: Standard
@@ -183,6 +204,7 @@ class ReportData:
     log_entries: int
     withdrawn: list[FindingRow]
     seal: SealLine | None = None
+    approval: ApprovalLine | None = None
 
     @property
     def title(self) -> str:
@@ -258,7 +280,7 @@ def gather(opened: OpenedAudit, profile: InstitutionProfile | None) -> ReportDat
         good_practices=body.good_practices, disputes=disputes, not_covered=body.not_covered, evidence=body.evidence,
         conclusions=_conclusions(score, body), fulfilment=_fulfilment(std, score, plan.scope.auditee_unit, findings),
         top_risks=_top_risks(std, findings), log_entries=len(entries), withdrawn=withdrawn,
-        seal=current_seal(entries))
+        seal=current_seal(entries), approval=current_approval(entries))
 
 
 @dataclass
