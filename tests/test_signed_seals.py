@@ -93,6 +93,7 @@ def test_closing_is_signed_with_a_key_kept_outside_the_workspace(cli, sealed, mo
     assert len(signers_log) == 1 and "signers.add" in signers_log[0].read_text()
     result = verify(cli, sealed)
     assert result.code == 0, result.out
+    assert f"sealed by {LEAD} on " in cli("-w", sealed, "audit", "show", AUDIT).out
 
 
 def test_a_record_rewritten_with_the_whole_chain_recomputed_fails_the_signature(cli, sealed):
@@ -239,6 +240,8 @@ def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cl
     text = docx_text(reported / "approved.docx")
     assert f"Approved by {LEAD}, lead auditor" in text and "DRAFT" not in text
     assert verify(cli, reported).code == 0
+    shown = cli("-w", reported, "audit", "show", AUDIT).out
+    assert f"report approved by {LEAD} on " in shown and "criteria mc-qms@1.0, pinned when planned" in shown
     # a later change to the findings or results makes the approved text a draft again
     assert cli("-w", reported, "--as", LEAD, "audit", "rate", AUDIT, "4.1.b", "--grade", "conformity").code == 0
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "changed.docx").code == 0

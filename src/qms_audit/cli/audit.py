@@ -150,6 +150,8 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
                    + (f" at {', '.join(plan.locations)}" if plan.locations else ""))
     click.echo(f"score {score.shown.text}, coverage {pct(score.coverage)}, "
                f"verdict {score.verdict_label}")
+    for line in _trust_lines(opened):
+        click.echo(line)
     click.echo("")
     rows = []
     for number, clause in score.clauses.items():
@@ -164,6 +166,26 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
                     [(f.id, f.grade.short, f.ref or "", f.statement[:70]) for f in findings])
     if score.out_of_scope:
         click.echo(f"\nout of scope: clauses {', '.join(score.out_of_scope)}")
+
+
+def _trust_lines(opened) -> list[str]:
+    """What the audit is judged against, and who signed what: criteria, report approval, seal."""
+    from qms_audit.store.eventlog import ordered
+    from qms_audit.views.report_content import current_approval, current_seal
+
+    criteria = opened.record.plan.criteria
+    entries = ordered(opened.store.log.entries())
+    lines = [f"criteria {criteria.standard}@{criteria.version}, "
+             + (f"pinned when planned (sha256 {criteria.sha256[:16]}...)" if criteria.sha256
+                else "the workspace's file (planned before criteria were pinned)")]
+    approval = current_approval(entries)
+    if approval is not None:
+        lines.append(f"report approved by {approval.by} on {approval.at:%Y-%m-%d}"
+                     + (f"; {approval.changes_since} change(s) since" if approval.changes_since else ""))
+    seal = current_seal(entries)
+    if seal is not None:
+        lines.append(f"sealed by {seal.signer} on {seal.at:%Y-%m-%d} (entry {seal.seq}, sha256 {seal.hash[:16]}...)")
+    return lines
 
 
 @audit.command("rate")
