@@ -246,3 +246,22 @@ def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cl
     assert cli("-w", reported, "--as", LEAD, "audit", "rate", AUDIT, "4.1.b", "--grade", "conformity").code == 0
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "changed.docx").code == 0
     assert "The records changed after the approval (1 later changes)" in docx_text(reported / "changed.docx")
+
+
+def test_signers_are_added_by_key_and_listed_with_who_added_them(cli, workspace, tmp_path, monkeypatch):
+    me = cli("signers", "me")
+    assert me.code == 0 and me.out.startswith("ed25519:")
+    mine = me.out.split()[0]
+    # a colleague's key, given as `signers me` prints it on their machine
+    monkeypatch.setenv("QMS_AUDIT_CONFIG_DIR", str(tmp_path / "colleague"))
+    theirs = cli("signers", "me").out.split()[0]
+    assert theirs != mine
+    added = cli("-w", workspace, "--as", "Dr Lee", "signers", "add", "Ms Ong", theirs)
+    assert added.code == 0, added.err
+    again = cli("-w", workspace, "--as", "Dr Lee", "signers", "add", "Ms Ong", theirs)
+    assert again.code == 0  # already trusted: nothing new is logged
+    listed = json.loads(cli("-w", workspace, "signers", "list", "--json").out)
+    assert [(s["name"], s["how"], s["added_by"]) for s in listed] == [("Ms Ong", "added", "Dr Lee")]
+    assert len(list((workspace / "signers" / "log").glob("*.json"))) == 1
+    bad = cli("-w", workspace, "signers", "add", "Mr X", "ed25519:not-base64!")
+    assert bad.code == 2 and "is not an Ed25519 public key" in bad.err
