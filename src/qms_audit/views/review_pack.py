@@ -199,8 +199,24 @@ def _audit_line(d: AuditDigest) -> AuditLine:
         open_ncs=sum(1 for f in live if f.grade.is_nc and f.open))
 
 
-def _under(ref: str | None, number: str) -> bool:
-    return bool(ref) and (ref == number or ref.startswith(number + "."))  # type: ignore[union-attr]
+def _enclosing(ref: str | None) -> list[str]:
+    """The clause numbers a requirement lies under, itself included: 8.1.c -> 8, 8.1, 8.1.c (a finding counts
+    for each; looking them up is what keeps a pack of thousands of findings quick)."""
+    if not ref:
+        return []
+    parts = ref.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _by_clause(findings: Sequence[tuple[Finding, str]]) -> dict[tuple[str, str], list[tuple[Finding, str]]]:
+    """Findings by (standard id, clause number) for every number their requirement lies under."""
+    out: dict[tuple[str, str], list[tuple[Finding, str]]] = {}
+    for item in findings:
+        finding = item[0]
+        std_id = (finding.standard or "").split("@")[0]
+        for number in _enclosing(finding.ref):
+            out.setdefault((std_id, number), []).append(item)
+    return out
 
 
 def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, today: dt.date,
@@ -234,6 +250,7 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
         if d.standard_key not in standards:
             std_id, _, version = d.standard_key.partition("@")
             standards[d.standard_key] = library.get(std_id, version or None)
+    audit_by_clause = _by_clause(audit_findings)
     for key_std, std in standards.items():
         now_group = [d for d in in_period if d.standard_key == key_std]
         before_group = [d for d in before if d.standard_key.split("@")[0] == std.id]
@@ -243,7 +260,7 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
                 block.unmapped.append(std.title)
             for number in numbers:
                 clause = std.clause(number)
-                found = [f for f, _ in audit_findings if f.standard == key_std and _under(f.ref, number)]
+                found = [f for f, _ in audit_by_clause.get((std.id, number), []) if f.standard == key_std]
                 now = mean_shown(d.shown_for(number) for d in now_group)
                 block.clauses.append(ClauseLine(
                     standard=std.id, number=number, title=clause.title if clause else number,
@@ -252,8 +269,9 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
                     majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
                     minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
                     others=sum(1 for f in found if not f.grade.is_nc)))
+    period_by_clause = _by_clause(all_in_period)
     for block in inputs.values():
-        _add_findings(block, all_in_period, register_in_period, today)
+        _add_findings(block, period_by_clause, register_in_period, today)
 
     nc_period = [f for f, _ in all_in_period if f.grade.is_nc]
     backlog = [f for f in register if f.withdrawn is None and f.raised_at.date() <= period_to]
@@ -280,14 +298,17 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
         programme=programme_view, errors=errors)
 
 
-def _add_findings(block: InputBlock, all_in_period: list[tuple[Finding, str]], register_in_period: list[Finding],
-                  today: dt.date) -> None:
+def _add_findings(block: InputBlock, period_by_clause: dict[tuple[str, str], list[tuple[Finding, str]]],
+                  register_in_period: list[Finding], today: dt.date) -> None:
     """The findings of the period raised against the input's clauses, worst first (learner and stakeholder
-    feedback from the register joins input c1)."""
-    prefixes = [(c.standard, c.number) for c in block.clauses]
-    chosen = [(f, a) for f, a in all_in_period
-              if f.grade.makes_finding and any((f.standard or "").split("@")[0] == s and _under(f.ref, n)
-                                               for s, n in prefixes)]
+    feedback from the register joins input c1). A finding under two of the input's clauses counts once."""
+    seen: set[int] = set()
+    chosen: list[tuple[Finding, str]] = []
+    for clause in block.clauses:
+        for f, a in period_by_clause.get((clause.standard, clause.number), []):
+            if f.grade.makes_finding and id(f) not in seen:
+                seen.add(id(f))
+                chosen.append((f, a))
     if block.key == "c1":
         chosen += [(f, "") for f in register_in_period if f.source in FEEDBACK_SOURCES
                    and all(f is not g for g, _ in chosen)]
