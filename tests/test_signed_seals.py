@@ -164,6 +164,12 @@ def test_the_issued_report_catches_a_deleted_closing(cli, sealed):
     ok = verify(cli, sealed, "--report", sealed / "issued.docx")
     assert ok.code == 0, ok.out
     assert "the audit is as sealed in entry" in ok.out
+    # the report of one audit says nothing about another
+    assert cli("-w", sealed, "--as", LEAD, "audit", "new", "--standard", "mc-qms", "--title", "Other",
+               "--auditee", "Faculty of Arts", "--lead", f"{LEAD} (Quality Assurance Unit)", "--id",
+               "other-audit").code == 0
+    other = cli("-w", sealed, "verify", "other-audit", "--report", sealed / "issued.docx")
+    assert other.code == 1 and "not a report of audit other-audit" in other.out
     # the forgery: the closing entry deleted and audit.json put back as it was before closing
     closing = entries(sealed)[-1]
     before_close = next(e for e in reversed(entries(sealed)) if "audit.json" in e.files and e.action != "audit.close")

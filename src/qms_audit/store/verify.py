@@ -414,7 +414,13 @@ def check_issued_report(workspace: Workspace, audit_id: str, path: Path, report:
     from qms_audit.store.audits import AuditStore
 
     shown = display_path(path)
-    found = _SEAL_IN_REPORT.findall(report_text(path))
+    text = report_text(path)
+    # the Document control names the audit as "ID (status)"
+    if not re.search(r"(?<![\w-])" + re.escape(audit_id) + r" \(", text):
+        report.problems.append(f"{shown}: not a report of audit {audit_id} (its document control names another "
+                               "audit, or none)")
+        return
+    found = _SEAL_IN_REPORT.findall(text)
     if not found:
         report.problems.append(f"{shown}: the report prints no seal (issued while the audit was open): it cannot be "
                                "checked against the audit record")
