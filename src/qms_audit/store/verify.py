@@ -405,7 +405,8 @@ def report_text(path: Path) -> str:
             xml = archive.read("word/document.xml")
     except (KeyError, zipfile.BadZipFile):
         raise InvalidFile(f"{display_path(path)}: not a Word report (no word/document.xml)") from None
-    return re.sub(r"<[^>]+>", "", xml.decode("utf-8", "replace"))
+    # a paragraph or a table cell ends a line; runs within one join as they are
+    return re.sub(r"<[^>]+>", "", re.sub(r"</w:(?:p|tc)>", "\n", xml.decode("utf-8", "replace")))
 
 
 def check_issued_report(workspace: Workspace, audit_id: str, path: Path, report: VerifyReport) -> None:
