@@ -113,3 +113,23 @@ def test_installed_wheel_carries_the_standards_and_inits_away_from_the_repo(tmp_
     assert listed.code == 0, listed.err
     assert "mc-qms" in listed.out
     assert Path(tmp_path / "site" / "qms_audit" / "_shipped").is_dir()
+
+
+def test_a_workspace_in_git_never_commits_a_writers_transient_files(cli, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    ws = tmp_path / "ws"
+    assert cli("init", ws, "--demo").code == 0
+    folder = ws / "audits" / "demo-2026-foe"
+    # what a killed writer leaves behind, and what a writer at work holds
+    left = [folder / "results" / ".clause-08.json.4242.1a2b3c4d.tmp", folder / ".lock", folder / ".journal.json"]
+    for path in left:
+        path.write_text("{}", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    status = subprocess.run(["git", "-C", str(ws), "status", "--porcelain", "--untracked-files=all"],
+                            check=True, capture_output=True, text=True).stdout
+    assert "audits/demo-2026-foe/results/clause-08.json" in status  # records are committed
+    assert not [p for p in left if str(p.relative_to(ws)) in status]

@@ -37,6 +37,17 @@ WORKSPACE_README = """\
 """
 
 
+# What a workspace kept in git never commits: the transient files of a writer at work (a lock, the journal of a
+# change being written, a temporary file a killed writer left, which the next write removes under the lock)
+WORKSPACE_GITIGNORE = """\
+# qms-audit: transient files of its writers, never records
+.lock
+.lock.*
+.journal.json
+.*.tmp
+"""
+
+
 def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
     directory = Path(directory).expanduser()
     _refuse_unfit_folder(directory)
@@ -53,8 +64,10 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
         (staging / "README.md").write_text(WORKSPACE_README, encoding="utf-8")
         if (directory / "README.md").exists():
             (staging / "README.md").unlink()
+        if not (directory / ".gitignore").exists():
+            (staging / ".gitignore").write_text(WORKSPACE_GITIGNORE, encoding="utf-8")
         # standards/ last: its presence is what makes the folder a workspace
-        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, *demo_files, "README.md", STANDARDS):
+        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, *demo_files, "README.md", ".gitignore", STANDARDS):
             if (staging / name).exists():
                 (staging / name).rename(directory / name)
         staging.rmdir()
