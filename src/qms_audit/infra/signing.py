@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +113,3 @@ class SigningKey:
     def sign(self, data: bytes) -> str:
         return base64.b64encode(self._private.sign(data)).decode("ascii")  # type: ignore[attr-defined]
 
-
-def has_own_key() -> bool:
-    return os.path.isfile(config_dir() / KEY_FILE)

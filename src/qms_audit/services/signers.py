@@ -76,6 +76,3 @@ def signer_for(workspace: Workspace, actor: str, meaning: str) -> tuple[Signer, 
         registered = True
     return Signer(SignedBy(name=actor, key_id=public.id, meaning=meaning), key.sign), registered
 
-
-def own_key() -> PublicKey:
-    return SigningKey.own().public
