@@ -206,36 +206,25 @@ def edit_in_place(target: Path) -> None:
     assert target.stat().st_ino == inode and len(target.read_text()) == len(text)
 
 
-def test_a_hand_edit_of_a_results_file_is_seen(ws, monkeypatch, reads, settled):
-    target = results_file_with_a_minor_nc(ws, closed=False)
-    audit_id = target.parent.parent.name
-    old = {d.id: d for d in load(ws)}[audit_id]
-    edit_in_place(target)
-    reads.clear()
-    new = {d.id: d for d in load(ws)}[audit_id]
-    assert reads == [audit_id]
-    assert new.overall != old.overall
-    assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
-
-
-def test_a_closed_audit_is_checked_by_its_folder_stamp(ws, monkeypatch, reads, settled):
+@pytest.mark.parametrize("closed", [False, True], ids=["open audit", "closed audit"])
+def test_every_audit_is_checked_by_its_folder_stamp_and_verify_finds_a_file_edited_in_place(
+        ws, monkeypatch, reads, settled, closed):
     from qms_audit.store.verify import verify_audit
 
-    target = results_file_with_a_minor_nc(ws, closed=True)
+    target = results_file_with_a_minor_nc(ws, closed=closed)
     audit_id = target.parent.parent.name
-    load(ws)  # the rows of closed audits get their folder stamp
+    load(ws)  # the rows get their folder stamps
     old = {d.id: d for d in load(ws)}[audit_id]
-    stamps: list[str] = []
+    stamped: list[str] = []
     original = index_module._folder_stamps
     monkeypatch.setattr(index_module, "_folder_stamps",
-                        lambda path, *a: (stamps.append(path), original(path, *a))[1])
+                        lambda path, *a: (stamped.append(path), original(path, *a))[1])
     reads.clear()
     load(ws)
     assert reads == []
-    sealed_ids = {p.split(os.sep)[-2] for p in stamps}
-    assert audit_id not in sealed_ids  # closed: its record files were not stamped one by one
-    assert sealed_ids  # the open ones were
-    # A sealed file changed in place is tampering: the index keeps the audit as sealed until `verify` finds it
+    assert stamped == []  # no audit's record files were stamped one by one
+    # A record file edited in place is a change made outside qms-audit: the index keeps the audit as qms-audit
+    # last wrote it until `verify` finds the change against the hash chain and drops its row
     edit_in_place(target)
     assert {d.id: d for d in load(ws)}[audit_id].overall == old.overall
     assert not verify_audit(ws, audit_id).ok
@@ -245,9 +234,10 @@ def test_a_closed_audit_is_checked_by_its_folder_stamp(ws, monkeypatch, reads, s
     assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
 
 
-def test_a_closed_audit_file_replaced_by_rename_is_seen(ws, monkeypatch, reads, settled):
-    # what git (checkout, merge), the record layer and most editors do: a new file renamed into place
-    target = results_file_with_a_minor_nc(ws, closed=True)
+@pytest.mark.parametrize("closed", [False, True], ids=["open audit", "closed audit"])
+def test_a_record_file_replaced_by_rename_is_seen(ws, monkeypatch, reads, settled, closed):
+    # what git (checkout, merge, pull), the record layer and most editors do: a new file renamed into place
+    target = results_file_with_a_minor_nc(ws, closed=closed)
     audit_id = target.parent.parent.name
     load(ws)
     old = {d.id: d for d in load(ws)}[audit_id]
@@ -258,6 +248,7 @@ def test_a_closed_audit_file_replaced_by_rename_is_seen(ws, monkeypatch, reads, 
     new = {d.id: d for d in load(ws)}[audit_id]
     assert reads == [audit_id]
     assert new.overall != old.overall
+    assert essentials(load(ws)) == essentials(from_documents(ws, monkeypatch))
 
 
 def test_deleted_renamed_and_new_audits(ws, monkeypatch, reads, settled):
@@ -509,3 +500,48 @@ def test_details_of_an_audit_changed_since_its_digest_are_read_again_with_a_new_
     assert [f.id for f in new.findings] == [f.id for f in new.details or []]
     assert len(new.findings) == len(old.findings) + 1
     assert new.verdict == "not-conforming"
+
+
+# -- trends from the facts tables ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [
+    {}, {"unit": "FOE"}, {"standard": "mc-qms"}, {"since": dt.date(2025, 1, 1), "until": dt.date(2025, 12, 31)},
+], ids=["all", "unit code", "standard", "period"])
+def test_trends_from_the_index_are_the_trends_of_the_documents(ws, monkeypatch, settled, where):
+    from qms_audit.store.facts import FactsFilter
+    from qms_audit.views.trends import compute, compute_facts, filter_digests
+
+    today = dt.date(2026, 11, 28)
+    expected = compute(filter_digests(from_documents(ws, monkeypatch), **where), today=today).to_json()
+    assert expected["audits"] > 0
+    for _ in range(2):  # a cold index, then one up to date
+        with portfolio.portfolio_facts(ws, workers=1) as facts:
+            assert compute_facts(facts, FactsFilter(**where), today=today).to_json() == expected
+    with monkeypatch.context() as m:
+        m.setenv("QMS_AUDIT_CACHE", "off")
+        with portfolio.portfolio_facts(ws, workers=1) as facts:
+            assert compute_facts(facts, FactsFilter(**where), today=today).to_json() == expected
+
+
+def test_trends_follow_a_change_through_the_record_layer(ws, monkeypatch, settled):
+    from qms_audit.model.audit import Grade
+    from qms_audit.services.auditing import open_audit, rate
+    from qms_audit.store.facts import FactsFilter
+    from qms_audit.views.trends import compute_facts
+
+    today = dt.date(2026, 11, 28)
+    with portfolio.portfolio_facts(ws, workers=1) as facts:
+        before = compute_facts(facts, FactsFilter(), today=today)
+    audit_id, ref = open_audit_with_a_conformity(ws)
+    rate(open_audit(ws, audit_id), ref, Grade.MAJOR_NC, actor="Test Auditor",
+         statement="The records of the sampled intake were not kept")
+    with portfolio.portfolio_facts(ws, workers=1) as facts:
+        after = compute_facts(facts, FactsFilter(), today=today)
+    year = {d.id: d.start.year for d in from_documents(ws, monkeypatch)}[audit_id]
+    assert after.ncs[year]["major"] == before.ncs[year]["major"] + 1
+    assert after.capa.open == before.capa.open + 1
+    with monkeypatch.context() as m:
+        m.setenv("QMS_AUDIT_CACHE", "off")
+        with portfolio.portfolio_facts(ws, workers=1) as facts:
+            assert compute_facts(facts, FactsFilter(), today=today) == after

@@ -98,3 +98,31 @@ def test_a_major_counts_as_open_until_its_capa_is_closed_and_a_withdrawn_one_not
     assert score.findings[MAJ.value] == {"total": 2, "open": 1}
     assert [capa_rules.is_open(f) for f in findings] == [True, False, False]
     assert [open_finding(f) for f in findings] == [True, False, False]
+
+
+def test_a_mean_across_audits_is_exact_and_the_same_in_any_order():
+    import itertools
+
+    from qms_audit.domain.scoring import Shown, mean_shown
+
+    # 0.1 + 0.2 + 0.3 is not 0.6 in floating point, and the sum of floats depends on their order
+    scores = [Shown(0.1, 1.0), Shown(0.2, 1.0), Shown(0.3, 1.0), Shown(0.7000000000000001, 1.0), Shown(None, 0.4)]
+    means = {mean_shown(order) for order in itertools.permutations(scores)}
+    assert means == {mean_shown(scores)}
+    got = mean_shown(scores)
+    assert (got.mean, got.scored, got.audits) == (0.325, 4, 5)
+
+
+def test_a_mean_is_rounded_half_even_on_its_exact_value():
+    from qms_audit.domain.scoring import SCORE_UNITS, mean_of_units, score_units, shown_mean_of
+
+    assert score_units(0.12345) == 123_450_000
+    assert mean_of_units(123_450_000, 1) == 0.1234  # exactly halfway: to the even last digit
+    assert mean_of_units(123_550_000, 1) == 0.1236
+    assert mean_of_units(123_450_001, 1) == 0.1235  # just above halfway
+    assert mean_of_units(2 * SCORE_UNITS, 3) == 0.6667
+    assert mean_of_units(0, 0) is None
+    # what SQL sums up gives the same as the values themselves
+    got = shown_mean_of(score_units(0.9) + score_units(0.6), 2, 3)
+    assert (got.mean, got.scored, got.audits) == (0.75, 2, 3)
+    assert shown_mean_of(None, 0, 2).mean is None

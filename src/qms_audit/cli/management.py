@@ -141,17 +141,22 @@ def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, perio
     """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
     from qms_audit.domain.presentation import pct, sparkline
     from qms_audit.domain.scoring import mean_text
+    from qms_audit.services.portfolio import portfolio_facts
     from qms_audit.services.reviews import parse_period
-    from qms_audit.views.trends import compute, filter_digests, trend_floor
+    from qms_audit.store.facts import FactsFilter
+    from qms_audit.views.trends import compute_facts, trend_floor
 
     since, until = parse_period(period) if period else (None, None)
-    digests = _digests(app)
-    chosen = filter_digests(digests, unit=unit, standard=standard_id, since=since, until=until)
-    if not chosen:
-        what = ", ".join(x for x in (unit and f"unit {unit}", standard_id and f"standard {standard_id}",
-                                     period and f"period {period}") if x) or "the workspace"
-        raise BadInput(f"no audits match {what} (of {len(digests)} in the workspace)")
-    t = compute(chosen, today=_today())
+    where = FactsFilter(unit=unit, standard=standard_id, since=since, until=until)
+    errors: list[str] = []
+    with portfolio_facts(app.workspace, errors=errors, progress=progress_bar("reading audits")) as facts:
+        for error in errors:
+            warn(f"left out (unreadable): {error}")
+        if not facts.count(where):
+            what = ", ".join(x for x in (unit and f"unit {unit}", standard_id and f"standard {standard_id}",
+                                         period and f"period {period}") if x) or "the workspace"
+            raise BadInput(f"no audits match {what} (of {facts.count(FactsFilter())} in the workspace)")
+        t = compute_facts(facts, where, today=_today())
     if as_json:
         emit_json(t.to_json())
         return

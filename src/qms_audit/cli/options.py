@@ -1,4 +1,7 @@
-"""Parameter types shared by commands: dates, grades, PDCA phases, evidence kinds."""
+"""Parameter types shared by commands: dates, grades, PDCA phases, evidence kinds.
+
+The model is imported when a value is converted, not when a command module is loaded: loading every command's
+module must stay cheap (a management command that finds nothing changed never needs the model)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ import datetime as dt
 import click
 
 from qms_audit.infra.errors import choice_hint
-from qms_audit.model.audit import EvidenceKind, Grade, parse_grade
-from qms_audit.model.common import Phase
 
 
 class DateType(click.ParamType):
@@ -29,6 +30,8 @@ class GradeType(click.ParamType):
     name = "GRADE"
 
     def convert(self, value, param, ctx):
+        from qms_audit.model.audit import Grade, parse_grade
+
         if isinstance(value, Grade | int):
             return value
         text = str(value).strip()
@@ -45,6 +48,8 @@ class PhaseType(click.ParamType):
     name = "P|D|C|A"
 
     def convert(self, value, param, ctx):
+        from qms_audit.model.common import Phase
+
         if isinstance(value, Phase):
             return value
         try:
@@ -57,6 +62,8 @@ class KindType(click.ParamType):
     name = "KIND"
 
     def convert(self, value, param, ctx):
+        from qms_audit.model.audit import EvidenceKind
+
         if isinstance(value, EvidenceKind):
             return value
         try:

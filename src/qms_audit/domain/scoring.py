@@ -93,18 +93,56 @@ class ShownMean:
         return mean_text(self.mean)
 
 
-def mean_shown(items: Iterable[Shown | None]) -> ShownMean:
-    """The mean of the shown scores (None: not part of that audit), rounded like every portfolio figure."""
-    scores: list[float] = []
-    audits = 0
+# Means across audits are exact: each audit's score is counted in billionths (`score_units`, far below what any
+# view shows) and the total is an integer, so the mean is the same whatever order the audits are added in, in
+# Python or in SQL over the index's facts tables (store/facts.py); rounding to 4 places is then half-even on the
+# exact value.
+SCORE_UNITS = 10**9
+
+
+def score_units(score: float) -> int:
+    return round(score * SCORE_UNITS)
+
+
+def contribution(item: tuple[float | None, float | None] | None) -> tuple[bool, int | None]:
+    """What one audit's shown score (`Shown`, or its (score, coverage); None: not part of that audit) adds to a
+    mean across audits: whether it counts as an audit where it applied, and its score in units, None when it
+    was not scored (too little coverage adds no percentage, not a zero either)."""
+    if item is None:
+        return False, None
+    score, coverage = item
+    if coverage is None:
+        return False, None
+    return True, (score_units(score) if score is not None else None)
+
+
+def mean_of_units(total: int, count: int, places: int = 4) -> float | None:
+    """The mean of `count` values summing to `total` units, rounded half-even to `places` decimals; None for none."""
+    if count <= 0:
+        return None
+    scale = 10**places
+    quotient, remainder = divmod(total * scale, count * SCORE_UNITS)
+    twice = 2 * remainder
+    if twice > count * SCORE_UNITS or (twice == count * SCORE_UNITS and quotient % 2):
+        quotient += 1
+    return quotient / scale
+
+
+def mean_shown(items: Iterable[tuple[float | None, float | None] | None]) -> ShownMean:
+    """The mean of the shown scores across audits, rounded like every portfolio figure."""
+    audits = scored = total = 0
     for item in items:
-        if item is None or item.coverage is None:
-            continue
-        audits += 1
-        if item.score is not None:
-            scores.append(item.score)
-    mean = round(sum(scores) / len(scores), 4) if scores else None
-    return ShownMean(mean, len(scores), audits)
+        applicable, units = contribution(item)
+        audits += applicable
+        if units is not None:
+            scored += 1
+            total += units
+    return ShownMean(mean_of_units(total, scored), scored, audits)
+
+
+def shown_mean_of(total: int | None, scored: int, audits: int) -> ShownMean:
+    """`mean_shown` from the sums of the audits' contributions (as SQL adds them up)."""
+    return ShownMean(mean_of_units(total or 0, scored), scored, audits)
 
 
 def mean_text(mean: float | None) -> str:

@@ -17,7 +17,7 @@ class StrictModel(BaseModel):
     """Unknown fields are errors: a misspelt key must never be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, validate_assignment=False,
-                              use_enum_values=False)
+                              use_enum_values=False, defer_build=True)
 
 
 class Phase(StrEnum):

@@ -17,6 +17,7 @@ import gc
 import json
 import multiprocessing
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -27,11 +28,12 @@ from functools import cache
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import TypeAdapter
 
 from qms_audit.domain.capa_rules import closed_late, ever_not_effective, is_open, overdue_after, overdue_on
-from qms_audit.domain.scoring import AuditScore, Shown, score_snapshot
+from qms_audit.domain.scoring import AuditScore, Shown, contribution, score_snapshot, score_units
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditStatus, Finding, Grade
@@ -39,6 +41,16 @@ from qms_audit.model.standard import Standard
 from qms_audit.services.auditing import effective_status
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.store.audits import AuditSnapshot, AuditStore
+from qms_audit.store.facts import (
+    REF_SEPARATOR,
+    AuditFact,
+    AuditFacts,
+    ClauseFact,
+    FactsReader,
+    FindingFact,
+    Where,
+    memory_facts,
+)
 from qms_audit.store.index import (
     AuditStamp,
     IndexBackend,
@@ -51,12 +63,14 @@ from qms_audit.store.index import (
     open_index,
     row_stamp,
     scan_audits,
+    settled_before,
     stamp_audit,
     trusted,
 )
 
 PARALLEL_FROM = 60  # below this many audits, starting worker processes costs more than it saves
 CHUNK = 25
+WRITE_BATCH = 1000  # audits read from their documents, written to the index while the rest are read
 
 
 @dataclass
@@ -349,16 +363,38 @@ class _Progress:
             self.report(self.done, self.total)
 
 
+class _RowFields(NamedTuple):
+    """What the index row of an audit keeps in columns of its own (beside the encoded digest)."""
+
+    unit: str
+    unit_code: str
+    standard: str
+    start_date: str | None
+    status: str
+    standard_id: str  # see `_standard_id`
+
+    @classmethod
+    def of(cls, item: AuditDigest) -> _RowFields:
+        return cls(item.unit, item.unit_code, item.standard_key, _day(item.planned_start), item.status.value,
+                   _standard_id(item))
+
+
 @dataclass
 class _Read:
-    """One audit read from its documents: its digest, and what the index stores of it."""
+    """One audit read from its documents: its digest (None when the caller asked for none: then it is not
+    decoded), and what the index stores of it."""
 
-    digest: AuditDigest
+    id: str
+    digest: AuditDigest | None
     encoded: bytes
     findings: bytes
+    facts: AuditFacts | None  # its rows of the facts tables, made by the process that read it
+    fields: _RowFields | None
 
 
-_Sent = tuple[str, bytes, bytes]  # what a worker process sends back per audit: id, encoded digest, findings
+# what a worker process sends back per audit: id, encoded digest, finding records, rows of the facts tables,
+# columns of its index row
+_Sent = tuple[str, bytes, bytes, AuditFacts, _RowFields]
 
 
 def _read_chunk(args: tuple[str, list[str]]) -> tuple[list[_Sent], list[str]]:
@@ -369,7 +405,8 @@ def _read_chunk(args: tuple[str, list[str]]) -> tuple[list[_Sent], list[str]]:
     with gc_paused():
         for item in iter_audits(Workspace(Path(root)), errors=errors, ids=ids):
             made = digest(item)
-            out.append((item.id, encode(made), encode_findings(list(item.snapshot.findings.values()))))
+            out.append((item.id, encode(made), encode_findings(list(item.snapshot.findings.values())),
+                        facts_of(made), _RowFields.of(made)))
     return out, errors
 
 
@@ -382,29 +419,47 @@ def _forks(workers: int, audits: int) -> bool:
 
 
 def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, errors: list[str], progress: _Progress,
-                    for_index: bool) -> list[_Read]:
+                    for_index: bool, on_batch: Callable[[list[_Read]], None] | None = None,
+                    digests: bool = True) -> list[_Read]:
     """Read and score these audits from their documents, in id order; with what the index stores of each when
     `for_index` (always from worker processes, which send digests that way). Audits read in this process keep
-    their finding records (`details`); unreadable audits go to `errors`."""
+    their finding records (`details`); unreadable audits go to `errors`.
+
+    `on_batch`: given what was read so far, a batch at a time, while worker processes read on (the index is
+    written meanwhile instead of after); what it was given is not returned. `digests=False`: what worker
+    processes send is not decoded into digests (the caller stores it only)."""
     out: list[_Read] = []
     if not _forks(workers, len(ids)):
-        with gc_paused(keep=True):
+        with gc_paused(keep=len(ids) >= PARALLEL_FROM):
             for item in iter_audits(workspace, errors=errors, ids=ids):
                 made = digest(item, details=True)
                 if for_index:
-                    out.append(_Read(made, encode(made), encode_findings(made.details or [])))
+                    out.append(_Read(made.id, made, encode(made), encode_findings(made.details or []),
+                                     facts_of(made), _RowFields.of(made)))
                 else:
-                    out.append(_Read(made, b"", b""))
+                    out.append(_Read(made.id, made, b"", b"", None, None))
                 progress.advance(1)
+        if on_batch is not None and out:
+            on_batch(out)
+            out = []
         return out
     chunks = [(str(workspace.root), ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
         for done, errs in pool.map(_read_chunk, chunks):
-            decoded = decode_batch([(audit_id, data, "") for audit_id, data, _ in done])
-            out.extend(_Read(d, data, findings) for d, (_, data, findings) in zip(decoded, done, strict=True))
+            decoded = (decode_batch([(audit_id, data, "") for audit_id, data, _, _, _ in done]) if digests
+                       else [None] * len(done))
+            out.extend(_Read(audit_id, d, data, findings, facts, fields)
+                       for d, (audit_id, data, findings, facts, fields) in zip(decoded, done, strict=True))
             errors.extend(errs)
             progress.advance(len(done) + len(errs))
+            if on_batch is not None and len(out) >= WRITE_BATCH:
+                # every worker was forked when the chunks were submitted: a connection opened now is not shared
+                on_batch(out)
+                out = []
+    if on_batch is not None and out:
+        on_batch(out)
+        out = []
     return out
 
 
@@ -421,7 +476,8 @@ def load_digests(workspace: Workspace, *, workers: int | None = None, errors: li
     if index is None:
         ids = workspace.audit_ids()
         out = [r.digest for r in _read_documents(workspace, ids, workers=workers, errors=collected,
-                                                 progress=_Progress(progress, len(ids)), for_index=False)]
+                                                 progress=_Progress(progress, len(ids)), for_index=False)
+               if r.digest is not None]
     else:
         try:
             out = _through_index(workspace, index, workers=workers, errors=collected, progress=progress)
@@ -432,6 +488,48 @@ def load_digests(workspace: Workspace, *, workers: int | None = None, errors: li
             raise QmsError(collected[0])
         errors.extend(collected)
     return out
+
+
+@contextlib.contextmanager
+def portfolio_facts(workspace: Workspace, *, workers: int | None = None, errors: list[str] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> Iterator[FactsReader]:
+    """The facts tables of every audit (`store/facts.py`), for views that aggregate across audits: those of the
+    index, brought up to date first (no digest is decoded), else made in memory from the documents. Read in one
+    transaction, so that every query sees the same audits even while another process updates the index.
+    Unreadable audits go to `errors`, or raise when it is None."""
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    collected: list[str] = []
+    index = open_index(workspace) if index_path(workspace) else None
+    reader: FactsReader | None = None
+    in_memory = False
+    try:
+        if index is not None:
+            _through_index(workspace, index, workers=workers, errors=collected, progress=progress, decode=False)
+            try:
+                reader = index.facts()
+                reader.conn.execute("BEGIN")
+            except (IndexUnavailable, IndexDamaged, sqlite3.Error):
+                reader = None
+                collected.clear()  # read again below, with the documents
+        if reader is None:
+            ids = workspace.audit_ids()
+            read = _read_documents(workspace, ids, workers=workers, errors=collected,
+                                   progress=_Progress(progress, len(ids)), for_index=False)
+            reader = memory_facts(r.facts or facts_of(r.digest) for r in read if r.digest is not None)
+            in_memory = True
+        if collected:
+            if errors is None:
+                raise QmsError(collected[0])
+            errors.extend(collected)
+        yield reader
+    finally:
+        if reader is not None and reader.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                reader.conn.execute("ROLLBACK")
+        if in_memory and reader is not None:
+            reader.conn.close()
+        if index is not None:
+            index.close()
 
 
 def with_details(workspace: Workspace, digests: Sequence[AuditDigest]) -> list[AuditDigest]:
@@ -471,10 +569,18 @@ def _folder_count(workspace: Workspace) -> int:
         return 0
 
 
-def _scan_into(root: str, sealed: dict[str, str], sender: Connection) -> None:
-    """In a forked process: scan and send the stamps back, or the error a scan here would have raised."""
+# What a scanning process sends back: the audits whose folder stamp is the one stored with their row (most of
+# them, sent as names only), and the stamps of the others.
+_Scanned = tuple[list[str], dict[str, AuditStamp]]
+
+
+def _scan_into(root: str, known: dict[str, str], share: tuple[int, int], sender: Connection) -> None:
+    """In a forked process: scan this share of the folders and send the stamps back, or the error a scan here
+    would have raised."""
     try:
-        result: dict[str, AuditStamp] | BaseException = scan_audits(Workspace(Path(root)), sealed)
+        stamps = scan_audits(Workspace(Path(root)), known, share=share)
+        result: _Scanned | BaseException = ([audit_id for audit_id, s in stamps.items() if s.settled],
+                                            {audit_id: s for audit_id, s in stamps.items() if not s.settled})
     except Exception as exc:  # any error is the parent's to raise
         result = exc
     sender.send(result)
@@ -483,30 +589,36 @@ def _scan_into(root: str, sealed: dict[str, str], sender: Connection) -> None:
 
 class _Stamps:
     """The stamps of every audit folder. With many audits and more than one core they are taken by a forked
-    process while this one decodes the stored digests: the scan mostly waits on the file system's stat calls.
-    A plain process and a pipe (no executor): no thread is started here, so the decoded digests can be kept out
-    of the collector's sight (`gc_paused(keep=True)`). No database connection is open when it forks."""
+    process while this one decodes the stored digests (`share=False`), or half by a forked process and half by
+    this one (`share=True`, when there is nothing to decode meanwhile): the scan mostly waits on the file
+    system's stat calls. A plain process and a pipe (no executor): no thread is started here, so the decoded
+    digests can be kept out of the collector's sight (`gc_paused(keep=True)`). No database connection is open
+    when it forks."""
 
-    def __init__(self, workspace: Workspace, sealed: dict[str, str], *, fork: bool) -> None:
+    def __init__(self, workspace: Workspace, known: dict[str, str], *, fork: bool, share: bool = False) -> None:
         self.workspace = workspace
-        self.sealed = sealed
+        self.known = known
         self.started = time.time_ns()  # before any file is looked at
         self._stamps: dict[str, AuditStamp] | None = None
         self._child: BaseProcess | None = None
         self._receiver: Connection | None = None
+        self._own_share: tuple[int, int] | None = None
         if fork:
+            child_share = (0, 2) if share else (0, 1)
+            self._own_share = (1, 2) if share else None
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
-            self._child = context.Process(target=_scan_into, args=(str(workspace.root), sealed, sender),
-                                          daemon=True)
+            self._child = context.Process(target=_scan_into,
+                                          args=(str(workspace.root), known, child_share, sender), daemon=True)
             self._child.start()
             sender.close()
         else:
-            self._stamps = scan_audits(workspace, sealed)
+            self._stamps = scan_audits(workspace, known)
 
     def result(self) -> dict[str, AuditStamp]:
         if self._stamps is not None:
             return self._stamps
+        own = scan_audits(self.workspace, self.known, share=self._own_share) if self._own_share else {}
         outcome: object = None
         try:
             if self._receiver is not None:
@@ -517,7 +629,15 @@ class _Stamps:
             self.close()
         if isinstance(outcome, BaseException):
             raise outcome
-        self._stamps = outcome if isinstance(outcome, dict) else scan_audits(self.workspace, self.sealed)
+        if not isinstance(outcome, tuple):
+            self._stamps = scan_audits(self.workspace, self.known)
+            return self._stamps
+        settled, others = outcome
+        # a settled stamp needs nothing but its folder stamp: the row is used as stored
+        merged = {audit_id: AuditStamp("", self.known[audit_id], 0, False, settled=True) for audit_id in settled}
+        merged.update(others)
+        merged.update(own)
+        self._stamps = {audit_id: merged[audit_id] for audit_id in sorted(merged)}
         return self._stamps
 
     def close(self) -> None:
@@ -532,48 +652,60 @@ class _Stamps:
 
 
 def _through_index(workspace: Workspace, index: IndexBackend, *, workers: int, errors: list[str],
-                   progress: Callable[[int, int], None] | None) -> list[AuditDigest]:
+                   progress: Callable[[int, int], None] | None, decode: bool = True) -> list[AuditDigest]:
+    """Bring the index up to date with the documents, and give the digests of every audit (none when not
+    `decode`: a view that reads the facts tables needs no digest)."""
     # Every stamp is taken before any document is read: a change made while reading leaves a stamp that no
     # longer matches, so the next call reads that audit again. The standards are hashed before reading too.
     stored = _stored_stamps(index)
     index.close()  # no database connection is carried into a forked process; reading reconnects
-    sealed = {audit_id: row.sealed for audit_id, row in stored.items() if row.sealed}
-    stamps = _Stamps(workspace, sealed, fork=_forks(workers, _folder_count(workspace)))
+    known = {audit_id: row.folder for audit_id, row in stored.items() if row.folder}
+    stamps = _Stamps(workspace, known, fork=_forks(workers, _folder_count(workspace)), share=not decode)
     try:
         standards = StandardFiles.read(workspace)
         # The rows that can still be used whatever the scan finds (stable, scored against the standard as it is
         # now) are decoded while it runs; those whose audit changed are dropped once it is done.
         usable = {audit_id for audit_id, row in stored.items()
                   if row.stable and row.standard_files == standards.key(row.standard_id)}
-        decoded = _decode_stored(index, usable) if usable else {}
+        decoded = _decode_stored(index, usable) if usable and decode else {}
         current = stamps.result()
     finally:
         stamps.close()
-    found = {audit_id: item for audit_id, item in decoded.items()
-             if audit_id in current and trusted(stored[audit_id], current[audit_id], standards)}
-    # closed audits trusted on all their files whose folder stamp is not stored yet (or has moved): store it
-    reseal = [(audit_id, current[audit_id].folder) for audit_id, item in found.items()
-              if item.status is AuditStatus.CLOSED and not current[audit_id].sealed and stored[audit_id].stable]
+    kept = [audit_id for audit_id in (decoded if decode else usable)
+            if audit_id in current and trusted(stored[audit_id], current[audit_id], standards)]
+    found = {audit_id: decoded[audit_id] for audit_id in kept} if decode else {}
+    # rows trusted on all their files whose folder stamp is not stored yet (or has moved): store it, once it is
+    # older than the timestamps' granularity
+    refold = [(audit_id, current[audit_id].folder) for audit_id in kept
+              if not current[audit_id].settled and settled_before(current[audit_id].newest_ns, stamps.started)]
     tick = _Progress(progress, len(current))
-    tick.advance(len(found))
-    stale = [audit_id for audit_id in current if audit_id not in found]
+    tick.advance(len(kept))
+    trusted_ids = set(kept)
+    stale = [audit_id for audit_id in current if audit_id not in trusted_ids]
     for audit_id in stale:  # the folder stamp matched but the row cannot be used: every file is stamped now
-        if current[audit_id].sealed:
+        if current[audit_id].settled:
             restamped = stamp_audit(str(workspace.audits_dir / audit_id))
             if restamped is not None:
                 current[audit_id] = restamped
     index.close()  # no database connection is carried into the worker processes; writing reconnects
-    rows: list[IndexRow] = []
-    for read in _read_documents(workspace, stale, workers=workers, errors=errors, progress=tick, for_index=True):
-        item = read.digest
-        stamp = row_stamp(current[item.id], _standard_id(item), standards,
-                          stamps.started, closed=item.status is AuditStatus.CLOSED)
-        item.source = stamp.fingerprint
-        found[item.id] = item
-        rows.append(_row(item, stamp, read.encoded, read.findings))
-    gone = [audit_id for audit_id in stored if audit_id not in found]  # removed, renamed, or unreadable now
-    if rows or gone or reseal:
-        _write(index, rows, gone, reseal)
+
+    def store(batch: list[_Read]) -> None:
+        rows: list[IndexRow] = []
+        for read in batch:
+            assert read.fields is not None and read.facts is not None  # read for the index
+            stamp = row_stamp(current[read.id], read.fields.standard_id, standards, stamps.started)
+            if read.digest is not None:
+                read.digest.source = stamp.fingerprint
+                found[read.id] = read.digest
+            trusted_ids.add(read.id)
+            rows.append(_row(read, stamp))
+        _write(index, rows, [], [])
+
+    _read_documents(workspace, stale, workers=workers, errors=errors, progress=tick, for_index=True, on_batch=store,
+                    digests=decode)
+    gone = [audit_id for audit_id in stored if audit_id not in trusted_ids]  # removed, renamed, or unreadable
+    if gone or refold:
+        _write(index, [], gone, refold)
     return [found[audit_id] for audit_id in current if audit_id in found]
 
 
@@ -583,10 +715,42 @@ def _standard_id(item: AuditDigest) -> str:
     return "" if item.pinned else item.standard_key.split("@")[0]
 
 
-def _row(item: AuditDigest, stamp: RowStamp, encoded: bytes, findings: bytes) -> IndexRow:
-    return IndexRow(audit_id=item.id, stamp=stamp, unit=item.unit, unit_code=item.unit_code,
-                    standard=item.standard_key, start_date=_day(item.planned_start), status=item.status.value,
-                    digest=encoded, findings=findings)
+def _row(read: _Read, stamp: RowStamp) -> IndexRow:
+    fields, facts = read.fields, read.facts
+    assert fields is not None and facts is not None  # read for the index
+    return IndexRow(audit_id=read.id, stamp=stamp, unit=fields.unit, unit_code=fields.unit_code,
+                    standard=fields.standard, start_date=fields.start_date, status=fields.status,
+                    digest=read.encoded, findings=read.findings, facts=facts)
+
+
+def facts_of(d: AuditDigest) -> AuditFacts:
+    """What a digest adds to the facts tables (`store/facts.py`)."""
+    start = d.start
+    where = Where(d.unit.lower(), d.unit_code.lower(), d.standard_key, d.standard_key.split("@")[0],
+                  start.isoformat(), start.year)
+    applicable, units = contribution(d.shown)
+    nc_refs = sorted({f.ref for f in d.findings if f.ref and f.live and f.grade.is_nc})
+    audit = AuditFact(d.id, d.unit, where, d.verdict, d.shown.score, 1 if applicable else None, units,
+                      score_units(d.maturity) if d.maturity is not None else None, REF_SEPARATOR.join(nc_refs))
+    clauses = []
+    for number, shown in d.clauses.items():
+        applicable, units = contribution(shown)
+        clauses.append(ClauseFact(number, 1 if applicable else None, units))
+    return AuditFacts(audit, clauses, [_finding_fact(f) for f in d.findings])
+
+
+def _finding_fact(f: FindingFacts) -> FindingFact:
+    return FindingFact(f.id, f.grade.value, f.live and f.grade.is_nc, f.withdrawn, f.ref,
+                       f.ref.split(".")[0] if f.ref else None, f.raised.isoformat(), f.open, _day(f.overdue_after),
+                       (f.closed - f.raised).days if f.closed is not None else None, f.closed_late, f.not_effective)
+
+
+def findings_facts(name: str, findings: Sequence[FindingFacts]) -> AuditFacts:
+    """Findings held outside any audit (the register's), as the facts of a pseudo-audit named `name`, for CAPA
+    ageing."""
+    audit = AuditFact(name, "", Where("", "", "", "", dt.date.min.isoformat(), dt.date.min.year), "", None, None,
+                      None, None, "")
+    return AuditFacts(audit, [], [_finding_fact(f) for f in findings])
 
 
 def _stored_stamps(index: IndexBackend) -> dict[str, RowStamp]:
@@ -614,11 +778,11 @@ def _decode_stored(index: IndexBackend, ids: set[str]) -> dict[str, AuditDigest]
         return decode_stored(rows)
 
 
-def _write(index: IndexBackend, rows: list[IndexRow], gone: list[str], sealed: list[tuple[str, str]]) -> None:
+def _write(index: IndexBackend, rows: list[IndexRow], gone: list[str], folders: list[tuple[str, str]]) -> None:
     """Store what was read. Never fails the command: a busy or read-only index is brought up to date by a later
     call, a damaged one is emptied and rebuilt by the next."""
     try:
-        index.write(rows, gone, sealed)
+        index.write(rows, gone, folders)
     except IndexDamaged:
         _reset(index)
     except IndexUnavailable:

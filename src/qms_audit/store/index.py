@@ -15,13 +15,15 @@ the workspace's path), never in the workspace, so it is never committed; deletin
   removed or renamed changes the list. The event log is not part of the fingerprint: a digest is made from
   the record files alone, so they are what is stamped;
 - a killed writer's journal (`.journal.json`): the reader completes it, so such an audit is always re-read;
-- for a closed audit, its folder stamp instead: the stat of the audit folder, of `audit.json` and of the
-  `results/` and `findings/` folders. A closed audit is sealed; it changes only by being reopened (a new
-  `audit.json`) or by a CAPA step on one of its findings, and every write of the record layer, git and most
-  editors replace files by rename, which changes their folder's stamp. Checking four stats instead of twenty
-  is what lets ten thousand audits be checked in a fraction of a second. An edit made in place to a sealed
-  file is tampering: `qms-audit verify` reports it (and drops that audit's row, so that views read it again);
-  until then the index keeps the audit as it was sealed;
+- once a row is stored, its folder stamp instead: the stat of the audit folder, of `audit.json` and of the
+  `results/`, `findings/` and `criteria/` folders. Every write of the record layer, and git (checkout, merge,
+  pull), replace a record file by a new one, which changes its folder's stamp; so do a journal left by a
+  killed writer and most editors. Checking five stats instead of thirty is what lets ten thousand audits be
+  checked in a fraction of a second. A record file edited in place (same name, same inode) is a change made
+  outside qms-audit, in an open audit as in a closed one: `qms-audit verify` reports it against the hash
+  chain and drops that audit's row, so that views read it again; until then the index keeps the audit as
+  qms-audit last wrote it. When the folder stamp differs, the record files are stamped one by one and the
+  row is still used if they are as they were;
 - the standard it was scored against: for an audit with pinned criteria, its own copy (`criteria/`, stamped
   with its other files); for one planned before criteria were pinned, the content hash of the workspace's
   files of that standard (a row's `standard_id` is then the standard's id, else empty);
@@ -53,9 +55,10 @@ from typing import Protocol
 
 from qms_audit.infra.locations import Workspace, cache_dir
 from qms_audit.store.audits import AUDIT_FILE, CRITERIA_DIR, CRITERIA_FILE, FINDINGS_DIR, RESULTS_DIR
+from qms_audit.store.facts import AuditFacts, FactsReader, create_tables, delete_facts, drop_tables, insert_facts
 from qms_audit.store.records import JOURNAL_NAME
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT keeps even seconds)
 BUSY_TIMEOUT = 3.0  # seconds a writer waits for another process's transaction before giving up on writing
 MAX_HASHED_STANDARD = 5 * 1024 * 1024  # the loader refuses larger standards; those are keyed by their stat
@@ -80,11 +83,11 @@ class IndexDamaged(Exception):
 class AuditStamp:
     """The state of one audit folder's record files, taken before they are read."""
 
-    fingerprint: str  # of every record file; "" when the folder stamp matched a sealed row and it was not taken
+    fingerprint: str  # of every record file; "" when the folder stamp matched the row's and it was not taken
     folder: str  # the folder stamp (see the module's docstring)
     newest_ns: int  # the latest change time among what was stamped
     pending: bool  # a journal is waiting, or the folder could not be listed: never trust a stored row
-    sealed: bool = False  # the folder stamp is the one stored with the row of this closed audit
+    settled: bool = False  # the folder stamp is the one stored with the audit's row
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ class RowStamp:
     stable: bool
     standard_id: str
     standard_files: str
-    sealed: str | None = None  # the folder stamp, for a closed audit
+    folder: str | None = None  # the folder stamp, once the row is stable
 
 
 @dataclass(frozen=True)
@@ -110,26 +113,31 @@ class IndexRow:
     status: str
     digest: bytes
     findings: bytes
+    facts: AuditFacts  # its rows of the facts tables
 
 
 _NO_FOLDER = (0, 0, 0)
 
 
+_SUBFOLDERS = (RESULTS_DIR, FINDINGS_DIR, CRITERIA_DIR)
+
+
 def _folder_ints(folder: str) -> list[int] | None:
-    """The folder stamp's numbers; None when the folder holds no regular audit.json (it is then not an audit)."""
-    ints: list[int] = []
+    """The folder stamp's numbers; None when the folder holds no regular audit.json (it is then not an audit).
+    Paths joined by hand: ten thousand folders are stamped on every management command."""
+    prefix = folder + os.sep
     try:
         st = os.stat(folder)
-        ints += (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        st = os.stat(os.path.join(folder, AUDIT_FILE))
+        ints = [st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        st = os.stat(prefix + AUDIT_FILE)
     except (FileNotFoundError, NotADirectoryError):
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
     ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    for sub in (RESULTS_DIR, FINDINGS_DIR, CRITERIA_DIR):
+    for sub in _SUBFOLDERS:
         try:
-            st = os.stat(os.path.join(folder, sub))
+            st = os.stat(prefix + sub)
             ints += (st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         except FileNotFoundError:
             ints += _NO_FOLDER
@@ -145,11 +153,11 @@ def _hash_ints(ints: list[int], names: Sequence[str] = ()) -> str:
     return digest.hexdigest()
 
 
-def stamp_audit(folder: str, sealed: str | None = None) -> AuditStamp | None:
+def stamp_audit(folder: str, known: str | None = None) -> AuditStamp | None:
     """The stamp of one audit folder; None when it holds no audit.json file (it is then not an audit).
 
-    `sealed`: the folder stamp stored with the row of this audit when it was closed; while the folder stamp is
-    still that, the record files are not stamped one by one. Plain strings, listdir and stat: ten thousand
+    `known`: the folder stamp stored with the row of this audit; while the folder stamp is still that, the
+    record files are not stamped one by one. Plain strings, listdir and stat: ten thousand
     audits hold close to two hundred thousand record files, and the stat calls themselves are most of the cost."""
     try:
         found = _folder_ints(folder)
@@ -159,8 +167,8 @@ def stamp_audit(folder: str, sealed: str | None = None) -> AuditStamp | None:
     if found is None:
         return None
     light = _hash_ints(found)
-    if sealed is not None and light == sealed:
-        return AuditStamp("", light, max(found), False, sealed=True)
+    if known is not None and light == known:
+        return AuditStamp("", light, max(found), False, settled=True)
     try:
         names = os.listdir(folder)
         st = os.stat(os.path.join(folder, AUDIT_FILE))
@@ -192,18 +200,20 @@ def _folder_stamps(path: str, sub: str, ints: list[int], files: list[str]) -> No
         ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def scan_audits(workspace: Workspace, sealed: Mapping[str, str] | None = None) -> dict[str, AuditStamp]:
+def scan_audits(workspace: Workspace, known: Mapping[str, str] | None = None, *,
+                share: tuple[int, int] = (0, 1)) -> dict[str, AuditStamp]:
     """Every audit of the workspace with its stamp, in id order: the same audits as `workspace.audit_ids()`.
-    `sealed`: the folder stamps stored with closed audits' rows (see `stamp_audit`)."""
+    `known`: the folder stamps stored with the rows (see `stamp_audit`). `share` (k, n): only the k-th of every
+    n folders, for n processes scanning at once."""
     folder = str(workspace.audits_dir)
     try:
-        names = sorted(os.listdir(folder))
+        names = sorted(os.listdir(folder))[share[0]::share[1]]
     except (FileNotFoundError, NotADirectoryError):
         return {}
-    sealed = sealed or {}
+    known = known or {}
     out: dict[str, AuditStamp] = {}
     for name in names:
-        found = stamp_audit(os.path.join(folder, name), sealed.get(name))
+        found = stamp_audit(folder + os.sep + name, known.get(name))
         if found is not None:
             out[name] = found
     return out
@@ -257,17 +267,22 @@ class StandardFiles:
 def trusted(row: RowStamp | None, now: AuditStamp, standards: StandardFiles) -> bool:
     """Whether a stored row still says what reading the audit's documents would."""
     return (row is not None and row.stable and not now.pending
-            and (now.sealed or (now.fingerprint != "" and row.fingerprint == now.fingerprint))
+            and (now.settled or (now.fingerprint != "" and row.fingerprint == now.fingerprint))
             and row.standard_files == standards.key(row.standard_id))
 
 
-def row_stamp(now: AuditStamp, standard_id: str, standards: StandardFiles, scan_started_ns: int, *,
-              closed: bool) -> RowStamp:
+def settled_before(newest_ns: int, scan_started_ns: int) -> bool:
+    """Whether files changed last at `newest_ns` were changed long enough before a scan that started at
+    `scan_started_ns` that a later change could not keep their stamps (the timestamps' granularity)."""
+    return newest_ns < scan_started_ns - RACY_NS
+
+
+def row_stamp(now: AuditStamp, standard_id: str, standards: StandardFiles, scan_started_ns: int) -> RowStamp:
     """The stamp to store with a digest read after `now` was taken, in a scan that started at `scan_started_ns`;
-    a closed audit's row keeps its folder stamp too."""
-    stable = not now.pending and now.fingerprint != "" and now.newest_ns < scan_started_ns - RACY_NS
+    a stable row keeps its folder stamp too."""
+    stable = not now.pending and now.fingerprint != "" and settled_before(now.newest_ns, scan_started_ns)
     return RowStamp(now.fingerprint, stable, standard_id, standards.key(standard_id),
-                    now.folder if closed and stable else None)
+                    now.folder if stable else None)
 
 
 @cache
@@ -310,10 +325,14 @@ class IndexBackend(Protocol):
         """The stored finding records of these audits (those present), each with its row's fingerprint."""
         ...
 
-    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], sealed: Iterable[tuple[str, str]] = ()
+    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], folders: Iterable[tuple[str, str]] = ()
               ) -> None:
-        """Insert or replace these rows, delete those ids and store these (id, folder stamp) of closed audits
-        whose rows stay as they are, in one transaction."""
+        """Insert or replace these rows (with their facts), delete those ids and store these (id, folder stamp)
+        of audits whose rows stay as they are, in one transaction."""
+        ...
+
+    def facts(self) -> FactsReader:
+        """The portfolio facts of the stored rows (`store/facts.py`), read on this index's connection."""
         ...
 
     def reset(self) -> None:
@@ -339,7 +358,7 @@ CREATE TABLE IF NOT EXISTS audits (
     standard TEXT NOT NULL,
     start_date TEXT,
     status TEXT NOT NULL,
-    sealed TEXT,
+    folder TEXT,
     digest BLOB NOT NULL,
     findings BLOB NOT NULL
 );
@@ -352,15 +371,15 @@ CREATE INDEX IF NOT EXISTS audits_standard ON audits (standard);
 # and the second need not rewrite them.
 _UPSERT = """
 INSERT INTO audits (id, fingerprint, stable, standard_id, standard_files, unit, unit_code, standard, start_date,
-                    status, sealed, digest, findings)
+                    status, folder, digest, findings)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     fingerprint = excluded.fingerprint, stable = excluded.stable, standard_id = excluded.standard_id,
     standard_files = excluded.standard_files, unit = excluded.unit, unit_code = excluded.unit_code,
     standard = excluded.standard, start_date = excluded.start_date, status = excluded.status,
-    sealed = excluded.sealed, digest = excluded.digest, findings = excluded.findings
+    folder = excluded.folder, digest = excluded.digest, findings = excluded.findings
 WHERE audits.fingerprint != excluded.fingerprint OR audits.stable != excluded.stable
-    OR audits.standard_files != excluded.standard_files OR audits.sealed IS NOT excluded.sealed
+    OR audits.standard_files != excluded.standard_files OR audits.folder IS NOT excluded.folder
 """
 
 
@@ -420,9 +439,11 @@ class SqliteIndex:
                 if not self._outdated(conn):  # another process has just made it
                     return
                 conn.execute("DROP TABLE IF EXISTS audits")
+                drop_tables(conn)
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                create_tables(conn)
                 conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                  [("code", self.code), ("workspace", self.workspace)])
 
@@ -448,7 +469,7 @@ class SqliteIndex:
     def stamps(self) -> dict[str, RowStamp]:
         with _translated():
             rows = self._connection().execute(
-                "SELECT id, fingerprint, stable, standard_id, standard_files, sealed FROM audits").fetchall()
+                "SELECT id, fingerprint, stable, standard_id, standard_files, folder FROM audits").fetchall()
         return {r[0]: RowStamp(r[1], bool(r[2]), r[3], r[4], r[5]) for r in rows}
 
     def digests(self, ids: Collection[str]) -> Iterator[tuple[str, bytes, str]]:
@@ -464,19 +485,26 @@ class SqliteIndex:
                 if audit_id in ids:
                     yield audit_id, data, fingerprint
 
-    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], sealed: Iterable[tuple[str, str]] = ()
+    def write(self, upserts: Sequence[IndexRow], deletes: Iterable[str], folders: Iterable[tuple[str, str]] = ()
               ) -> None:
+        gone = list(deletes)
         with _translated(), self._transaction() as conn:
             if self._outdated(conn):
                 # remade meanwhile by another version of the code: its rows are not ours to replace
                 raise IndexUnavailable("the index was remade by another version")
-            conn.executemany("DELETE FROM audits WHERE id = ?", ((audit_id,) for audit_id in deletes))
+            conn.executemany("DELETE FROM audits WHERE id = ?", ((audit_id,) for audit_id in gone))
+            delete_facts(conn, gone + [r.audit_id for r in upserts])
             conn.executemany(_UPSERT, (
                 (r.audit_id, r.stamp.fingerprint, int(r.stamp.stable), r.stamp.standard_id, r.stamp.standard_files,
-                 r.unit, r.unit_code, r.standard, r.start_date, r.status, r.stamp.sealed, r.digest, r.findings)
+                 r.unit, r.unit_code, r.standard, r.start_date, r.status, r.stamp.folder, r.digest, r.findings)
                 for r in upserts))
-            conn.executemany("UPDATE audits SET sealed = ? WHERE id = ? AND status = 'closed'",
-                             ((folder, audit_id) for audit_id, folder in sealed))
+            insert_facts(conn, (r.facts for r in upserts))
+            conn.executemany("UPDATE audits SET folder = ? WHERE id = ?",
+                             ((folder, audit_id) for audit_id, folder in folders))
+
+    def facts(self) -> FactsReader:
+        with _translated():
+            return FactsReader(self._connection())
 
     def reset(self) -> None:
         self.close()
@@ -536,7 +564,7 @@ def open_index(workspace: Workspace) -> IndexBackend | None:
 
 def forget(workspace: Workspace, audit_ids: Iterable[str]) -> None:
     """Drop these audits' rows, so that every view reads them from their documents next time (after `verify`
-    found a sealed audit changed in place). Never fails: without an index there is nothing to drop."""
+    found a record file changed in place). Never fails: without an index there is nothing to drop."""
     ids = list(audit_ids)
     index = open_index(workspace) if ids else None
     if index is None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from qms_audit.domain.scoring import Shown, mean_shown
+from qms_audit.domain.capa_rules import overdue_on
+from qms_audit.domain.scoring import mean_of_units, shown_mean_of
 from qms_audit.model.audit import Finding, Grade
 from qms_audit.model.common import number_key
-from qms_audit.services.portfolio import AuditDigest, FindingFacts, finding_facts
+from qms_audit.services.portfolio import AuditDigest, facts_of, finding_facts, findings_facts
+from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, memory_facts
 
 AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
@@ -67,11 +69,6 @@ class Trends:
         return data
 
 
-def mean(values: Iterable[float | None]) -> float | None:
-    got = [v for v in values if v is not None]
-    return round(sum(got) / len(got), 4) if got else None
-
-
 def trend_floor(trends: Trends) -> float:
     """The lower end for drawing clause scores: a little below the lowest, in tenths, so that the small moves
     of a mature system still show (the scale is always said beside the chart)."""
@@ -97,97 +94,98 @@ def filter_digests(digests: list[AuditDigest], *, unit: str | None = None, stand
     return out
 
 
-def compute(digests: list[AuditDigest], *, today: dt.date) -> Trends:
-    by_year: dict[int, list[AuditDigest]] = defaultdict(list)
-    for d in digests:
-        by_year[d.start.year].append(d)
-    cycles = sorted(by_year)
-    overall = {}
+def compute(digests: Sequence[AuditDigest], *, today: dt.date) -> Trends:
+    """The trends of these audits (already chosen, e.g. by `filter_digests`)."""
+    facts = memory_facts(facts_of(d) for d in digests)
+    try:
+        return compute_facts(facts, FactsFilter(), today=today)
+    finally:
+        facts.conn.close()
+
+
+def compute_facts(facts: FactsReader, where: FactsFilter, *, today: dt.date) -> Trends:
+    """The trends of the audits `where` chooses, from the facts tables (of the index, or in memory)."""
+    years = facts.years(where)
+    cycles = [y.year for y in years]
+    overall: dict[int, dict[str, float | int | None]] = {}
+    maturity = {}
+    for y in years:
+        shown = shown_mean_of(y.score_units, y.scored, y.applicable)
+        overall[y.year] = {"audits": y.audits, "scored": shown.scored, "mean": shown.mean,
+                           "min": round(y.low, 4) if y.low is not None else None,
+                           "max": round(y.high, 4) if y.high is not None else None}
+        maturity[y.year] = mean_of_units(y.maturity_units or 0, y.matured)
+    verdicts: dict[int, dict[str, int]] = {year: {} for year in cycles}
+    for year, verdict, n in facts.verdicts(where):
+        verdicts[year][verdict] = n
     clauses: dict[str, dict[int, float | None]] = defaultdict(dict)
     clause_audits: dict[str, dict[int, dict[str, int]]] = defaultdict(dict)
-    maturity = {}
-    verdicts = {}
-    ncs: dict[int, dict[str, int]] = {}
-    for year in cycles:
-        group = by_year[year]
-        shown = mean_shown(d.shown for d in group)
-        scores = [d.overall for d in group if d.overall is not None]
-        overall[year] = {"audits": len(group), "scored": shown.scored, "mean": shown.mean,
-                         "min": round(min(scores), 4) if scores else None,
-                         "max": round(max(scores), 4) if scores else None}
-        # one pass over the audits: each clause's shown scores gathered, then averaged by the one rule
-        per_clause: dict[str, list[Shown]] = defaultdict(list)
-        for d in group:
-            for number, clause_shown in d.clauses.items():
-                per_clause[number].append(clause_shown)
-        for number in sorted(per_clause, key=number_key):
-            shown = mean_shown(per_clause[number])
-            clauses[number][year] = shown.mean
-            clause_audits[number][year] = {"scored": shown.scored, "audits": shown.audits}
-        maturity[year] = mean(d.maturity for d in group)
-        verdicts[year] = dict(Counter(d.verdict for d in group))
-        counts = Counter(f.grade for d in group for f in d.findings if f.live)
-        ncs[year] = {label: counts.get(Grade(key), 0) for key, label in GRADES}
+    for c in sorted(facts.clauses(where), key=lambda c: (number_key(c.clause), c.year)):
+        shown = shown_mean_of(c.score_units, c.scored, c.applicable)
+        clauses[c.clause][c.year] = shown.mean
+        clause_audits[c.clause][c.year] = {"scored": shown.scored, "audits": shown.audits}
+    counts = {(year, grade): n for year, grade, n in facts.finding_counts(where)}
+    ncs = {year: {label: counts.get((year, key), 0) for key, label in GRADES} for year in cycles}
     ncs_by_clause: dict[str, dict[str, int]] = defaultdict(lambda: {"major": 0, "minor": 0})
-    for d in digests:
-        for f in d.findings:
-            if f.live and f.grade.is_nc and f.ref:
-                clause = f.ref.split(".")[0]
-                ncs_by_clause[clause]["major" if f.grade is Grade.MAJOR_NC else "minor"] += 1
+    for clause, grade, n in facts.nc_counts_by_clause(where):
+        ncs_by_clause[clause]["major" if grade == Grade.MAJOR_NC.value else "minor"] += n
+    units, standards = facts.names(where)
     return Trends(
-        audits=len(digests), units=sorted({d.unit for d in digests}),
-        standards=sorted({d.standard_key for d in digests}), cycles=cycles, overall=overall,
-        clauses={c: clauses[c] for c in sorted(clauses, key=number_key)}, ncs=ncs,
+        audits=sum(y.audits for y in years), units=units, standards=standards, cycles=cycles, overall=overall,
+        clauses=dict(clauses), ncs=ncs,
         ncs_by_clause={c: ncs_by_clause[c] for c in sorted(ncs_by_clause, key=number_key)},
-        recurring=recurring_ncs(digests), capa=capa_ageing(digests, today=today), maturity=maturity,
-        verdicts=verdicts, clause_audits={c: clause_audits[c] for c in sorted(clause_audits, key=number_key)})
+        recurring=recurring_ncs(facts.sequence(where)), capa=ageing_of(facts, where, today=today),
+        maturity=maturity, verdicts=verdicts, clause_audits=dict(clause_audits))
 
 
-def recurring_ncs(digests: list[AuditDigest]) -> list[Recurring]:
-    """The same requirement nonconforming in consecutive audits of the same unit."""
-    by_unit: dict[tuple[str, str], list[AuditDigest]] = defaultdict(list)
-    for d in digests:
-        by_unit[(d.unit, d.standard_key.split("@")[0])].append(d)
+def recurring_ncs(sequence: Iterable[AuditInSequence]) -> list[Recurring]:
+    """The same requirement nonconforming in consecutive audits of the same unit (against the same standard,
+    whatever its version): the latest unbroken run of each requirement. `sequence`: the audits in the order
+    they took place, per unit and standard."""
+    by_unit: dict[tuple[str, str], list[AuditInSequence]] = defaultdict(list)
+    for a in sequence:
+        by_unit[(a.unit, a.standard_base)].append(a)
     out: list[Recurring] = []
-    for (unit, _std), group in sorted(by_unit.items()):
-        group.sort(key=lambda d: (d.start, d.id))
-        refs = [{f.ref for f in d.findings if f.ref and f.live and f.grade.is_nc} for d in group]
-        streaks: dict[str, list[AuditDigest]] = {}
-        for (previous, before), (current, now) in itertools.pairwise(zip(group, refs, strict=True)):
-            for ref in before & now:
-                chain = streaks.setdefault(ref, [previous])
+    for (unit, _standard), group in sorted(by_unit.items()):
+        runs: dict[str, list[AuditInSequence]] = {}
+        for previous, current in itertools.pairwise(group):
+            for ref in previous.nc_refs & current.nc_refs:
+                chain = runs.setdefault(ref, [previous])
                 if chain[-1] is not previous:
-                    streaks[ref] = chain = [previous]
+                    runs[ref] = chain = [previous]
                 chain.append(current)
-        for ref, chain in sorted(streaks.items(), key=lambda kv: number_key(kv[0])):
-            out.append(Recurring(unit, ref, [d.id for d in chain], [d.start.year for d in chain]))
+        for ref, chain in sorted(runs.items(), key=lambda kv: number_key(kv[0])):
+            out.append(Recurring(unit, ref, [a.id for a in chain], [a.year for a in chain]))
     return out
 
 
 def capa_ageing(digests: Iterable[AuditDigest], *, today: dt.date, extra: Iterable[Finding] = ()) -> CapaAgeing:
-    """Open and closed nonconformities of these audits (and `extra` findings, from the register), by age; the
-    rules (open, overdue, closed late, not effective) are the domain's, read from the findings' facts."""
+    """CAPA ageing of the nonconformities of these audits and of `extra` findings (from the register, as an
+    audit of their own)."""
+    items = [facts_of(d) for d in digests]
+    extra = list(extra)
+    if extra:
+        items.append(findings_facts("register", [finding_facts(f) for f in extra]))
+    facts = memory_facts(items)
+    try:
+        return ageing_of(facts, FactsFilter(), today=today)
+    finally:
+        facts.conn.close()
+
+
+def ageing_of(facts: FactsReader, where: FactsFilter, *, today: dt.date) -> CapaAgeing:
+    """Open and closed live nonconformities by age; the rules (open, overdue, closed late, not effective) are
+    the domain's, stored as facts when the audits were read."""
     result = CapaAgeing(open_by_age={label: 0 for _, label in AGE_BUCKETS})
-    days_to_close: list[int] = []
-    facts: list[FindingFacts] = [f for d in digests for f in d.findings]
-    facts += (finding_facts(f) for f in extra)
-    for f in facts:
-        if f.withdrawn or not f.grade.is_nc:
-            continue
-        if f.not_effective:
-            result.not_effective += 1
-        if f.open:
-            result.open += 1
-            age = (today - f.raised).days
-            label = next(label for limit, label in AGE_BUCKETS if age <= limit)
-            result.open_by_age[label] += 1
-            if f.overdue(today):
-                result.overdue += 1
-        else:
-            result.closed += 1
-            if f.closed is not None:  # a closed CAPA records when it closed; this only tells the type checker
-                days_to_close.append((f.closed - f.raised).days)
-            if f.closed_late:
-                result.closed_late += 1
-    result.mean_days_to_close = round(sum(days_to_close) / len(days_to_close), 1) if days_to_close else None
+    for raised, overdue_after in facts.open_ncs(where):
+        result.open += 1
+        age = (today - raised).days
+        label = next(label for limit, label in AGE_BUCKETS if age <= limit)
+        result.open_by_age[label] += 1
+        if overdue_on(overdue_after, today):
+            result.overdue += 1
+    closed = facts.closed_ncs(where)
+    result.closed, result.closed_late, result.not_effective = closed.closed, closed.closed_late, closed.not_effective
+    if closed.timed:
+        result.mean_days_to_close = round((closed.days_to_close or 0) / closed.timed, 1)
     return result
