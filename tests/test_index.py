@@ -5,6 +5,7 @@ safe with two processes refreshing at once."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import shutil
@@ -357,6 +358,63 @@ def test_worker_processes_read_and_scan_the_same(ws, monkeypatch, settled):
     assert [d.id for d in portfolio.load_digests(ws, workers=1)] == ws.audit_ids()
 
 
+def test_two_processes_share_the_scan_and_say_when_a_folder_changed(ws, monkeypatch, settled):
+    # a forked process scans from the front while this one works, then scans from the back: together the same
+    # stamps as one process; a changed folder met by either is reported while the other still scans
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(portfolio, "CLAIM", 3)
+    load(ws)
+    load(ws)  # the folder stamps are stored with the rows
+    backend = index_module.open_index(ws)
+    assert backend is not None
+    rows = backend.stamps()
+    backend.close()
+    known = {audit_id: row.folder for audit_id, row in rows.items() if row.folder}
+    expected = {audit_id: row.fingerprint for audit_id, row in rows.items() if row.stable}
+    assert sorted(known) == sorted(expected) == ws.audit_ids()
+
+    def shared() -> tuple[dict[str, tuple[str, str, bool]], int]:
+        changes: list[int] = []
+        stamps = portfolio._Stamps(ws, known, fork=True, expected=expected)
+        try:
+            found = stamps.result(on_change=lambda: changes.append(1))
+        finally:
+            stamps.close()
+        return {k: (v.fingerprint, v.folder, v.settled) for k, v in found.items()}, len(changes)
+
+    def alone() -> dict[str, tuple[str, str, bool]]:
+        return {k: (v.fingerprint, v.folder, v.settled) for k, v in index_module.scan_audits(ws, known).items()}
+
+    assert shared() == (alone(), 0)
+    # a folder stamp not stored yet, its files unchanged: nothing to read, nothing to load for it
+    del known[ws.audit_ids()[0]]
+    assert shared() == (alone(), 0)
+    audit_id, _ = open_audit_with_a_conformity(ws)
+    results = sorted((ws.audits_dir / audit_id / "results").iterdir())[0]
+    copy = results.with_name(".copy")
+    copy.write_bytes(results.read_bytes())
+    os.replace(copy, results)  # as every write of qms-audit or git does
+    stamps, changes = shared()
+    assert stamps == alone() and not stamps[audit_id][2]
+    assert changes <= 1  # 1 unless the forked process met it after this one had no folder left to take
+
+    # the notice itself, without the race: met here, or noted by the other process
+    names = index_module.audit_folders(ws)
+    for noted_elsewhere in (False, True):
+        claims = portfolio._Claims(multiprocessing.get_context("fork"), len(names))
+        if noted_elsewhere:
+            claims.note_change()
+            known_now = {**known}
+            known_now[audit_id] = index_module.stamp_audit(str(ws.audits_dir / audit_id)).folder
+        else:
+            known_now = known
+        met: list[int] = []
+        found = portfolio._scan_claims(ws, known_now, {}, names, claims, front=False,
+                                       on_change=functools.partial(met.append, 1))
+        assert sorted(found) == ws.audit_ids()
+        assert met == [1]
+
+
 # -- errors, damage, concurrency ---------------------------------------------------------------------------------
 
 
@@ -509,19 +567,21 @@ def test_details_of_an_audit_changed_since_its_digest_are_read_again_with_a_new_
     {}, {"unit": "FOE"}, {"standard": "mc-qms"}, {"since": dt.date(2025, 1, 1), "until": dt.date(2025, 12, 31)},
 ], ids=["all", "unit code", "standard", "period"])
 def test_trends_from_the_index_are_the_trends_of_the_documents(ws, monkeypatch, settled, where):
-    from qms_audit.store.facts import FactsFilter
-    from qms_audit.views.trends import compute, compute_facts, filter_digests
+    from qms_audit.store.facts import FactsFilter, memory_facts
+    from qms_audit.views.trends import compute_facts, filter_digests
 
     today = dt.date(2026, 11, 28)
-    expected = compute(filter_digests(from_documents(ws, monkeypatch), **where), today=today).to_json()
+    chosen = filter_digests(from_documents(ws, monkeypatch), **where)  # chosen in Python, not by the filter's SQL
+    expected = compute_facts(memory_facts(portfolio.facts_of(d) for d in chosen), FactsFilter(),
+                             today=today).to_json()
     assert expected["audits"] > 0
     for _ in range(2):  # a cold index, then one up to date
-        with portfolio.portfolio_facts(ws, workers=1) as facts:
-            assert compute_facts(facts, FactsFilter(**where), today=today).to_json() == expected
+        with portfolio.open_portfolio(ws, workers=1) as opened:
+            assert compute_facts(opened.facts, FactsFilter(**where), today=today).to_json() == expected
     with monkeypatch.context() as m:
         m.setenv("QMS_AUDIT_CACHE", "off")
-        with portfolio.portfolio_facts(ws, workers=1) as facts:
-            assert compute_facts(facts, FactsFilter(**where), today=today).to_json() == expected
+        with portfolio.open_portfolio(ws, workers=1) as opened:
+            assert compute_facts(opened.facts, FactsFilter(**where), today=today).to_json() == expected
 
 
 def test_trends_follow_a_change_through_the_record_layer(ws, monkeypatch, settled):
@@ -531,17 +591,49 @@ def test_trends_follow_a_change_through_the_record_layer(ws, monkeypatch, settle
     from qms_audit.views.trends import compute_facts
 
     today = dt.date(2026, 11, 28)
-    with portfolio.portfolio_facts(ws, workers=1) as facts:
-        before = compute_facts(facts, FactsFilter(), today=today)
+    with portfolio.open_portfolio(ws, workers=1) as opened:
+        before = compute_facts(opened.facts, FactsFilter(), today=today)
     audit_id, ref = open_audit_with_a_conformity(ws)
     rate(open_audit(ws, audit_id), ref, Grade.MAJOR_NC, actor="Test Auditor",
          statement="The records of the sampled intake were not kept")
-    with portfolio.portfolio_facts(ws, workers=1) as facts:
-        after = compute_facts(facts, FactsFilter(), today=today)
+    with portfolio.open_portfolio(ws, workers=1) as opened:
+        after = compute_facts(opened.facts, FactsFilter(), today=today)
     year = {d.id: d.start.year for d in from_documents(ws, monkeypatch)}[audit_id]
     assert after.ncs[year]["major"] == before.ncs[year]["major"] + 1
     assert after.capa.open == before.capa.open + 1
     with monkeypatch.context() as m:
         m.setenv("QMS_AUDIT_CACHE", "off")
-        with portfolio.portfolio_facts(ws, workers=1) as facts:
-            assert compute_facts(facts, FactsFilter(), today=today) == after
+        with portfolio.open_portfolio(ws, workers=1) as opened:
+            assert compute_facts(opened.facts, FactsFilter(), today=today) == after
+
+
+def test_review_pack_through_the_index_is_the_pack_of_the_documents(ws, monkeypatch, settled):
+    """The pack's trends and CAPA ageing aggregate the history from the index's facts tables, the register's
+    findings joined in; read from the documents (the TUI gives the digests it holds) the pack is the same."""
+    from qms_audit.views.review_pack import gather
+
+    today = dt.date(2026, 11, 28)
+    start, stop = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    expected = gather(ws, start, stop, today=today, digests=from_documents(ws, monkeypatch))
+    assert expected.audits and expected.trends.audits > len(expected.audits)  # the history reaches before 2025
+    assert expected.capa_backlog.open > expected.capa_period.open > 0
+    for _ in range(2):  # a cold index, then one up to date
+        assert gather(ws, start, stop, today=today) == expected
+    with monkeypatch.context() as m:
+        m.setenv("QMS_AUDIT_CACHE", "off")
+        assert gather(ws, start, stop, today=today) == expected
+
+
+def test_the_query_indexes_left_by_a_bulk_load_are_made_when_the_facts_are_read(ws, monkeypatch, settled):
+    from qms_audit.store.facts import QUERY_INDEXES, FactsFilter, missing_query_indexes
+
+    with portfolio.open_portfolio(ws, workers=1) as opened:
+        expected = opened.facts.sequence(FactsFilter())
+    path = index_module.index_path(ws)
+    assert path is not None
+    with sqlite3.connect(path) as conn:  # as a bulk load into empty tables leaves them (or a writer killed then)
+        for name in QUERY_INDEXES:
+            conn.execute(f"DROP INDEX {name}")
+    with portfolio.open_portfolio(ws, workers=1) as opened:
+        assert missing_query_indexes(opened.facts.conn) == []
+        assert opened.facts.sequence(FactsFilter()) == expected

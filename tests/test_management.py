@@ -237,15 +237,15 @@ def test_trends_filters_and_text(cli, generated):
     ("2025-03-15..2025-04-01", dt.date(2025, 3, 15), dt.date(2025, 4, 1)),
 ])
 def test_periods(text, start, stop):
-    from qms_audit.services.reviews import parse_period
+    from qms_audit.infra.clock import parse_period
 
     assert parse_period(text) == (start, stop)
 
 
 @pytest.mark.parametrize("text", ["2026..2025", "2025-13..2026-01", "2025-02-30..2025-03-01", "soon"])
 def test_bad_periods(text):
+    from qms_audit.infra.clock import parse_period
     from qms_audit.infra.errors import BadInput
-    from qms_audit.services.reviews import parse_period
 
     with pytest.raises(BadInput):
         parse_period(text)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from qms_audit.domain.means import Shown, shown_score
 from qms_audit.domain.presentation import pct
-from qms_audit.domain.scoring import AuditScore, Shown, open_finding, score_snapshot, shown_score
+from qms_audit.domain.scoring import AuditScore, open_finding, score_snapshot
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Grade
 from qms_audit.model.common import Phase
@@ -285,7 +286,7 @@ def test_the_portfolio_exercises_the_rule(portfolio, scored):
 
 
 def test_review_pack_clause_figures_are_means_of_the_audits_that_scored_them(portfolio, scored, pack):
-    from qms_audit.domain.scoring import mean_text
+    from qms_audit.domain.means import mean_text
 
     _root, _thinned, blank = portfolio
     std = next(v[1][0] for v in scored.values())
@@ -352,7 +353,7 @@ def test_trends_and_the_pack_agree_with_the_audits_own_scores(cli, portfolio, sc
 
 
 async def test_management_dashboard_shows_the_trends_figures(cli, portfolio, scored):
-    from qms_audit.domain.scoring import mean_text
+    from qms_audit.domain.means import mean_text
     from qms_audit.tui.app import QmsAuditApp
     from qms_audit.tui.screens.management import ManagementScreen
 

@@ -199,7 +199,7 @@ def test_upgrading_a_rating_never_lowers_a_score(items, data):
     (None, None, None, "not applicable"),  # nothing applicable
 ])
 def test_shown_score_is_the_one_rule(raw, coverage, score, text):
-    from qms_audit.domain.scoring import shown_score
+    from qms_audit.domain.means import shown_score
 
     shown = shown_score(raw, coverage, 0.8)
     assert (shown.score, shown.coverage, shown.text) == (score, coverage, text)
@@ -267,7 +267,7 @@ def test_subclauses_are_scored_under_the_same_rule_and_cap():
 
 
 def test_a_mean_across_audits_counts_only_the_audits_that_scored():
-    from qms_audit.domain.scoring import Shown, mean_shown
+    from qms_audit.domain.means import Shown, mean_shown
 
     got = mean_shown([Shown(0.9, 1.0), Shown(None, 0.5), Shown(0.6, 0.85), None, Shown(None, None)])
     assert (got.mean, got.scored, got.audits) == (pytest.approx(0.75), 2, 3)

@@ -324,3 +324,52 @@ async def test_levels_standard_is_rated_with_digits(cli, workspace):
         await pilot.pause()
     assert audit_files(workspace, "ready")["results"]["1.a"] == {
         "level": 3, "rated_by": ACTOR, "rated_at": "2026-10-12T09:00:00Z"}
+
+
+async def test_the_audit_list_is_read_in_the_background(tmp_path, monkeypatch):
+    """Ten thousand audits take seconds to list: they are read in a worker thread while the screen answers, and
+    a reload keeps the audit that was selected."""
+    import datetime as dt
+    import threading
+
+    from qms_audit.demo.portfolio import generate_sample_workspace
+    from qms_audit.infra import clock
+    from qms_audit.tui.screens import picker
+
+    root = tmp_path / "ws"
+    with clock.using(lambda: dt.datetime(2026, 10, 12, 9, tzinfo=dt.UTC)):
+        generate_sample_workspace(root, audits=12, years=2, seed=3)
+    monkeypatch.setenv("QMS_AUDIT_CACHE", str(tmp_path / "cache"))
+    release = threading.Event()
+    original = picker.load_digests
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(picker, "load_digests", slow)
+    app = QmsAuditApp(Workspace(root), ACTOR)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, picker.PickerScreen)
+        assert "Reading the audits of workspace ws" in plain(screen.query_one("#picker-title"))
+        assert screen.query_one(DataTable).row_count == 0
+        await pilot.press("question_mark")  # the screen answers while the audits are read
+        await pilot.pause()
+        assert app.screen is not screen
+        await pilot.press("escape")
+        await pilot.pause()
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = screen.query_one(DataTable)
+        ids = Workspace(root).audit_ids()
+        assert [str(key.value) for key in table.rows] == ids
+        assert "Audits in workspace ws" in plain(screen.query_one("#picker-title"))
+        table.move_cursor(row=5)
+        screen.reload()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert table.row_count == len(ids)
+        assert screen._selected_id() == ids[5]

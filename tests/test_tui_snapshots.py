@@ -60,7 +60,10 @@ class TestOtherScreens:
     """The list of audits, one NC's corrective action, help and the light theme."""
 
     def test_picker(self, snap_compare, demo_app):
-        assert snap_compare(demo_app(None), terminal_size=SIZE)
+        async def listed(pilot):  # the audits are read in a worker thread
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        assert snap_compare(demo_app(None), terminal_size=SIZE, run_before=listed)
 
     def test_capa_of_the_major(self, snap_compare, demo_app):
         assert snap_compare(demo_app(), terminal_size=SIZE, press=["c", "down", "down", "enter"])

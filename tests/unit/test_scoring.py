@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from qms_audit.domain import capa_rules
-from qms_audit.domain.scoring import RequirementValue, ValueRule, is_assessed, open_finding, score_audit, shown_score
+from qms_audit.domain.means import shown_score
+from qms_audit.domain.scoring import RequirementValue, ValueRule, is_assessed, open_finding, score_audit
 from qms_audit.model.audit import Grade
 from tests.factories import major, make_standard, requirement, result
 
@@ -103,7 +104,7 @@ def test_a_major_counts_as_open_until_its_capa_is_closed_and_a_withdrawn_one_not
 def test_a_mean_across_audits_is_exact_and_the_same_in_any_order():
     import itertools
 
-    from qms_audit.domain.scoring import Shown, mean_shown
+    from qms_audit.domain.means import Shown, mean_shown
 
     # 0.1 + 0.2 + 0.3 is not 0.6 in floating point, and the sum of floats depends on their order
     scores = [Shown(0.1, 1.0), Shown(0.2, 1.0), Shown(0.3, 1.0), Shown(0.7000000000000001, 1.0), Shown(None, 0.4)]
@@ -114,7 +115,7 @@ def test_a_mean_across_audits_is_exact_and_the_same_in_any_order():
 
 
 def test_a_mean_is_rounded_half_even_on_its_exact_value():
-    from qms_audit.domain.scoring import SCORE_UNITS, mean_of_units, score_units, shown_mean_of
+    from qms_audit.domain.means import SCORE_UNITS, mean_of_units, score_units, shown_mean_of
 
     assert score_units(0.12345) == 123_450_000
     assert mean_of_units(123_450_000, 1) == 0.1234  # exactly halfway: to the even last digit

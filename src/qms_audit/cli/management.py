@@ -139,17 +139,18 @@ def programme_suggest(app: AppContext, year: int | None, standard_id: str, outpu
 def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, period: str | None,
                as_json: bool) -> None:
     """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
+    from qms_audit.domain.means import mean_text
     from qms_audit.domain.presentation import pct, sparkline
-    from qms_audit.domain.scoring import mean_text
-    from qms_audit.services.portfolio import portfolio_facts
-    from qms_audit.services.reviews import parse_period
+    from qms_audit.infra.clock import parse_period
+    from qms_audit.services.portfolio import open_portfolio
     from qms_audit.store.facts import FactsFilter
     from qms_audit.views.trends import compute_facts, trend_floor
 
     since, until = parse_period(period) if period else (None, None)
     where = FactsFilter(unit=unit, standard=standard_id, since=since, until=until)
     errors: list[str] = []
-    with portfolio_facts(app.workspace, errors=errors, progress=progress_bar("reading audits")) as facts:
+    with open_portfolio(app.workspace, errors=errors, progress=progress_bar("reading audits")) as portfolio:
+        facts = portfolio.facts
         for error in errors:
             warn(f"left out (unreadable): {error}")
         if not facts.count(where):
@@ -211,8 +212,9 @@ def review() -> None:
 @pass_app
 def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
     """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
+    from qms_audit.infra.clock import parse_period
     from qms_audit.render.build import build_review_pack
-    from qms_audit.services.reviews import load_reviews, parse_period
+    from qms_audit.services.reviews import load_reviews
     from qms_audit.views.review_pack import default_period, write_review_pack
 
     ws = app.workspace
@@ -247,8 +249,9 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
     """Store the decisions and actions of a held review, so that the next pack reports their status."""
     from pydantic import ValidationError
 
+    from qms_audit.infra.clock import parse_period
     from qms_audit.model.review import PlannedReviewAction, ReviewMinutes
-    from qms_audit.services.reviews import load_minutes, parse_decision, parse_period, record_review
+    from qms_audit.services.reviews import load_minutes, parse_decision, record_review
 
     ws = app.workspace
     if minutes_file is not None:

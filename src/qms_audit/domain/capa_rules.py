@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 
+from qms_audit.domain.deadlines import overdue_on as overdue_on  # one of the CAPA rules, kept light
 from qms_audit.infra.errors import BadInput, NotFound, Refused, choice_hint
 from qms_audit.model.audit import (
     ActionStatus,
@@ -91,11 +92,6 @@ def overdue_after(finding: Finding) -> dt.date | None:
     if not has_actions and finding.response_due is not None:
         dates.append(finding.response_due)
     return min(dates, default=None)
-
-
-def overdue_on(after: dt.date | None, today: dt.date) -> bool:
-    """Whether an NC whose `overdue_after` is `after` is overdue on `today`."""
-    return after is not None and after < today
 
 
 def is_overdue(finding: Finding, today: dt.date) -> bool:

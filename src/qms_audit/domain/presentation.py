@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from qms_audit.model.audit import Grade, RequirementResult
-from qms_audit.model.standard import Standard
+if TYPE_CHECKING:  # the record types are needed only to name a result: `pct` serves views that load none
+    from qms_audit.model.audit import RequirementResult
+    from qms_audit.model.standard import Standard
 
 
 def pct(value: float | None, *, none: str = "—") -> str:
@@ -14,6 +16,8 @@ def pct(value: float | None, *, none: str = "—") -> str:
 
 def result_label(standard: Standard, result: RequirementResult, *, short: bool = False) -> str:
     """'Minor nonconformity', or for a levels standard '3 Established'."""
+    from qms_audit.model.audit import Grade
+
     if standard.uses_levels and result.level is not None and result.grade is not Grade.NOT_APPLICABLE:
         label = next((lvl.label for lvl in standard.rating.levels if lvl.value == result.level), "")
         return f"{result.level}" if short else f"{result.level} {label}".strip()

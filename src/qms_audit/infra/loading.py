@@ -340,9 +340,15 @@ def load_json_model(path: Path | str, model: type[M], *, what: str, max_bytes: i
                     base: Path | None = None) -> M:
     """Fast path for machine-written records; on failure, re-read to give located problems. `path` may be a
     plain string: loading a portfolio builds tens of thousands of them, and a Path for each costs time."""
+    return load_json_record(path, model, what=what, max_bytes=max_bytes, base=base)[0]
+
+
+def load_json_record(path: Path | str, model: type[M], *, what: str, max_bytes: int = 20 * MIB,
+                     base: Path | None = None) -> tuple[M, bytes]:
+    """`load_json_model`, with the bytes the record was read from (valid JSON, as it validated)."""
     data = read_bytes_bounded(path, max_bytes=max_bytes, what=what, base=base)
     try:
-        return model.model_validate_json(data)
+        return model.model_validate_json(data), data
     except ValidationError:
         pass
     raise InvalidFile(problems=json_problems(data, model, shown=display_path(Path(path), base)))

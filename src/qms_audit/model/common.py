@@ -7,10 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-
-def number_key(number: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key for clause numbers and refs: 9.2 before 10.1, 4.2.a before 4.2.b, numbers before letters."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
+from qms_audit.model.numbering import number_key as number_key  # where the models' users look for it
 
 
 class StrictModel(BaseModel):

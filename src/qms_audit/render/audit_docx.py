@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qms_audit.domain.means import NOT_SCORED, Shown
 from qms_audit.domain.presentation import date, pct
-from qms_audit.domain.scoring import NOT_SCORED, Shown
 from qms_audit.model.common import Phase
 from qms_audit.render.charts import bar_chart
 from qms_audit.render.docxwriter import DocxWriter

@@ -7,7 +7,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
-from qms_audit.domain.scoring import Shown
+from qms_audit.domain.means import Shown
 from qms_audit.model.common import Phase
 from qms_audit.render.sheets import new_workbook, safe_cell, save, table_sheet
 from qms_audit.views.report_content import ReportData

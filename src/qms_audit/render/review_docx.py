@@ -3,8 +3,8 @@ outputs section (9.3.3) for the secretary to fill in during the meeting."""
 
 from __future__ import annotations
 
+from qms_audit.domain.means import NOT_SCORED, mean_text
 from qms_audit.domain.presentation import date
-from qms_audit.domain.scoring import NOT_SCORED, mean_text
 from qms_audit.render.charts import bar_chart, column_chart
 from qms_audit.render.docxwriter import DocxWriter
 from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack, change, highlights

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
 
-from qms_audit.domain.scoring import NOT_SCORED
+from qms_audit.domain.means import NOT_SCORED
 from qms_audit.render.sheets import new_workbook, safe_cell, save, table_sheet
 from qms_audit.views.review_pack import ReviewPack, change, highlights
 

@@ -22,25 +22,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import TypeAdapter
-
-from qms_audit.domain.capa_rules import closed_late, ever_not_effective, is_open, overdue_after, overdue_on
-from qms_audit.domain.scoring import AuditScore, Shown, contribution, score_snapshot, score_units
+from qms_audit.domain.deadlines import overdue_on
+from qms_audit.domain.means import Shown, contribution, score_units
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.locations import Workspace
-from qms_audit.model.audit import AuditStatus, Finding, Grade
-from qms_audit.model.standard import Standard
-from qms_audit.services.auditing import effective_status
-from qms_audit.services.standards import StandardLibrary
-from qms_audit.store.audits import AuditSnapshot, AuditStore
 from qms_audit.store.facts import (
     REF_SEPARATOR,
     AuditFact,
@@ -50,6 +42,7 @@ from qms_audit.store.facts import (
     FindingFact,
     Where,
     memory_facts,
+    parse_day,
 )
 from qms_audit.store.index import (
     AuditStamp,
@@ -59,6 +52,7 @@ from qms_audit.store.index import (
     IndexUnavailable,
     RowStamp,
     StandardFiles,
+    audit_folders,
     index_path,
     open_index,
     row_stamp,
@@ -67,6 +61,17 @@ from qms_audit.store.index import (
     stamp_audit,
     trusted,
 )
+
+if TYPE_CHECKING:
+    # Reading an audit from its documents loads the record types, the scoring and the standards (a third of a
+    # second). A management command whose audits are all in the index needs none of them, so they are imported
+    # where an audit is read (`reading_modules`), not here.
+    from pydantic import TypeAdapter
+
+    from qms_audit.domain.scoring import AuditScore
+    from qms_audit.model.audit import AuditStatus, Finding, Grade
+    from qms_audit.model.standard import Standard
+    from qms_audit.store.audits import AuditSnapshot
 
 PARALLEL_FROM = 60  # below this many audits, starting worker processes costs more than it saves
 CHUNK = 25
@@ -171,6 +176,10 @@ class AuditDigest:
 def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
                 ids: Sequence[str] | None = None) -> Iterator[LoadedAudit]:
     """Every audit with its score, in-process; an unreadable audit goes to `errors` (or raises)."""
+    from qms_audit.domain.scoring import score_snapshot
+    from qms_audit.services.standards import StandardLibrary
+    from qms_audit.store.audits import AuditStore
+
     library = StandardLibrary(workspace)
     for audit_id in ids if ids is not None else workspace.audit_ids():
         try:
@@ -187,13 +196,30 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
         yield LoadedAudit(audit_id, snap, std, score)
 
 
+def reading_modules() -> None:
+    """Load what reading an audit from its documents needs (see the imports above): ahead of time, while another
+    process scans the folders, when there may be audits to read."""
+    import qms_audit.domain.scoring
+    import qms_audit.services.auditing
+    import qms_audit.services.standards
+    import qms_audit.store.audits  # noqa: F401
+    from qms_audit.model.audit import AuditRecord, ClauseResults, Finding
+
+    for model in (AuditRecord, ClauseResults, Finding):
+        model.model_rebuild()  # their validators are built on first use (`StrictModel`): build them now too
+
+
 def finding_facts(f: Finding) -> FindingFacts:
+    from qms_audit.domain.capa_rules import closed_late, ever_not_effective, is_open, overdue_after
+
     closed = f.capa.closed_at.date() if f.capa is not None and f.capa.closed_at is not None else None
     return FindingFacts(f.id, f.grade, f.ref, f.withdrawn is not None, f.raised_at.date(), is_open(f),
                         overdue_after(f), closed, closed_late(f), ever_not_effective(f))
 
 
 def digest(item: LoadedAudit, *, source: str = "", details: bool = False) -> AuditDigest:
+    from qms_audit.services.auditing import effective_status
+
     record, score = item.snapshot.record, item.score
     plan = record.plan
     findings = list(item.snapshot.findings.values())
@@ -237,18 +263,18 @@ def gc_paused(*, keep: bool = False) -> Iterator[None]:
 # A digest is a plain JSON array, positional: ten thousand of them are decoded on every management command, and
 # json.loads of arrays with a few dates and enums is several times faster than validating models. A row that
 # does not decode (damaged, or written by other code) raises ValueError: its audit is then read from the
-# documents. The finding records themselves (for `with_details`) are kept beside it as pydantic JSON.
+# documents. The finding records themselves (for `with_details`) are kept beside it, as their files hold them.
 
-_GRADES = {g.value: g for g in Grade}
-_STATUSES = {s.value: s for s in AuditStatus}
+
+@cache
+def _enums() -> tuple[dict[str, Grade], dict[str, AuditStatus]]:
+    from qms_audit.model.audit import AuditStatus, Grade
+
+    return {g.value: g for g in Grade}, {s.value: s for s in AuditStatus}
 
 
 def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _on(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value is not None else None
 
 
 def _compact(value: object) -> str:
@@ -269,12 +295,13 @@ def _digest_of(row: list, source: str) -> AuditDigest:
      verdict_label, maturity, clauses, subclauses, findings, pinned) = row
     if not isinstance(subclauses, str):
         raise TypeError("sub-clauses are not kept as JSON")
+    grades, statuses = _enums()
     return AuditDigest(
-        audit_id, title, unit, unit_code, lead, standard_key, _STATUSES[status], dt.date.fromisoformat(created),
-        _on(start), _on(end), Shown(*shown), verdict, verdict_label, maturity,
+        audit_id, title, unit, unit_code, lead, standard_key, statuses[status], dt.date.fromisoformat(created),
+        parse_day(start), parse_day(end), Shown(*shown), verdict, verdict_label, maturity,
         {n: Shown(*v) for n, v in clauses.items()}, subclauses,
-        [FindingFacts(fid, _GRADES[grade], ref, withdrawn, dt.date.fromisoformat(raised), is_open_, _on(after),
-                      _on(closed), late, not_effective)
+        [FindingFacts(fid, grades[grade], ref, withdrawn, dt.date.fromisoformat(raised), is_open_, parse_day(after),
+                      parse_day(closed), late, not_effective)
          for fid, grade, ref, withdrawn, raised, is_open_, after, closed, late, not_effective in findings],
         pinned, source)
 
@@ -311,12 +338,17 @@ def decode_stored(rows: Sequence[tuple[str, bytes, str]], *, batch: int = 2000) 
 
 @cache
 def _finding_list() -> TypeAdapter[list[Finding]]:
+    from pydantic import TypeAdapter
+
+    from qms_audit.model.audit import Finding
+
     return TypeAdapter(list[Finding])
 
 
-def encode_findings(findings: Sequence[Finding]) -> bytes:
-    """The finding records as JSON, unset fields left out so that a decoded record dumps as its file does."""
-    return _finding_list().dump_json(list(findings), exclude_unset=True)
+def encode_findings(files: Sequence[bytes]) -> bytes:
+    """The finding records as the index stores them: a JSON list of their files' bytes, as read (each validated
+    as a finding when the audit was read), so that a decoded record dumps as its file does."""
+    return b"[" + b",".join(files) + b"]"
 
 
 def decode_findings(data: bytes) -> list[Finding]:
@@ -326,6 +358,10 @@ def decode_findings(data: bytes) -> list[Finding]:
 
 @cache
 def _finding_lists() -> TypeAdapter[list[list[Finding]]]:
+    from pydantic import TypeAdapter
+
+    from qms_audit.model.audit import Finding
+
     return TypeAdapter(list[list[Finding]])
 
 
@@ -405,7 +441,7 @@ def _read_chunk(args: tuple[str, list[str]]) -> tuple[list[_Sent], list[str]]:
     with gc_paused():
         for item in iter_audits(Workspace(Path(root)), errors=errors, ids=ids):
             made = digest(item)
-            out.append((item.id, encode(made), encode_findings(list(item.snapshot.findings.values())),
+            out.append((item.id, encode(made), encode_findings(list(item.snapshot.finding_files.values())),
                         facts_of(made), _RowFields.of(made)))
     return out, errors
 
@@ -429,12 +465,15 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
     written meanwhile instead of after); what it was given is not returned. `digests=False`: what worker
     processes send is not decoded into digests (the caller stores it only)."""
     out: list[_Read] = []
+    if not ids:
+        return out
     if not _forks(workers, len(ids)):
         with gc_paused(keep=len(ids) >= PARALLEL_FROM):
             for item in iter_audits(workspace, errors=errors, ids=ids):
                 made = digest(item, details=True)
                 if for_index:
-                    out.append(_Read(made.id, made, encode(made), encode_findings(made.details or []),
+                    out.append(_Read(made.id, made, encode(made),
+                                     encode_findings(list(item.snapshot.finding_files.values())),
                                      facts_of(made), _RowFields.of(made)))
                 else:
                     out.append(_Read(made.id, made, b"", b"", None, None))
@@ -445,6 +484,8 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
         return out
     chunks = [(str(workspace.root), ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]
     context = multiprocessing.get_context("fork")
+    from concurrent.futures import ProcessPoolExecutor  # loaded only when there are audits to read
+
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
         for done, errs in pool.map(_read_chunk, chunks):
             decoded = (decode_batch([(audit_id, data, "") for audit_id, data, _, _, _ in done]) if digests
@@ -490,21 +531,33 @@ def load_digests(workspace: Workspace, *, workers: int | None = None, errors: li
     return out
 
 
+@dataclass
+class Portfolio:
+    """Every audit of the workspace as portfolio views read it: the facts tables (`store/facts.py`) to aggregate
+    across audits, and the digests when they were asked for (`open_portfolio(..., digests=True)`)."""
+
+    facts: FactsReader
+    digests: list[AuditDigest]
+
+
 @contextlib.contextmanager
-def portfolio_facts(workspace: Workspace, *, workers: int | None = None, errors: list[str] | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> Iterator[FactsReader]:
-    """The facts tables of every audit (`store/facts.py`), for views that aggregate across audits: those of the
-    index, brought up to date first (no digest is decoded), else made in memory from the documents. Read in one
-    transaction, so that every query sees the same audits even while another process updates the index.
-    Unreadable audits go to `errors`, or raise when it is None."""
+def open_portfolio(workspace: Workspace, *, digests: bool = False, workers: int | None = None,
+                   errors: list[str] | None = None, progress: Callable[[int, int], None] | None = None
+                   ) -> Iterator[Portfolio]:
+    """The facts tables of every audit: those of the index, brought up to date first (no digest is decoded unless
+    `digests`), else made in memory from the documents. Read in one transaction, so that every query sees the
+    same audits even while another process updates the index. Unreadable audits go to `errors`, or raise when
+    it is None."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     collected: list[str] = []
     index = open_index(workspace) if index_path(workspace) else None
     reader: FactsReader | None = None
+    found: list[AuditDigest] = []
     in_memory = False
     try:
         if index is not None:
-            _through_index(workspace, index, workers=workers, errors=collected, progress=progress, decode=False)
+            found = _through_index(workspace, index, workers=workers, errors=collected, progress=progress,
+                                   decode=digests)
             try:
                 reader = index.facts()
                 reader.conn.execute("BEGIN")
@@ -515,13 +568,14 @@ def portfolio_facts(workspace: Workspace, *, workers: int | None = None, errors:
             ids = workspace.audit_ids()
             read = _read_documents(workspace, ids, workers=workers, errors=collected,
                                    progress=_Progress(progress, len(ids)), for_index=False)
+            found = [r.digest for r in read if r.digest is not None] if digests else []
             reader = memory_facts(r.facts or facts_of(r.digest) for r in read if r.digest is not None)
             in_memory = True
         if collected:
             if errors is None:
                 raise QmsError(collected[0])
             errors.extend(collected)
-        yield reader
+        yield Portfolio(reader, found)
     finally:
         if reader is not None and reader.conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
@@ -562,23 +616,72 @@ def with_details(workspace: Workspace, digests: Sequence[AuditDigest]) -> list[A
 # -- through the index --------------------------------------------------------------------------------------
 
 
-def _folder_count(workspace: Workspace) -> int:
-    try:
-        return len(os.listdir(workspace.audits_dir))
-    except OSError:
-        return 0
-
-
 # What a scanning process sends back: the audits whose folder stamp is the one stored with their row (most of
 # them, sent as names only), and the stamps of the others.
 _Scanned = tuple[list[str], dict[str, AuditStamp]]
 
+CLAIM = 200  # folders a scanning process takes at a time
 
-def _scan_into(root: str, known: dict[str, str], share: tuple[int, int], sender: Connection) -> None:
-    """In a forked process: scan this share of the folders and send the stamps back, or the error a scan here
-    would have raised."""
+
+class _Claims:
+    """The folders not yet scanned, shared by two processes: the forked one takes them from the front, this one
+    from the back once it has done its own work (so neither waits while the other still has folders left).
+    Either notes when it met a folder changed since its row was stored (`changed`), so that this one can load
+    meanwhile what reading that audit needs."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, count: int) -> None:
+        self._shared = context.RawArray("q", [0, count, 0])  # first left, past the last left, changes met
+        self._lock = context.Lock()
+
+    def take(self, *, front: bool) -> slice | None:
+        with self._lock:
+            low, high = self._shared[0], self._shared[1]
+            if low >= high:
+                return None
+            if front:
+                self._shared[0] = min(low + CLAIM, high)
+                return slice(low, self._shared[0])
+            self._shared[1] = max(high - CLAIM, low)
+            return slice(self._shared[1], high)
+
+    def note_change(self) -> None:
+        self._shared[2] = 1  # one writer value, read without the lock: a late read only delays loading
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._shared[2])
+
+
+def _changed(audit_id: str, stamp: AuditStamp, expected: dict[str, str]) -> bool:
+    """Whether an audit will have to be read (its stored row will not be used; the standards aside)."""
+    return stamp.pending or not (stamp.settled or (stamp.fingerprint != "" and
+                                                   expected.get(audit_id) == stamp.fingerprint))
+
+
+def _scan_claims(workspace: Workspace, known: dict[str, str], expected: dict[str, str], names: list[str],
+                 claims: _Claims, *, front: bool, on_change: Callable[[], None] | None = None
+                 ) -> dict[str, AuditStamp]:
+    """Scan claimed folders until none is left. `known`: the folder stamps of the stored rows; `expected`: the
+    fingerprints of the stable ones. `on_change`: called once, as soon as either process met a changed
+    folder."""
+    stamps: dict[str, AuditStamp] = {}
+    while (taken := claims.take(front=front)) is not None:
+        found = scan_audits(workspace, known, names=names[taken])
+        stamps.update(found)
+        if not claims.changed and any(_changed(audit_id, stamp, expected) for audit_id, stamp in found.items()):
+            claims.note_change()
+        if on_change is not None and claims.changed:
+            on_change()
+            on_change = None
+    return stamps
+
+
+def _scan_into(workspace: Workspace, known: dict[str, str], expected: dict[str, str], names: list[str],
+               claims: _Claims, sender: Connection) -> None:
+    """In a forked process: scan folders from the front until none is left, and send the stamps back, or the
+    error a scan here would have raised."""
     try:
-        stamps = scan_audits(Workspace(Path(root)), known, share=share)
+        stamps = _scan_claims(workspace, known, expected, names, claims, front=True)
         result: _Scanned | BaseException = ([audit_id for audit_id, s in stamps.items() if s.settled],
                                             {audit_id: s for audit_id, s in stamps.items() if not s.settled})
     except Exception as exc:  # any error is the parent's to raise
@@ -588,37 +691,44 @@ def _scan_into(root: str, known: dict[str, str], share: tuple[int, int], sender:
 
 
 class _Stamps:
-    """The stamps of every audit folder. With many audits and more than one core they are taken by a forked
-    process while this one decodes the stored digests (`share=False`), or half by a forked process and half by
-    this one (`share=True`, when there is nothing to decode meanwhile): the scan mostly waits on the file
-    system's stat calls. A plain process and a pipe (no executor): no thread is started here, so the decoded
-    digests can be kept out of the collector's sight (`gc_paused(keep=True)`). No database connection is open
-    when it forks."""
+    """The stamps of every audit folder. With many audits and more than one core a forked process starts
+    scanning them at once, while this one does its own work (decodes the stored digests, or loads what reading
+    an audit needs, in case one changed); then this one scans what is left from the other end. The scan mostly
+    waits on the file system's stat calls. A plain process and a pipe (no executor): no thread is started here,
+    so the decoded digests can be kept out of the collector's sight (`gc_paused(keep=True)`). No database
+    connection is open when it forks."""
 
-    def __init__(self, workspace: Workspace, known: dict[str, str], *, fork: bool, share: bool = False) -> None:
+    def __init__(self, workspace: Workspace, known: dict[str, str], *, fork: bool,
+                 expected: dict[str, str] | None = None) -> None:
         self.workspace = workspace
         self.known = known
+        self.expected = expected or {}
         self.started = time.time_ns()  # before any file is looked at
+        self.names = audit_folders(workspace)
         self._stamps: dict[str, AuditStamp] | None = None
         self._child: BaseProcess | None = None
         self._receiver: Connection | None = None
-        self._own_share: tuple[int, int] | None = None
-        if fork:
-            child_share = (0, 2) if share else (0, 1)
-            self._own_share = (1, 2) if share else None
+        self._claims: _Claims | None = None
+        if fork and _forks(2, len(self.names)):
             context = multiprocessing.get_context("fork")
+            self._claims = _Claims(context, len(self.names))
             self._receiver, sender = context.Pipe(duplex=False)
             self._child = context.Process(target=_scan_into,
-                                          args=(str(workspace.root), known, child_share, sender), daemon=True)
+                                          args=(workspace, known, self.expected, self.names, self._claims, sender),
+                                          daemon=True)
             self._child.start()
             sender.close()
         else:
-            self._stamps = scan_audits(workspace, known)
+            self._stamps = scan_audits(workspace, known, names=self.names)
 
-    def result(self) -> dict[str, AuditStamp]:
+    def result(self, *, on_change: Callable[[], None] | None = None) -> dict[str, AuditStamp]:
+        """Every stamp. `on_change`: called here while the forked process scans on, once a changed folder was
+        met (by either process)."""
         if self._stamps is not None:
             return self._stamps
-        own = scan_audits(self.workspace, self.known, share=self._own_share) if self._own_share else {}
+        assert self._claims is not None  # forked
+        own = _scan_claims(self.workspace, self.known, self.expected, self.names, self._claims, front=False,
+                           on_change=on_change)
         outcome: object = None
         try:
             if self._receiver is not None:
@@ -630,7 +740,7 @@ class _Stamps:
         if isinstance(outcome, BaseException):
             raise outcome
         if not isinstance(outcome, tuple):
-            self._stamps = scan_audits(self.workspace, self.known)
+            self._stamps = scan_audits(self.workspace, self.known, names=self.names)
             return self._stamps
         settled, others = outcome
         # a settled stamp needs nothing but its folder stamp: the row is used as stored
@@ -660,7 +770,8 @@ def _through_index(workspace: Workspace, index: IndexBackend, *, workers: int, e
     stored = _stored_stamps(index)
     index.close()  # no database connection is carried into a forked process; reading reconnects
     known = {audit_id: row.folder for audit_id, row in stored.items() if row.folder}
-    stamps = _Stamps(workspace, known, fork=_forks(workers, _folder_count(workspace)), share=not decode)
+    expected = {audit_id: row.fingerprint for audit_id, row in stored.items() if row.stable}
+    stamps = _Stamps(workspace, known, fork=workers > 1, expected=expected)
     try:
         standards = StandardFiles.read(workspace)
         # The rows that can still be used whatever the scan finds (stable, scored against the standard as it is
@@ -668,7 +779,8 @@ def _through_index(workspace: Workspace, index: IndexBackend, *, workers: int, e
         usable = {audit_id for audit_id, row in stored.items()
                   if row.stable and row.standard_files == standards.key(row.standard_id)}
         decoded = _decode_stored(index, usable) if usable and decode else {}
-        current = stamps.result()
+        # a folder changed: load what reading it needs while the other process scans on
+        current = stamps.result(on_change=reading_modules)
     finally:
         stamps.close()
     kept = [audit_id for audit_id in (decoded if decode else usable)

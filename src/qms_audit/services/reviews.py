@@ -4,7 +4,6 @@ actions up, and finding what the next review must report on (9.3.2 a)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,39 +13,6 @@ from qms_audit.model.review import Decision, ManagementReview, ReviewAction, Rev
 from qms_audit.store.reviews import ReviewRecords
 
 ACTION_STATES = ("open", "done", "dropped")
-PERIOD = re.compile(r"^\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)\s*\.\.\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)\s*$")
-
-
-def _period_end(text: str, *, end: bool) -> dt.date:
-    parts = [int(p) for p in text.split("-")]
-    try:
-        if len(parts) == 3:
-            return dt.date(*parts)
-        if len(parts) == 2:
-            year, month = parts
-            if not end:
-                return dt.date(year, month, 1)
-            following = dt.date(year + (month == 12), month % 12 + 1, 1)
-            return following - dt.timedelta(days=1)
-        return dt.date(parts[0], 12, 31) if end else dt.date(parts[0], 1, 1)
-    except ValueError:
-        raise BadInput(f"'{text}' is not a real date") from None
-
-
-def parse_period(text: str) -> tuple[dt.date, dt.date]:
-    """`2025..2026`, `2025-07..2026-06` or `2025-07-01..2026-06-30`: months and years cover their whole span."""
-    match = PERIOD.match(text)
-    if match is None:
-        single = text.strip()
-        if re.fullmatch(r"\d{4}(-\d{2})?", single):
-            return _period_end(single, end=False), _period_end(single, end=True)
-        raise BadInput(f"'{text}' is not a period: write FROM..TO, e.g. 2025-07..2026-06 or 2025-01-01..2025-12-31")
-    start, stop = _period_end(match.group(1), end=False), _period_end(match.group(2), end=True)
-    if stop < start:
-        raise BadInput(f"the period {text} ends before it starts")
-    return start, stop
-
-
 def load_reviews(workspace) -> list[ManagementReview]:
     records = ReviewRecords(workspace)
     if not records.folder.is_dir():

@@ -8,17 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qms_audit.infra.errors import NotFound, choice_hint
-from qms_audit.infra.loading import M, load_json_model
+from qms_audit.infra.loading import M, load_json_model, load_json_record
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import AuditRecord, ClauseResults, Finding, RequirementResult
+from qms_audit.store.layout import AUDIT_FILE, EVIDENCE_DIR, FINDINGS_DIR, RESULTS_DIR
+from qms_audit.store.layout import CRITERIA_DIR as CRITERIA_DIR  # named here by the code that reads records
+from qms_audit.store.layout import CRITERIA_FILE as CRITERIA_FILE
 from qms_audit.store.records import RecordFolder, list_json
-
-AUDIT_FILE = "audit.json"
-RESULTS_DIR = "results"
-FINDINGS_DIR = "findings"
-EVIDENCE_DIR = "evidence"
-CRITERIA_DIR = "criteria"
-CRITERIA_FILE = f"{CRITERIA_DIR}/standard.yaml"  # the standard's text the audit is judged against
 
 MAX_RECORD_BYTES = 20 * 1024 * 1024
 
@@ -42,6 +38,8 @@ class AuditSnapshot:
     record: AuditRecord
     clause_files: dict[str, ClauseResults] = field(default_factory=dict)
     findings: dict[str, Finding] = field(default_factory=dict)
+    # the bytes each finding was read from, by id as `findings`: the index stores them as they are
+    finding_files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def results(self) -> dict[str, RequirementResult]:
@@ -89,8 +87,10 @@ class AuditStore(RecordFolder):
             clause_file = self._load(path, ClauseResults)
             snap.clause_files[clause_file.clause] = clause_file
         for path in _json_files(os.path.join(root, FINDINGS_DIR)):
-            finding = self._load(path, Finding)
+            finding, data = load_json_record(path, Finding, what="audit record", max_bytes=MAX_RECORD_BYTES,
+                                             base=self.workspace.root)
             snap.findings[finding.id] = finding
+            snap.finding_files[finding.id] = data
         return snap
 
     def evidence_path(self, name: str) -> Path:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import sqlite3
 import stat
@@ -51,14 +52,22 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from qms_audit.infra.locations import Workspace, cache_dir
-from qms_audit.store.audits import AUDIT_FILE, CRITERIA_DIR, CRITERIA_FILE, FINDINGS_DIR, RESULTS_DIR
-from qms_audit.store.facts import AuditFacts, FactsReader, create_tables, delete_facts, drop_tables, insert_facts
-from qms_audit.store.records import JOURNAL_NAME
+from qms_audit.store.facts import (
+    AuditFacts,
+    FactsReader,
+    create_tables,
+    delete_facts,
+    drop_tables,
+    insert_facts,
+    missing_query_indexes,
+    query_indexes,
+)
+from qms_audit.store.layout import AUDIT_FILE, CRITERIA_DIR, CRITERIA_FILE, FINDINGS_DIR, JOURNAL_NAME, RESULTS_DIR
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT keeps even seconds)
 BUSY_TIMEOUT = 3.0  # seconds a writer waits for another process's transaction before giving up on writing
 MAX_HASHED_STANDARD = 5 * 1024 * 1024  # the loader refuses larger standards; those are keyed by their stat
@@ -90,8 +99,7 @@ class AuditStamp:
     settled: bool = False  # the folder stamp is the one stored with the audit's row
 
 
-@dataclass(frozen=True)
-class RowStamp:
+class RowStamp(NamedTuple):
     """What a stored row was made from."""
 
     fingerprint: str
@@ -200,19 +208,24 @@ def _folder_stamps(path: str, sub: str, ints: list[int], files: list[str]) -> No
         ints += (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def scan_audits(workspace: Workspace, known: Mapping[str, str] | None = None, *,
-                share: tuple[int, int] = (0, 1)) -> dict[str, AuditStamp]:
-    """Every audit of the workspace with its stamp, in id order: the same audits as `workspace.audit_ids()`.
-    `known`: the folder stamps stored with the rows (see `stamp_audit`). `share` (k, n): only the k-th of every
-    n folders, for n processes scanning at once."""
-    folder = str(workspace.audits_dir)
+def audit_folders(workspace: Workspace) -> list[str]:
+    """The names in the audits folder, sorted: those `scan_audits` stamps (a name that is no audit is skipped
+    there)."""
     try:
-        names = sorted(os.listdir(folder))[share[0]::share[1]]
+        return sorted(os.listdir(workspace.audits_dir))
     except (FileNotFoundError, NotADirectoryError):
-        return {}
+        return []
+
+
+def scan_audits(workspace: Workspace, known: Mapping[str, str] | None = None, *,
+                names: Sequence[str] | None = None) -> dict[str, AuditStamp]:
+    """Every audit of the workspace with its stamp, in id order: the same audits as `workspace.audit_ids()`.
+    `known`: the folder stamps stored with the rows (see `stamp_audit`). `names`: only these folders (of
+    `audit_folders`), for processes scanning at once."""
+    folder = str(workspace.audits_dir)
     known = known or {}
     out: dict[str, AuditStamp] = {}
-    for name in names:
+    for name in audit_folders(workspace) if names is None else names:
         found = stamp_audit(folder + os.sep + name, known.get(name))
         if found is not None:
             out[name] = found
@@ -291,12 +304,11 @@ def code_key() -> str:
     pydantic release that encodes finding records, and the source files that read and score audits (so that a
     developer's change to scoring is never hidden by digests scored before it). Taken once per process: the
     code running is the code loaded."""
-    import pydantic
-
     from qms_audit import __version__
 
     package = Path(__file__).resolve().parents[1]
-    parts: list[object] = [SCHEMA_VERSION, __version__, pydantic.VERSION, sys.version_info[:2]]
+    parts: list[object] = [SCHEMA_VERSION, __version__, _installed("pydantic"), _installed("pydantic_core"),
+                           sys.version_info[:2]]
     for entry in DIGEST_CODE:
         target = package / entry
         files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
@@ -305,6 +317,19 @@ def code_key() -> str:
                 st = path.stat()
                 parts.append((str(path.relative_to(package)), st.st_size, st.st_mtime_ns))
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _installed(package: str) -> object:
+    """Which release of an installed package this is, without importing it (a management command that finds
+    nothing to read never loads the record types): the size and time of its files, which an upgrade replaces."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent
+    with contextlib.suppress(OSError):
+        return sorted((entry.name, entry.stat().st_size, entry.stat().st_mtime_ns) for entry in os.scandir(folder)
+                      if entry.is_file())
+    return None
 
 
 # -- storage -------------------------------------------------------------------------------------------------
@@ -362,9 +387,9 @@ CREATE TABLE IF NOT EXISTS audits (
     digest BLOB NOT NULL,
     findings BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audits_start ON audits (start_date);
-CREATE INDEX IF NOT EXISTS audits_unit ON audits (unit_code);
-CREATE INDEX IF NOT EXISTS audits_standard ON audits (standard);
+-- every call reads what each row was made from: from this index, not from the rows (a digest and the finding
+-- records make a row several kilobytes, so scanning the table would read the whole file)
+CREATE INDEX IF NOT EXISTS audits_stamps ON audits (id, fingerprint, stable, standard_id, standard_files, folder);
 """
 
 # A row identical in what it was made from is left alone: two processes refreshing at once write the same rows,
@@ -504,7 +529,12 @@ class SqliteIndex:
 
     def facts(self) -> FactsReader:
         with _translated():
-            return FactsReader(self._connection())
+            conn = self._connection()
+            missing = missing_query_indexes(conn)
+            if missing:  # left to be made after a bulk load; without them the queries are right, only slower
+                with contextlib.suppress(sqlite3.OperationalError), self._transaction():
+                    query_indexes(conn, missing_query_indexes(conn))
+            return FactsReader(conn)
 
     def reset(self) -> None:
         self.close()

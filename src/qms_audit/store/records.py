@@ -31,9 +31,8 @@ from qms_audit.infra.files import (
 )
 from qms_audit.model.log import FieldChange, LogEntry, SignedBy
 from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
+from qms_audit.store.layout import JOURNAL_NAME
 from qms_audit.store.lock import RecordLock
-
-JOURNAL_NAME = ".journal.json"
 
 
 def utc_now() -> dt.datetime:

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from qms_audit.domain import capa_rules as capa
 from qms_audit.domain.capa_rules import overdue_actions
+from qms_audit.domain.means import Shown
 from qms_audit.domain.presentation import date, pct, result_label
-from qms_audit.domain.scoring import MATURITY_LABELS, AuditScore, Shown, score_snapshot
+from qms_audit.domain.scoring import MATURITY_LABELS, AuditScore, score_snapshot
 from qms_audit.infra import clock
 from qms_audit.model.audit import AuditRecord, Finding, Grade, RequirementResult
 from qms_audit.model.log import LogEntry

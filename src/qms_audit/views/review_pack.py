@@ -19,19 +19,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qms_audit.domain.capa_rules import is_overdue, stage
+from qms_audit.domain.means import Shown, ShownMean, mean_shown, mean_text
 from qms_audit.domain.presentation import pct
-from qms_audit.domain.scoring import Shown, ShownMean, mean_shown, mean_text
 from qms_audit.infra.clock import add_months
 from qms_audit.infra.errors import BadInput
 from qms_audit.infra.files import atomic_write_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
-from qms_audit.services.portfolio import AuditDigest, load_digests, with_details
+from qms_audit.services.portfolio import AuditDigest, facts_of, open_portfolio, with_details
 from qms_audit.services.programme import ProgrammeView
 from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews
 from qms_audit.services.standards import StandardLibrary
-from qms_audit.views.trends import CapaAgeing, Trends, capa_ageing, compute, filter_digests
+from qms_audit.store.facts import FactsFilter, FactsReader, memory_facts
+from qms_audit.views.trends import (
+    CapaAgeing,
+    Trends,
+    ageing_of,
+    compute_facts,
+    filter_digests,
+    findings_ageing,
+    findings_reader,
+)
 
 INPUTS = [
     ("a", "9.3.2 a", "Status of actions from previous management reviews"),
@@ -223,18 +232,32 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
            digests: list[AuditDigest] | None = None, load_errors: Sequence[str] = (),
            progress: Callable[[int, int], None] | None = None) -> ReviewPack:
     """The pack for the period. `digests` are the workspace's audits when the caller has read them already, with
-    `load_errors` for those it could not read; otherwise they are read here."""
+    `load_errors` for those it could not read; otherwise they are read here, through the index."""
+    errors = list(load_errors)
+    if digests is not None:
+        facts = memory_facts(facts_of(d) for d in digests)
+        try:
+            return _gather(workspace, period_from, period_to, today=today, digests=digests, facts=facts,
+                           errors=errors)
+        finally:
+            facts.conn.close()
+    with open_portfolio(workspace, digests=True, errors=errors, progress=progress) as portfolio:
+        return _gather(workspace, period_from, period_to, today=today, digests=portfolio.digests,
+                       facts=portfolio.facts, errors=errors)
+
+
+def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, today: dt.date,
+            digests: list[AuditDigest], facts: FactsReader, errors: list[str]) -> ReviewPack:
+    """The pack, from every audit's digest and the facts tables of the same audits (trends and CAPA ageing
+    aggregate the history up to the period's end from them)."""
     from qms_audit.services.profile import maybe_profile
 
-    errors = list(load_errors)
-    if digests is None:
-        digests = load_digests(workspace, errors=errors, progress=progress)
     before_from, before_to = previous_period(period_from, period_to)
     # the audits of the period are listed finding by finding: their finding records are read for them alone
     in_period = with_details(workspace, sorted(filter_digests(digests, since=period_from, until=period_to),
                                                key=lambda d: (d.start, d.id)))
     before = filter_digests(digests, since=before_from, until=before_to)
-    history = filter_digests(digests, until=period_to)
+    history = FactsFilter(until=period_to)
     library = StandardLibrary(workspace)
     profile = maybe_profile(workspace)
 
@@ -288,14 +311,24 @@ def gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, to
         institution=profile.name if profile else workspace.root.name,
         period_from=period_from, period_to=period_to, before_from=before_from, before_to=before_to,
         prepared_on=today, audits=[_audit_line(d) for d in in_period], audits_before=len(before),
-        trends=compute(history, today=today),
-        capa_period=capa_ageing([], today=today, extra=nc_period),
-        capa_backlog=capa_ageing(history, today=today, extra=backlog),
+        trends=compute_facts(facts, history, today=today),
+        capa_period=findings_ageing(nc_period, today=today),
+        capa_backlog=_backlog_ageing(facts, history, backlog, today=today),
         ncs_by_source=dict(Counter(f.source.label for f in nc_period)),
         feedback=[finding_line(f, today) for f in register_in_period if f.source in FEEDBACK_SOURCES],
         previous=previous, carried=carried, inputs=inputs,
         improvement=[finding_line(f, today) for f in improvement],
         programme=programme_view, errors=errors)
+
+
+def _backlog_ageing(facts: FactsReader, history: FactsFilter, register: Sequence[Finding], *,
+                    today: dt.date) -> CapaAgeing:
+    """CAPA ageing of every nonconformity raised up to the period's end: the audits' and the register's."""
+    register_facts = findings_reader(register)
+    try:
+        return ageing_of([(facts, history), (register_facts, FactsFilter())], today=today)
+    finally:
+        register_facts.conn.close()
 
 
 def _add_findings(block: InputBlock, period_by_clause: dict[tuple[str, str], list[tuple[Finding, str]]],

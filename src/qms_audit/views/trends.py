@@ -12,16 +12,21 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from qms_audit.domain.capa_rules import overdue_on
-from qms_audit.domain.scoring import mean_of_units, shown_mean_of
-from qms_audit.model.audit import Finding, Grade
-from qms_audit.model.common import number_key
-from qms_audit.services.portfolio import AuditDigest, facts_of, finding_facts, findings_facts
+from qms_audit.domain.deadlines import overdue_on
+from qms_audit.domain.means import mean_of_units, shown_mean_of
+from qms_audit.model.numbering import number_key
+from qms_audit.services.portfolio import AuditDigest, finding_facts, findings_facts
 from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, memory_facts
 
+if TYPE_CHECKING:
+    from qms_audit.model.audit import Finding
+
 AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
+# the findings' grades (`model.audit.Grade` values, as the facts tables hold them) under the keys trends show
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
+NC_LABELS = dict(GRADES[:2])
 
 
 @dataclass
@@ -94,15 +99,6 @@ def filter_digests(digests: list[AuditDigest], *, unit: str | None = None, stand
     return out
 
 
-def compute(digests: Sequence[AuditDigest], *, today: dt.date) -> Trends:
-    """The trends of these audits (already chosen, e.g. by `filter_digests`)."""
-    facts = memory_facts(facts_of(d) for d in digests)
-    try:
-        return compute_facts(facts, FactsFilter(), today=today)
-    finally:
-        facts.conn.close()
-
-
 def compute_facts(facts: FactsReader, where: FactsFilter, *, today: dt.date) -> Trends:
     """The trends of the audits `where` chooses, from the facts tables (of the index, or in memory)."""
     years = facts.years(where)
@@ -128,13 +124,13 @@ def compute_facts(facts: FactsReader, where: FactsFilter, *, today: dt.date) -> 
     ncs = {year: {label: counts.get((year, key), 0) for key, label in GRADES} for year in cycles}
     ncs_by_clause: dict[str, dict[str, int]] = defaultdict(lambda: {"major": 0, "minor": 0})
     for clause, grade, n in facts.nc_counts_by_clause(where):
-        ncs_by_clause[clause]["major" if grade == Grade.MAJOR_NC.value else "minor"] += n
+        ncs_by_clause[clause][NC_LABELS[grade]] += n
     units, standards = facts.names(where)
     return Trends(
         audits=sum(y.audits for y in years), units=units, standards=standards, cycles=cycles, overall=overall,
         clauses=dict(clauses), ncs=ncs,
         ncs_by_clause={c: ncs_by_clause[c] for c in sorted(ncs_by_clause, key=number_key)},
-        recurring=recurring_ncs(facts.sequence(where)), capa=ageing_of(facts, where, today=today),
+        recurring=recurring_ncs(facts.sequence(where)), capa=ageing_of([(facts, where)], today=today),
         maturity=maturity, verdicts=verdicts, clause_audits=dict(clause_audits))
 
 
@@ -159,33 +155,41 @@ def recurring_ncs(sequence: Iterable[AuditInSequence]) -> list[Recurring]:
     return out
 
 
-def capa_ageing(digests: Iterable[AuditDigest], *, today: dt.date, extra: Iterable[Finding] = ()) -> CapaAgeing:
-    """CAPA ageing of the nonconformities of these audits and of `extra` findings (from the register, as an
-    audit of their own)."""
-    items = [facts_of(d) for d in digests]
-    extra = list(extra)
-    if extra:
-        items.append(findings_facts("register", [finding_facts(f) for f in extra]))
-    facts = memory_facts(items)
+def findings_ageing(findings: Iterable[Finding], *, today: dt.date) -> CapaAgeing:
+    """CAPA ageing of these findings' nonconformities (those of the register, or of a period)."""
+    facts = findings_reader(findings)
     try:
-        return ageing_of(facts, FactsFilter(), today=today)
+        return ageing_of([(facts, FactsFilter())], today=today)
     finally:
         facts.conn.close()
 
 
-def ageing_of(facts: FactsReader, where: FactsFilter, *, today: dt.date) -> CapaAgeing:
-    """Open and closed live nonconformities by age; the rules (open, overdue, closed late, not effective) are
-    the domain's, stored as facts when the audits were read."""
+def findings_reader(findings: Iterable[Finding]) -> FactsReader:
+    """These findings in facts tables of their own (in memory), as the findings of one pseudo-audit: they are
+    then counted by the same queries as the audits' findings."""
+    return memory_facts([findings_facts("findings", [finding_facts(f) for f in findings])])
+
+
+def ageing_of(sources: Sequence[tuple[FactsReader, FactsFilter]], *, today: dt.date) -> CapaAgeing:
+    """Open and closed live nonconformities by age, over the findings each filter chooses in its facts tables;
+    the rules (open, overdue, closed late, not effective) are the domain's, stored as facts when the audits were
+    read."""
     result = CapaAgeing(open_by_age={label: 0 for _, label in AGE_BUCKETS})
-    for raised, overdue_after in facts.open_ncs(where):
-        result.open += 1
-        age = (today - raised).days
-        label = next(label for limit, label in AGE_BUCKETS if age <= limit)
-        result.open_by_age[label] += 1
-        if overdue_on(overdue_after, today):
-            result.overdue += 1
-    closed = facts.closed_ncs(where)
-    result.closed, result.closed_late, result.not_effective = closed.closed, closed.closed_late, closed.not_effective
-    if closed.timed:
-        result.mean_days_to_close = round((closed.days_to_close or 0) / closed.timed, 1)
+    days_to_close = timed = 0
+    for facts, where in sources:
+        for raised, overdue_after in facts.open_ncs(where):
+            result.open += 1
+            age = (today - raised).days
+            label = next(label for limit, label in AGE_BUCKETS if age <= limit)
+            result.open_by_age[label] += 1
+            if overdue_on(overdue_after, today):
+                result.overdue += 1
+        closed = facts.closed_ncs(where)
+        result.closed += closed.closed
+        result.closed_late += closed.closed_late
+        result.not_effective += closed.not_effective
+        days_to_close += closed.days_to_close or 0
+        timed += closed.timed
+    if timed:
+        result.mean_days_to_close = round(days_to_close / timed, 1)
     return result

@@ -4,7 +4,7 @@ figures come from the same domain functions as the command line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
+from qms_audit.domain.means import mean_text
 from qms_audit.domain.presentation import sparkline
-from qms_audit.domain.scoring import mean_text
 from qms_audit.infra import clock
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.locations import Workspace
@@ -29,6 +29,7 @@ from qms_audit.tui.widgets.bars import band_style, bar
 if TYPE_CHECKING:
     from qms_audit.services.portfolio import AuditDigest
     from qms_audit.services.programme import ProgrammeView
+    from qms_audit.store.facts import FactsReader
     from qms_audit.views.trends import Trends
 
 GRADE_STYLES = (("major", "red"), ("minor", "yellow"), ("observation", "cyan"))
@@ -40,10 +41,12 @@ class Overview:
     """Everything the dashboard shows, computed away from the event loop."""
 
     digests: list[AuditDigest]
+    facts: FactsReader  # the digests' facts tables (in memory), which each filter's trends are computed from
     programme: ProgrammeView | None
     programme_error: str | None
     review_actions: list[tuple[str, str, str, str]]  # review, action, state, description
     errors: list[str]
+    trends: dict[tuple[str | None, str | None], Trends] = field(default_factory=dict)  # by (unit, standard)
 
 
 def _score_bar(value: float | None, width: int) -> Text:
@@ -213,7 +216,11 @@ class ManagementScreen(Screen):
         except QmsError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
-        overview = Overview(digests, programme, programme_error, actions, errors)
+        from qms_audit.services.portfolio import facts_of
+        from qms_audit.store.facts import memory_facts
+
+        facts = memory_facts((facts_of(d) for d in digests), shared=True)  # made here, read on the event loop
+        overview = Overview(digests, facts, programme, programme_error, actions, errors)
         self.app.call_from_thread(self._loaded, overview)
 
     def _start(self) -> None:
@@ -231,8 +238,14 @@ class ManagementScreen(Screen):
 
     def _loaded(self, overview: Overview) -> None:
         self.query_one(ProgressBar).remove_class("running")
+        if self.overview is not None:
+            self.overview.facts.conn.close()
         self.overview = overview
         self.show()
+
+    def on_unmount(self) -> None:
+        if self.overview is not None:
+            self.overview.facts.conn.close()
 
     # -- filters ----------------------------------------------------------------------------------------------
 
@@ -261,12 +274,14 @@ class ManagementScreen(Screen):
     # -- drawing ------------------------------------------------------------------------------------------------
 
     def show(self) -> None:
-        from qms_audit.views.trends import compute, filter_digests
+        from qms_audit.store.facts import FactsFilter
+        from qms_audit.views.trends import compute_facts
 
         overview = self.overview
         if overview is None:
             return
-        chosen = filter_digests(overview.digests, unit=self.unit, standard=self.standard)
+        where = FactsFilter(unit=self.unit, standard=self.standard)
+        chosen = overview.facts.count(where)
         head = Text("Management dashboard", style="bold")
         head.append(f"   unit (u): {self.unit or 'all'}   standard (s): {self.standard or 'all'}   "
                     f"p: review pack", style="dim")
@@ -279,7 +294,9 @@ class ManagementScreen(Screen):
                 self.query_one(f"#{name}", Static).update("")
             self._programme_and_reviews(overview)
             return
-        t = compute(chosen, today=clock.today())
+        t = overview.trends.get((self.unit, self.standard))
+        if t is None:  # a redraw (a resize) computes nothing again
+            t = overview.trends[(self.unit, self.standard)] = compute_facts(overview.facts, where, today=clock.today())
         width = max(10, min(40, (self.size.width or 100) - 60))
         self.query_one("#overall", Static).update(_overall_block(t, width))
         self.query_one("#clauses", Static).update(_clauses_block(t, width))
@@ -345,8 +362,8 @@ class ManagementScreen(Screen):
 
     @work(thread=True, exclusive=True, group="management-pack")
     def write_pack(self, period: str, output: Path) -> None:
+        from qms_audit.infra.clock import parse_period
         from qms_audit.render.build import build_review_pack
-        from qms_audit.services.reviews import parse_period
         from qms_audit.views.review_pack import write_review_pack
 
         overview = self.overview

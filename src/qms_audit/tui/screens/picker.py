@@ -6,12 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from qms_audit.domain.presentation import pct
 from qms_audit.infra.locations import Workspace
@@ -55,6 +56,7 @@ class PickerScreen(Screen):
         super().__init__()
         self.workspace = workspace
         self.actor = actor
+        self.reading = False  # the audits are being read (a worker thread)
 
     def compose(self) -> ComposeResult:
         yield Static(with_who(f"Audits in workspace {self.workspace.root.name}", self.app), id="picker-title")
@@ -85,26 +87,52 @@ class PickerScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
+        """List the audits again. They are read in a worker thread (from the index, or from their documents when
+        they changed): ten thousand take seconds, and the screen answers meanwhile."""
+        self.reading = True
+        self.query_one("#picker-title", Static).update(with_who(
+            f"Reading the audits of workspace {self.workspace.root.name}...", self.app))
+        self._read_audits()
+
+    @work(thread=True, exclusive=True, group="picker-read")
+    def _read_audits(self) -> None:
         errors: list[str] = []
+        rows = []
         for item in load_digests(self.workspace, workers=1, errors=errors):
             s = summary(item)
             ncs = Text(str(s["open_ncs"]), style="bold red" if s["open_ncs"] else "")
-            table.add_row(s["id"], str(s["status"]).replace("_", " "), s["standard"], str(s["auditee"])[:24],
-                          s["start_date"] or "", pct(item.overall), pct(item.coverage), ncs,
-                          key=str(s["id"]))
-        self.query_one("#picker-errors", Static).update("\n".join(f"cannot read {e}" for e in errors))
-        if table.row_count == 0:
-            self.query_one("#picker-title", Static).update(with_who(
-                f"No audits yet in workspace {self.workspace.root.name}: press n to plan one", self.app))
+            rows.append((str(s["id"]), (s["id"], str(s["status"]).replace("_", " "), s["standard"],
+                                        str(s["auditee"])[:24], s["start_date"] or "", pct(item.overall),
+                                        pct(item.coverage), ncs)))
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_audits, rows, errors)
 
-    def action_open(self) -> None:
+    def _show_audits(self, rows: list[tuple[str, tuple[object, ...]]], errors: list[str]) -> None:
+        if not self.is_attached:
+            return
+        table = self.query_one(DataTable)
+        selected = self._selected_id()
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        self.query_one("#picker-errors", Static).update("\n".join(f"cannot read {e}" for e in errors))
+        title = (f"Audits in workspace {self.workspace.root.name}" if rows else
+                 f"No audits yet in workspace {self.workspace.root.name}: press n to plan one")
+        self.query_one("#picker-title", Static).update(with_who(title, self.app))
+        self.reading = False
+
+    def _selected_id(self) -> str | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
-            return
-        audit_id = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
-        self.app.open_audit(str(audit_id))
+            return None
+        return str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
+
+    def action_open(self) -> None:
+        audit_id = self._selected_id()
+        if audit_id is not None:
+            self.app.open_audit(audit_id)
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
