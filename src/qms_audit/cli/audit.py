@@ -134,6 +134,7 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
             "audit": record.model_dump(mode="json", exclude_none=True),
             "results": {ref: r.model_dump(mode="json", exclude_none=True) for ref, r in sorted(snap.results.items())},
             "findings": [f.model_dump(mode="json", exclude_none=True) for f in snap.findings.values()],
+            "disputes": {ref: d.model_dump(mode="json", exclude_none=True) for ref, d in snap.disputes.items()},
             "score": score.to_json(),
         })
         return
@@ -164,8 +165,31 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
         click.echo("")
         print_table(["finding", "grade", "ref", "statement"],
                     [(f.id, f.grade.short, f.ref or "", f.statement[:70]) for f in findings])
+    disputes = _dispute_lines(opened)
+    if disputes:
+        click.echo(f"\ndisputed ratings (auditors rated these differently; the lead auditor, {plan.lead.name}, "
+                   "settles each by rating it):")
+        for line in disputes:
+            click.echo(line)
     if score.out_of_scope:
         click.echo(f"\nout of scope: clauses {', '.join(score.out_of_scope)}")
+
+
+def _dispute_lines(opened) -> list[str]:
+    """Each disputed requirement, then each auditor's rating of it: value, findings, who, when, note."""
+    from qms_audit.domain.audit_rules import findings_of_rating
+    from qms_audit.domain.presentation import disputed_rating_text
+    from qms_audit.model.common import number_key
+
+    snap = opened.snapshot
+    lines = []
+    for ref, dispute in sorted(snap.disputes.items(), key=lambda kv: number_key(kv[0])):
+        kept = snap.result(ref)
+        lines.append(f"  {ref}  recorded for now: {result_label(opened.standard, kept).lower()}")
+        for rating in dispute.ratings:
+            found = [f.id for f in findings_of_rating(ref, rating, snap.findings.values())]
+            lines.append(f"    - {disputed_rating_text(rating, found)}")
+    return lines
 
 
 def _trust_lines(opened) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from qms_audit.infra.errors import NotFound, choice_hint
 from qms_audit.infra.loading import M, load_json_model
 from qms_audit.infra.locations import Workspace
-from qms_audit.model.audit import AuditRecord, ClauseResults, Finding, RequirementResult
+from qms_audit.model.audit import AuditRecord, ClauseResults, Dispute, Finding, RequirementResult
 from qms_audit.store.records import RecordFolder, list_json
 
 AUDIT_FILE = "audit.json"
@@ -48,6 +48,14 @@ class AuditSnapshot:
         out: dict[str, RequirementResult] = {}
         for clause_file in self.clause_files.values():
             out.update(clause_file.results)
+        return out
+
+    @property
+    def disputes(self) -> dict[str, Dispute]:
+        """Requirements rated differently by auditors whose work was merged, not settled yet, by ref."""
+        out: dict[str, Dispute] = {}
+        for clause_file in self.clause_files.values():
+            out.update(clause_file.disputes)
         return out
 
     def result(self, ref: str) -> RequirementResult:
