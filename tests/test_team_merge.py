@@ -159,7 +159,9 @@ def test_one_requirement_rated_differently_becomes_a_dispute_the_lead_settles(cl
     assert not_lead.code == 2 and f"the lead auditor, {LEAD}, settles it" in not_lead.err
 
     # the lead settles with an ordinary rating: logged, the dispute gone, the other rating's NC withdrawn
-    act(cli, lead, LEAD, "2026-10-12T11:05:00Z", "audit", "rate", AID, "8.1.c", "--grade", "major")
+    os.environ["QMS_AUDIT_NOW"] = "2026-10-12T11:05:00Z"
+    settled = cli("-w", lead, "--as", LEAD, "audit", "rate", AID, "8.1.c", "--grade", "major")
+    assert settled.code == 0 and "dispute settled by the lead auditor; withdrawn: NC-2026-FOE-801" in settled.out
     shown = audit_json(cli, lead)
     assert not shown["disputes"] and shown["results"]["8.1.c"]["rated_by"] == LEAD
     findings = {f["id"]: f for f in shown["findings"]}

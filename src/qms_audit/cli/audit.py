@@ -230,9 +230,15 @@ def rate_cmd(app: AppContext, audit_id, ref, grade, note, na_reason, statement) 
     level = None
     if isinstance(grade, int):
         level, grade = grade, Grade.NOT_ASSESSED
+    disputed = ref in opened.snapshot.disputes
+    standing = {f.id for f in opened.snapshot.findings_for(ref)}
     result = rate(opened, ref, grade, actor=app.actor, note=note, na_reason=na_reason, level=level,
                   statement=statement)
     click.echo(f"{audit_id} {ref}: {result_label(opened.standard, result)}")
+    withdrawn = sorted(standing - {f.id for f in opened.snapshot.findings_for(ref)})
+    if disputed:
+        click.echo("  dispute settled by the lead auditor" + (f"; withdrawn: {', '.join(withdrawn)}" if withdrawn
+                                                              else ""))
     for finding in opened.snapshot.findings_for(ref):
         click.echo(f"  finding {finding.id} ({finding.grade.label.lower()})"
                    + (f", response due {date(finding.response_due)}" if finding.response_due else "")
