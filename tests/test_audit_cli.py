@@ -16,7 +16,7 @@ def ws(cli, workspace, monkeypatch):
     # A fixed day, during the audit: due dates given below must not fall before the day their NC is raised.
     monkeypatch.setenv("QMS_AUDIT_NOW", "2026-10-02T09:00:00Z")
     result = cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "Internal audit of FoE",
-                 "--auditee", "Faculty of Engineering", "--lead", "Dr Lee (Quality Assurance Unit)",
+                 "--auditee", "Faculty of Engineering", "--lead", "Test Auditor (Quality Assurance Unit)",
                  "--member", "Ms Ong (Faculty of Business)", "--start", "2026-10-01", "--end", "2026-10-03",
                  "--objective", "Check the MC lifecycle", "--process", "MC design", "--client", "Rector",
                  "--participant", "Prof Ali, Dean, Faculty of Engineering", "--location", "Block A",
@@ -41,7 +41,7 @@ def test_new_audit_writes_the_plan(ws, cli):
     pinned = hashlib.sha256((ws / "standards" / "mc-qms.yaml").read_bytes()).hexdigest()
     assert plan["criteria"] == {"standard": "mc-qms", "version": "1.0", "other": [], "sha256": pinned}
     assert plan["scope"]["unit_code"] == "FOE"
-    assert plan["lead"] == {"name": "Dr Lee", "home_unit": "Quality Assurance Unit", "role": "lead"}
+    assert plan["lead"] == {"name": "Test Auditor", "home_unit": "Quality Assurance Unit", "role": "lead"}
     assert plan["team"][0]["home_unit"] == "Faculty of Business"
     assert plan["auditee_participants"][0] == {"name": "Prof Ali", "position": "Dean", "unit": "Faculty of Engineering"}
     listed = json.loads(q(cli, ws, "audit", "list", "--json").out)

@@ -14,7 +14,7 @@ NC = "NC-2026-FOE-801"
 def ws(cli, workspace, monkeypatch):
     monkeypatch.setenv("QMS_AUDIT_NOW", "2026-10-02T09:00:00Z")
     assert cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "t", "--auditee",
-               "Faculty of Engineering", "--lead", "Dr Lee (QA Unit)", "--start", "2026-10-01").code == 0
+               "Faculty of Engineering", "--lead", "Test Auditor (QA Unit)", "--start", "2026-10-01").code == 0
     assert cli("-w", workspace, "audit", "rate", AID, "8.1.c", "--grade", "major", "--note",
                "two MCs launched without validation").code == 0
     return workspace

@@ -43,7 +43,7 @@ RACER = textwrap.dedent("""
 
 def _plan(cli, workspace) -> None:
     assert cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "race", "--auditee",
-               "Faculty of Engineering", "--unit-code", "FOE", "--lead", "Dr Lee (QA Unit)", "--id", AID,
+               "Faculty of Engineering", "--unit-code", "FOE", "--lead", "Test Auditor (QA Unit)", "--id", AID,
                "--start", "2026-10-01").code == 0
     assert cli("-w", workspace, "audit", "rate", AID, "8.1.c", "--grade", "major", "--note", "seed").code == 0
 

@@ -32,7 +32,7 @@ KILLS = 300 if LONG else 25
 @pytest.fixture
 def ws(cli, workspace):
     assert cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "crash test", "--auditee",
-               "Faculty of Engineering", "--unit-code", "FOE", "--lead", "Dr Lee (QA Unit)", "--id", AID,
+               "Faculty of Engineering", "--unit-code", "FOE", "--lead", "Test Auditor (QA Unit)", "--id", AID,
                "--start", "2026-10-01").code == 0
     assert cli("-w", workspace, "audit", "rate", AID, "8.1.c", "--grade", "major", "--note", "seed NC").code == 0
     assert cli("-w", workspace, "review", "record", "--held-on", "2026-09-30", "--period", "2026-01..2026-08",

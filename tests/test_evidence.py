@@ -22,7 +22,7 @@ ACTOR = "Test Auditor"
 def ws(cli, workspace, monkeypatch):
     monkeypatch.setenv("QMS_AUDIT_NOW", "2026-10-02T09:00:00Z")
     result = cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "Internal audit of FoE",
-                 "--auditee", "Faculty of Engineering", "--lead", "Dr Lee (Quality Assurance Unit)",
+                 "--auditee", "Faculty of Engineering", "--lead", "Test Auditor (Quality Assurance Unit)",
                  "--start", "2026-10-01")
     assert result.code == 0, result.err
     return workspace

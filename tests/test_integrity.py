@@ -22,7 +22,7 @@ AID = "2026-foe-mc-qms"
 @pytest.fixture
 def ws(cli, workspace):
     assert cli("-w", workspace, "audit", "new", "--standard", "mc-qms", "--title", "t", "--auditee",
-               "Faculty of Engineering", "--lead", "Dr Lee (QA Unit)", "--start", "2026-10-01").code == 0
+               "Faculty of Engineering", "--lead", "Test Auditor (QA Unit)", "--start", "2026-10-01").code == 0
     for ref, grade in (("4.1.a", "c"), ("4.2.a", "c"), ("5.1.a", "c")):
         assert cli("-w", workspace, "audit", "rate", AID, ref, "--grade", grade, "--note", f"ok {ref}").code == 0
     return workspace
@@ -203,7 +203,7 @@ def test_two_auditors_on_different_clauses_merge_without_conflict(cli, workspace
     """Both start from a freshly planned audit; one rates clause 6, the other clause 7 and raises an NC."""
     ws = workspace
     assert cli("-w", ws, "audit", "new", "--standard", "mc-qms", "--title", "t", "--auditee",
-               "Faculty of Engineering", "--lead", "Dr Lee (QA Unit)", "--start", "2026-10-01").code == 0
+               "Faculty of Engineering", "--lead", "Test Auditor (QA Unit)", "--start", "2026-10-01").code == 0
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
 

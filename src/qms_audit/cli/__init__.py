@@ -45,6 +45,7 @@ COMMANDS = {
     "whoami": "qms_audit.cli.whoami:whoami",
     "signers": "qms_audit.cli.signers:signers",
     "demo": "qms_audit.cli.workspace:demo",
+    "git": "qms_audit.cli.git:git",
 }
 
 

@@ -127,19 +127,20 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
     record, snap, std = opened.record, opened.snapshot, opened.standard
     score = score_snapshot(std, snap)
     if as_json:
-        from qms_audit.services.auditing import effective_status
+        from qms_audit.domain.audit_rules import effective_status
 
         emit_json({
             "status": effective_status(snap).value,
             "audit": record.model_dump(mode="json", exclude_none=True),
             "results": {ref: r.model_dump(mode="json", exclude_none=True) for ref, r in sorted(snap.results.items())},
             "findings": [f.model_dump(mode="json", exclude_none=True) for f in snap.findings.values()],
+            "disputes": {ref: d.model_dump(mode="json", exclude_none=True) for ref, d in snap.disputes.items()},
             "score": score.to_json(),
         })
         return
     plan = record.plan
     click.echo(f"{record.id}: {record.title}")
-    from qms_audit.services.auditing import effective_status
+    from qms_audit.domain.audit_rules import effective_status
 
     click.echo(f"status {effective_status(snap).label}; {std.key}; "
                f"auditee {plan.scope.auditee_unit} ({plan.scope.unit_code})")
@@ -164,8 +165,31 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
         click.echo("")
         print_table(["finding", "grade", "ref", "statement"],
                     [(f.id, f.grade.short, f.ref or "", f.statement[:70]) for f in findings])
+    disputes = _dispute_lines(opened)
+    if disputes:
+        click.echo(f"\ndisputed ratings (auditors rated these differently; the lead auditor, {plan.lead.name}, "
+                   "settles each by rating it):")
+        for line in disputes:
+            click.echo(line)
     if score.out_of_scope:
         click.echo(f"\nout of scope: clauses {', '.join(score.out_of_scope)}")
+
+
+def _dispute_lines(opened) -> list[str]:
+    """Each disputed requirement, then each auditor's rating of it: value, findings, who, when, note."""
+    from qms_audit.domain.audit_rules import findings_of_rating
+    from qms_audit.domain.presentation import disputed_rating_text
+    from qms_audit.model.common import number_key
+
+    snap = opened.snapshot
+    lines = []
+    for ref, dispute in sorted(snap.disputes.items(), key=lambda kv: number_key(kv[0])):
+        kept = snap.result(ref)
+        lines.append(f"  {ref}  recorded for now: {result_label(opened.standard, kept).lower()}")
+        for rating in dispute.ratings:
+            found = [f.id for f in findings_of_rating(ref, rating, snap.findings.values())]
+            lines.append(f"    - {disputed_rating_text(rating, found)}")
+    return lines
 
 
 def _trust_lines(opened) -> list[str]:
@@ -206,9 +230,15 @@ def rate_cmd(app: AppContext, audit_id, ref, grade, note, na_reason, statement) 
     level = None
     if isinstance(grade, int):
         level, grade = grade, Grade.NOT_ASSESSED
+    disputed = ref in opened.snapshot.disputes
+    standing = {f.id for f in opened.snapshot.findings_for(ref)}
     result = rate(opened, ref, grade, actor=app.actor, note=note, na_reason=na_reason, level=level,
                   statement=statement)
     click.echo(f"{audit_id} {ref}: {result_label(opened.standard, result)}")
+    withdrawn = sorted(standing - {f.id for f in opened.snapshot.findings_for(ref)})
+    if disputed:
+        click.echo("  dispute settled by the lead auditor" + (f"; withdrawn: {', '.join(withdrawn)}" if withdrawn
+                                                              else ""))
     for finding in opened.snapshot.findings_for(ref):
         click.echo(f"  finding {finding.id} ({finding.grade.label.lower()})"
                    + (f", response due {date(finding.response_due)}" if finding.response_due else "")

@@ -22,6 +22,13 @@ def init(app: AppContext, directory: Path, demo: bool) -> None:
     click.echo(f"  standards:     {len(list(created.standards_dir.glob('*.yaml')))} files")
     click.echo(f"  sop_templates: {len(list(created.sop_templates_dir.glob('*.j2')))} templates")
     click.echo(f"  audits:        {len(created.audit_ids())}")
+    from qms_audit.services.team import setup_git_if_tracked
+
+    set_up = setup_git_if_tracked(created)
+    if set_up is not None:
+        click.echo(f"  git:           merge driver and post-merge hook set up in {set_up.top}")
+        for line in set_up.to_do:
+            click.echo(f"warning: {line}", err=True)
     click.echo(f"next: cd {directory} && qms-audit standards list")
 
 

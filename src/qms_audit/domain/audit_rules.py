@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from qms_audit.model.audit import AuditRecord, AuditStatus, Finding, Grade
+from qms_audit.domain.capa_rules import same_person
+from qms_audit.model.audit import AuditRecord, AuditStatus, DisputedRating, Finding, Grade
+
+if TYPE_CHECKING:
+    from qms_audit.store.audits import AuditSnapshot
 
 
 def closed_refusal(record: AuditRecord) -> str | None:
@@ -49,3 +54,36 @@ def statement_needed(grade: Grade, active_findings: Iterable[Finding]) -> bool:
     if any(f.grade is grade for f in active):
         return False
     return escalated_finding(grade, active) is None
+
+
+def disputed_refusal(audit_id: str, disputed_refs: Iterable[str], doing: str) -> str | None:
+    """Why an audit with ratings still disputed after a merge cannot be reported or closed (`doing`), or None.
+
+    Two auditors rated the same requirement differently; the record holds one of their ratings only until the lead
+    auditor decides, so a report or a seal would present an undecided rating as the audit's conclusion."""
+    refs = list(disputed_refs)
+    if not refs:
+        return None
+    return (f"audit {audit_id} cannot be {doing}: the rating of {', '.join(refs)} is disputed between auditors; the "
+            f"lead auditor settles each by rating it (`qms-audit audit rate {audit_id} REF --grade ...`)")
+
+
+def may_settle(actor: str, lead: str) -> bool:
+    """Only the lead auditor settles a disputed rating (ISO 19011 5.4.2: the lead decides between the team)."""
+    return same_person(actor, lead)
+
+
+def findings_of_rating(ref: str, rating: DisputedRating, findings: Iterable[Finding]) -> list[Finding]:
+    """The findings a disputed rating raised: on the requirement, of the rating's grade, raised by its auditor."""
+    return [f for f in findings if f.ref == ref and f.withdrawn is None and f.grade is rating.grade
+            and rating.by is not None and same_person(f.raised_by, rating.by)]
+
+
+def effective_status(snapshot: AuditSnapshot) -> AuditStatus:
+    """A planned audit with results or findings is in progress. The move is derived rather than written,
+    so that auditors starting on different clauses do not all change audit.json (and conflict in git)."""
+    status = snapshot.record.status
+    if status is AuditStatus.PLANNED and (any(c.results for c in snapshot.clause_files.values())
+                                          or snapshot.findings):
+        return AuditStatus.IN_PROGRESS
+    return status

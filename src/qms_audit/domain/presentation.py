@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the record types are needed only to name a result: `pct` serves views that load none
-    from qms_audit.model.audit import RequirementResult
+    from qms_audit.model.audit import DisputedRating, RequirementResult
     from qms_audit.model.standard import Standard
 
 
@@ -22,6 +22,16 @@ def result_label(standard: Standard, result: RequirementResult, *, short: bool =
         label = next((lvl.label for lvl in standard.rating.levels if lvl.value == result.level), "")
         return f"{result.level}" if short else f"{result.level} {label}".strip()
     return result.grade.short if short else result.grade.label
+
+
+def disputed_rating_text(rating: DisputedRating, finding_ids: list[str] | None = None) -> str:
+    """'minor nonconformity (NC-2026-FOE-801) by Dr Aziz, 2026-10-12 09:00: "2 of 3 MCs unvalidated"'."""
+    value = f"level {rating.level}" if rating.level is not None else rating.grade.label.lower()
+    text = value + (f" ({', '.join(finding_ids)})" if finding_ids else "")
+    text += f" by {rating.by or 'someone (a note only)'}" + (f", {date(rating.at)}" if rating.at else "")
+    if rating.na_reason:
+        text += f", not applicable because {rating.na_reason}"
+    return text + (f': "{rating.note}"' if rating.note else "")
 
 
 def date(value: dt.date | dt.datetime | None, *, none: str = "") -> str:

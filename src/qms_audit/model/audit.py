@@ -1,7 +1,8 @@
 """An audit as documents: the plan and status, results per clause, findings with their CAPA.
 
-Folder layout (`audits/<audit-id>/`), split so that auditors working on different clauses, or raising
-different findings, change different files and merge with plain `git merge`:
+Folder layout (`audits/<audit-id>/`), split so that auditors working in separate clones mostly change different
+files; a results or findings file both changed is merged per requirement by `qms-audit git merge-file`
+(docs/records.md, "Team audits"):
 
     audit.json                 plan, status and status history
     results/clause-04.json     ratings, notes and evidence of the requirements of clause 4
@@ -297,12 +298,34 @@ class RequirementResult(StrictModel):
         return {e.phase for e in self.evidence}
 
 
+class DisputedRating(StrictModel):
+    """One auditor's rating of a requirement that another auditor rated differently in another clone."""
+
+    grade: Grade = Field(default=Grade.NOT_ASSESSED, exclude_if=lambda g: g is Grade.NOT_ASSESSED)
+    level: Annotated[int, Field(ge=0, le=10)] | None = None
+    note: str = Field(default="", exclude_if=lambda n: n == "")
+    na_reason: str | None = None
+    by: str | None = Field(default=None, description="Who rated it (unknown when only a note was written).")
+    at: dt.datetime | None = None
+
+
+class Dispute(StrictModel):
+    """Two or more ratings of one requirement made apart and met in a `git merge`. The result holds one of them
+    (the most severe) until the lead auditor settles the dispute by rating the requirement."""
+
+    ratings: list[DisputedRating] = Field(min_length=2)
+
+
 class ClauseResults(StrictModel):
     """`results/clause-NN.json`: every touched requirement of one top-level clause, keyed by ref."""
 
     format: Literal[1] = 1
     clause: NonEmpty
     results: dict[str, RequirementResult] = Field(default_factory=dict)
+    # left out while there is none, so files written before disputes existed keep their bytes
+    disputes: dict[str, Dispute] = Field(
+        default_factory=dict, exclude_if=lambda d: not d,
+        description="Requirements rated differently by auditors whose work was merged, until the lead settles them.")
 
 
 # --- findings and corrective action (ISO 9001:2015 10.2, domain reference §4) ---------------------------

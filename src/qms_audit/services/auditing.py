@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qms_audit.domain.audit_rules import closed_refusal, escalated_finding, statement_needed
+from qms_audit.domain.audit_rules import (
+    closed_refusal,
+    disputed_refusal,
+    effective_status,
+    escalated_finding,
+    findings_of_rating,
+    may_settle,
+    statement_needed,
+)
 from qms_audit.domain.capa_rules import check_due_date, is_open
 from qms_audit.domain.criteria_rules import CriteriaChange, compare
+from qms_audit.domain.finding_ids import NoFreeNumber, next_number, next_register_number, seat_of
 from qms_audit.infra.errors import BadInput, Conflict, InvalidFile, NotFound, Refused, StorageError, choice_hint
 from qms_audit.infra.files import MIB, atomic_write_bytes, human_size, kind_of, read_bytes_bounded, sha256_bytes
 from qms_audit.infra.locations import Workspace
@@ -28,6 +37,7 @@ from qms_audit.model.audit import (
     AuditStatus,
     ClauseResults,
     Criteria,
+    Dispute,
     Evidence,
     EvidenceFile,
     EvidenceKind,
@@ -295,6 +305,19 @@ class _Change:
         self.snapshot.clause_files[clause] = clause_file
         self.tx.write(results_relpath(clause), clause_file)
 
+    def settle_dispute(self, ref: str) -> None:
+        """Take the requirement's dispute out of its clause file (written with the next `put_result`)."""
+        clause = self.standard.top_clause_of(ref)
+        clause_file = self.snapshot.clause_files[clause]
+        disputes = {r: d for r, d in clause_file.disputes.items() if r != ref}
+        self.snapshot.clause_files[clause] = clause_file.model_copy(update={"disputes": disputes})
+
+    def refuse_if_disputed(self, doing: str) -> None:
+        refs = sorted(self.snapshot.disputes, key=number_key)
+        refusal = disputed_refusal(self.record.id, refs, doing)
+        if refusal:
+            raise Refused(refusal)
+
     def put_finding(self, finding: Finding) -> None:
         self.snapshot.findings[finding.id] = finding
         self.tx.write(finding_relpath(finding.id), finding)
@@ -351,6 +374,11 @@ def rate(opened: OpenedAudit, ref: str, grade: Grade, *, actor: str, note: str |
         change.refuse_if_closed()
         current = change.result(ref)
         _check_expected(ref, current, expect)
+        dispute = change.snapshot.disputes.get(ref)
+        lead = change.record.plan.lead.name
+        if dispute is not None and not may_settle(actor, lead):
+            raise Refused(f"the rating of {ref} is disputed between auditors (`qms-audit audit show {opened.id}`); "
+                          f"the lead auditor, {lead}, settles it by rating it")
         new_note = current.note if note is None else note
         new_reason = na_reason if na_reason is not None else current.na_reason
         if grade is Grade.NOT_APPLICABLE:
@@ -362,11 +390,16 @@ def rate(opened: OpenedAudit, ref: str, grade: Grade, *, actor: str, note: str |
         updated = current.model_copy(update={
             "grade": grade, "level": level, "note": new_note, "na_reason": new_reason,
             "rated_by": actor, "rated_at": tx.at})
-        if (updated.grade, updated.level, updated.note, updated.na_reason) == (
+        if dispute is None and (updated.grade, updated.level, updated.note, updated.na_reason) == (
                 current.grade, current.level, current.note, current.na_reason):
             return current
         for name in ("grade", "level", "note", "na_reason"):
             tx.change(f"{ref}.{name}", getattr(current, name), getattr(updated, name))
+        if dispute is not None:
+            # the lead's rating decides: the dispute is closed, and the findings of the ratings it did not keep go
+            tx.change(f"{ref}.dispute", dispute, None)
+            change.settle_dispute(ref)
+            _withdraw_unkept(change, ref, dispute, grade, tx)
         _sync_findings(change, req, grade, statement or new_note, tx)
         change.put_result(ref, updated)
         opened.snapshot = change.snapshot
@@ -456,6 +489,21 @@ def _sync_findings(change: _Change, req: Requirement, grade: Grade, statement: s
     _new_finding(change, req.ref, grade, statement.strip(), tx)
 
 
+def _withdraw_unkept(change: _Change, ref: str, dispute: Dispute, grade: Grade, tx: Transaction) -> None:
+    """After a dispute is settled as `grade`: the findings the other ratings raised no longer stand, and are
+    withdrawn as a changed rating withdraws them, unless the auditee answered or corrective action began (those
+    stay, and one more severe than the settled rating refuses it, as for any rating)."""
+    for rating in dispute.ratings:
+        if rating.grade is grade:
+            continue
+        for finding in findings_of_rating(ref, rating, change.snapshot.findings.values()):
+            if finding.response is not None or _capa_started(finding):
+                continue
+            reason = f"dispute on {ref} settled as {grade.label.lower()} by {tx.actor} on {tx.at:%Y-%m-%d}"
+            tx.change(f"{finding.id}.withdrawn", None, reason)
+            change.put_finding(finding.model_copy(update={"withdrawn": reason}))
+
+
 def _capa_started(finding: Finding) -> bool:
     capa = finding.capa
     return capa is not None and any((capa.correction, capa.containment, capa.root_cause, capa.actions,
@@ -468,19 +516,20 @@ def _due_for(grade: Grade, at: dt.datetime) -> dt.date | None:
 
 
 def next_finding_id(workspace: Workspace, grade: Grade, year: int, unit_code: str, *, clause: str | None = None,
-                    taken: Sequence[str] = ()) -> str:
-    """The next free id. Findings of an audit are numbered in blocks by clause (clause 8: 801, 802, ...),
-    so auditors working on different clauses on different branches never pick the same id; NCs raised
-    outside audits take the lowest free number below 100."""
+                    seat: int = 0, taken: Sequence[str] = ()) -> str:
+    """The next free id. Findings of an audit are numbered in blocks by clause and by the auditor's seat in the
+    plan (domain/finding_ids.py), so auditors working in different clones never pick the same id; NCs raised
+    outside audits (`clause` None) take the lowest free number below 100."""
     prefix = f"{FINDING_PREFIX[grade]}-{year}-{unit_code}-"
     used = {int(i.rsplit("-", 1)[1]) for i in [*existing_finding_ids(workspace), *taken] if i.startswith(prefix)}
-    if clause is not None and clause.isdigit() and 0 < int(clause) < 100:
-        block = range(int(clause) * 100 + 1, int(clause) * 100 + 100)
+    if clause is None:
+        number = next_register_number(used)
     else:
-        block = range(1, 100)
-    number = next((n for n in block if n not in used), None)
-    if number is None:  # a full block: continue above every block
-        number = max([*used, 10000]) + 1
+        try:
+            number = next_number(clause, seat, used)
+        except NoFreeNumber:
+            raise Refused(f"no free {FINDING_PREFIX[grade]} number is left for clause {clause} in this audit "
+                          "(a thousand findings of one kind by one auditor); withdraw or merge findings") from None
     return f"{prefix}{number:03d}"
 
 
@@ -490,7 +539,8 @@ def _new_finding(change: _Change, ref: str, grade: Grade, statement: str, tx: Tr
     plan = change.record.plan
     year = (plan.start_date or tx.at.date()).year
     finding_id = next_finding_id(change.opened.workspace, grade, year, plan.scope.unit_code,
-                                 clause=change.standard.top_clause_of(ref), taken=list(change.snapshot.findings))
+                                 clause=change.standard.top_clause_of(ref), seat=seat_of(plan, tx.actor),
+                                 taken=list(change.snapshot.findings))
     if due is not None:
         check_due_date(due, finding_id=finding_id, raised_on=tx.at.date(), what="response due", new=True)
     result = change.result(ref)
@@ -859,6 +909,8 @@ def set_status(opened: OpenedAudit, status: AuditStatus, *, actor: str, reason: 
             allowed = ", ".join(s.value for s in ALLOWED_STATUS_MOVES.get(current, set())) or "none"
             raise Refused(f"audit {opened.id} cannot move from {current.value} to {status.value} "
                           f"(from {current.value}: {allowed})")
+        if status is AuditStatus.REPORTED:
+            change.refuse_if_disputed("reported")
         record = change.record.model_copy(update={
             "status": status, "history": [*change.record.history,
                                           StatusChange(status=status, at=tx.at, by=actor, reason=reason)]})
@@ -924,6 +976,7 @@ def approve_report(opened: OpenedAudit, *, actor: str, note: str | None = None) 
         tx.signer = signer
         change = _Change(opened, tx)
         change.refuse_if_closed()
+        change.refuse_if_disputed("approved")
         status = effective_status(change.snapshot)
         if status not in (AuditStatus.REPORTED, AuditStatus.FOLLOW_UP):
             raise Refused(f"audit {opened.id} is {status.label}: its report is approved once the audit is reported "
@@ -934,16 +987,6 @@ def approve_report(opened: OpenedAudit, *, actor: str, note: str | None = None) 
         change.put_record(record)
         opened.snapshot = change.snapshot
         return record
-
-
-def effective_status(snapshot: AuditSnapshot) -> AuditStatus:
-    """A planned audit with results or findings is in progress. The move is derived rather than written,
-    so that auditors starting on different clauses do not all change audit.json (and conflict in git)."""
-    status = snapshot.record.status
-    if status is AuditStatus.PLANNED and (any(c.results for c in snapshot.clause_files.values())
-                                          or snapshot.findings):
-        return AuditStatus.IN_PROGRESS
-    return status
 
 
 def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> AuditRecord:
@@ -957,6 +1000,7 @@ def close_audit(opened: OpenedAudit, *, actor: str, note: str | None = None) -> 
         tx.signer = signer
         change = _Change(opened, tx)
         change.refuse_if_closed()
+        change.refuse_if_disputed("closed")
         open_ncs = [f.id for f in change.snapshot.active_findings() if f.grade.is_nc and is_open(f)]
         if open_ncs:
             raise Refused(f"audit {opened.id} still has open nonconformities ({', '.join(open_ncs)}); close "

@@ -199,8 +199,8 @@ def iter_audits(workspace: Workspace, *, errors: list[str] | None = None,
 def reading_modules() -> None:
     """Load what reading an audit from its documents needs (see the imports above): ahead of time, while another
     process scans the folders, when there may be audits to read."""
+    import qms_audit.domain.audit_rules
     import qms_audit.domain.scoring
-    import qms_audit.services.auditing
     import qms_audit.services.standards
     import qms_audit.store.audits  # noqa: F401
     from qms_audit.model.audit import AuditRecord, ClauseResults, Finding
@@ -218,7 +218,7 @@ def finding_facts(f: Finding) -> FindingFacts:
 
 
 def digest(item: LoadedAudit, *, source: str = "", details: bool = False) -> AuditDigest:
-    from qms_audit.services.auditing import effective_status
+    from qms_audit.domain.audit_rules import effective_status
 
     record, score = item.snapshot.record, item.score
     plan = record.plan

@@ -10,7 +10,7 @@ from pathlib import Path
 from qms_audit.infra.errors import NotFound, choice_hint
 from qms_audit.infra.loading import M, load_json_model, load_json_record
 from qms_audit.infra.locations import Workspace
-from qms_audit.model.audit import AuditRecord, ClauseResults, Finding, RequirementResult
+from qms_audit.model.audit import AuditRecord, ClauseResults, Dispute, Finding, RequirementResult
 from qms_audit.store.layout import AUDIT_FILE, EVIDENCE_DIR, FINDINGS_DIR, RESULTS_DIR
 from qms_audit.store.layout import CRITERIA_DIR as CRITERIA_DIR  # named here by the code that reads records
 from qms_audit.store.layout import CRITERIA_FILE as CRITERIA_FILE
@@ -46,6 +46,14 @@ class AuditSnapshot:
         out: dict[str, RequirementResult] = {}
         for clause_file in self.clause_files.values():
             out.update(clause_file.results)
+        return out
+
+    @property
+    def disputes(self) -> dict[str, Dispute]:
+        """Requirements rated differently by auditors whose work was merged, not settled yet, by ref."""
+        out: dict[str, Dispute] = {}
+        for clause_file in self.clause_files.values():
+            out.update(clause_file.disputes)
         return out
 
     def result(self, ref: str) -> RequirementResult:

@@ -91,3 +91,41 @@ class EventLog:
 def ordered(entries: list[LogEntry]) -> list[LogEntry]:
     """Entries oldest first: by chain height, then time, then hash (stable across machines)."""
     return sorted(entries, key=lambda e: (e.seq, e.at, e.hash))
+
+
+def latest_writers(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
+    """For every file the log names, the entries that wrote it last: one on a straight history, and after a
+    `git merge` one per branch that wrote it, until an entry following both branches (a recorded merge, or any
+    later change, which joins the heads) writes or records it again. Oldest first."""
+    chain = ordered(entries)
+    writers: dict[str, list[int]] = {}
+    for i, entry in enumerate(chain):
+        for rel in entry.files:
+            writers.setdefault(rel, []).append(i)
+    if all(len(e.prev) <= 1 for e in chain) and len({e.hash for e in chain} - {p for e in chain for p in e.prev}) <= 1:
+        return {rel: [chain[found[-1]]] for rel, found in writers.items()}  # one history: the last writer
+    # ancestors of each entry as a bit set; an entry's parents come before it (a parent's number is lower)
+    index = {e.hash: i for i, e in enumerate(chain)}
+    ancestors = [0] * len(chain)
+    for i, entry in enumerate(chain):
+        for parent in entry.prev:
+            j = index.get(parent)
+            if j is not None and j < i:
+                ancestors[i] |= ancestors[j] | (1 << j)
+    out: dict[str, list[LogEntry]] = {}
+    for rel, found in writers.items():
+        latest: list[int] = []
+        covered = 0  # every entry some latest writer follows
+        for i in reversed(found):
+            if not (covered >> i) & 1:
+                latest.append(i)
+                covered |= ancestors[i]
+        out[rel] = [chain[i] for i in reversed(latest)]
+    return out
+
+
+def written_on_parallel_branches(entries: list[LogEntry]) -> dict[str, list[LogEntry]]:
+    """Files whose latest writers are on parallel branches of the log and disagree about the content: what a
+    merge must record (see `latest_writers`)."""
+    return {rel: found for rel, found in latest_writers(entries).items()
+            if len({e.files[rel] for e in found}) > 1}

@@ -30,7 +30,14 @@ from qms_audit.infra.files import (
     sha256_bytes,
 )
 from qms_audit.model.log import FieldChange, LogEntry, SignedBy
-from qms_audit.store.eventlog import LOG_DIR, EventLog, entry_file_name, entry_hash, serialize_entry
+from qms_audit.store.eventlog import (
+    LOG_DIR,
+    EventLog,
+    entry_file_name,
+    entry_hash,
+    serialize_entry,
+    written_on_parallel_branches,
+)
 from qms_audit.store.layout import JOURNAL_NAME
 from qms_audit.store.lock import RecordLock
 
@@ -67,6 +74,8 @@ class Transaction:
         self.manifest: dict[str, str] | None = None
         # an electronic signature of the entry: (who, what it means, a function signing the entry's hash)
         self.signer: Signer | None = None
+        # an entry that only records a merge of the log's branches (`qms-audit git record-merge`)
+        self.records_merge = False
         self.at = utc_now()
         self.entry: LogEntry | None = None
 
@@ -89,7 +98,7 @@ class Transaction:
 
     @property
     def empty(self) -> bool:
-        return not self.writes and not self.removals
+        return not self.writes and not self.removals and not self.records_merge
 
 
 def _jsonable(value: Any) -> Any:
@@ -186,6 +195,10 @@ class RecordFolder:
         # a removed file is listed with no hash
         files: dict[str, str | None] = {rel: sha256_bytes(data) for rel, data in tx.writes.items()}
         files.update({rel: None for rel in tx.removals})
+        if len(heads) > 1:
+            # the entry follows every branch of a `git merge`: it records the files git merged as they are now
+            for rel in self.merged_files():
+                files.setdefault(rel, self._current_hash(rel))
         draft = LogEntry(
             seq=max((h.seq for h in heads), default=0) + 1,
             at=tx.at,
@@ -214,6 +227,28 @@ class RecordFolder:
         self._apply(writes, sorted(tx.removals))
         self.log.remember(name, entry)
         tx.entry = entry
+
+
+    def merged_files(self) -> list[str]:
+        """Files written on parallel branches of the log (a `git merge`) that no entry records yet."""
+        return sorted(written_on_parallel_branches(self.log.entries()))
+
+    def _current_hash(self, relpath: str) -> str | None:
+        try:
+            return sha256_bytes(self._safe_path(relpath).read_bytes())
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"{self.label}: cannot read {relpath} ({exc.strerror})") from None
+
+    def record_merge(self, *, actor: str, summary: str) -> LogEntry | None:
+        """Join the log's branches after a `git merge`: one entry following every head and listing the hash of
+        each file git merged. Nothing is written when the log has one head."""
+        with self.transaction(actor=actor, action="log.merge", summary=summary) as tx:
+            if len(self.log.heads()) < 2:
+                return None
+            tx.records_merge = True
+        return tx.entry
 
 
 def list_json(folder: Path) -> list[Path]:

@@ -28,10 +28,11 @@ from qms_audit.store.audits import (
     EVIDENCE_DIR,
     FINDINGS_DIR,
     RESULTS_DIR,
+    AuditSnapshot,
     AuditStore,
     NcRegister,
 )
-from qms_audit.store.eventlog import LOG_DIR, entry_file_name, entry_hash, ordered
+from qms_audit.store.eventlog import LOG_DIR, entry_file_name, entry_hash, latest_writers, ordered
 from qms_audit.store.records import RecordFolder, list_json
 
 # reports a problem: the file (relative to the folder checked) and what is wrong with it
@@ -101,7 +102,8 @@ def verify_folder(workspace: Workspace, store: RecordFolder, *, register: bool =
     report.records = len(on_disk)
     if not entries and on_disk:
         problem(LOG_DIR, "the log is empty or missing, but records exist")
-    _check_records_against_log(folder, chain, set(on_disk), problem)
+    closed = not register and _recorded_status(folder) == "closed"
+    _check_records_against_log(folder, chain, set(on_disk), problem, report, strict=closed)
     if not register:
         _check_evidence(store, report, problem)
         _check_seal(folder, chain, problem)
@@ -228,19 +230,33 @@ def _check_place(entry: LogEntry, parents: list[LogEntry], where: str, problem: 
         problem(where, f"entry {entry.seq} follows no entry: earlier entries were removed or it was inserted")
 
 
-def _check_records_against_log(folder: Path, chain: list[LogEntry], on_disk: set[str], problem: Problem) -> None:
-    """Every record file against the newest log entry that wrote it (evidence files are checked by their entries)."""
-    last_write: dict[str, tuple[LogEntry, str | None]] = {}
-    for entry in chain:
-        for rel, digest in entry.files.items():
-            last_write[rel] = (entry, digest)
+def _check_records_against_log(folder: Path, chain: list[LogEntry], on_disk: set[str], problem: Problem,
+                               report: VerifyReport, *, strict: bool) -> None:
+    """Every record file against the latest log entry that wrote it (evidence files are checked by their
+    entries). A file written on two branches of the log that git merged is noted until the merge is recorded,
+    unless `strict` (a closed audit: its seal covers every file, and nothing may be merged into it)."""
+    latest = latest_writers(chain)
     newest = chain[-1].seq if chain else 0
-    for rel in sorted(on_disk | {r for r in last_write if not r.startswith(LOG_DIR + "/")}):
+    unrecorded = []
+    for rel in sorted(on_disk | {r for r in latest if not r.startswith(LOG_DIR + "/")}):
         if _is_evidence(rel):
             continue
-        message = _record_against_log(folder, rel, last_write.get(rel), rel in on_disk, newest)
+        writers = latest.get(rel, [])
+        if len({e.files[rel] for e in writers}) > 1:
+            branches = "; ".join(f"entry {e.seq}, {e.action} by {e.actor} at {e.at:%Y-%m-%d %H:%M}" for e in writers)
+            if strict:
+                problem(rel, f"written on parallel branches of the log ({branches}) and merged into a closed audit")
+            else:
+                unrecorded.append(rel)
+            continue
+        message = _record_against_log(folder, rel, (writers[-1], writers[-1].files[rel]) if writers else None,
+                                      rel in on_disk, newest)
         if message:
             problem(rel, message)
+    if unrecorded:
+        report.notes.append(f"a git merge is not recorded in the log yet: {', '.join(unrecorded)} "
+                            f"{'was' if len(unrecorded) == 1 else 'were'} written by auditors on both branches and "
+                            "merged by git; `qms-audit git record-merge` records it (so does the next change)")
 
 
 def _record_against_log(folder: Path, rel: str, written: tuple[LogEntry, str | None] | None, exists: bool,
@@ -354,9 +370,26 @@ def _check_files_against_seal(folder: Path, seal: LogEntry, problem: Problem) ->
 def _check_records_validate(store: RecordFolder, report: VerifyReport, register: bool) -> None:
     if (not register and isinstance(store, AuditStore)) or (register and isinstance(store, NcRegister)):
         try:
-            store.load()
+            loaded = store.load()
         except QmsError as exc:
             report.problems.extend(exc.lines())
+            return
+        if isinstance(loaded, AuditSnapshot):
+            _note_disputes(loaded, report)
+
+
+def _note_disputes(snapshot: AuditSnapshot, report: VerifyReport) -> None:
+    """Ratings disputed after a merge are part of a sound record (nothing was tampered with), but undecided."""
+    from qms_audit.domain.audit_rules import findings_of_rating
+    from qms_audit.domain.presentation import disputed_rating_text
+    from qms_audit.model.common import number_key
+
+    findings = list(snapshot.findings.values())
+    for ref, dispute in sorted(snapshot.disputes.items(), key=lambda kv: number_key(kv[0])):
+        ratings = "; ".join(disputed_rating_text(r, [f.id for f in findings_of_rating(ref, r, findings)])
+                            for r in dispute.ratings)
+        report.notes.append(f"the rating of {ref} is disputed, to be settled by the lead auditor "
+                            f"{snapshot.record.plan.lead.name} rating it: {ratings}")
 
 
 def _recorded_status(folder: Path) -> str | None:

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from qms_audit.domain import capa_rules as capa
+from qms_audit.domain.audit_rules import effective_status
 from qms_audit.domain.capa_rules import overdue_actions
 from qms_audit.domain.means import Shown
 from qms_audit.domain.presentation import date, pct, result_label
@@ -16,7 +17,7 @@ from qms_audit.model.audit import AuditRecord, Finding, Grade, RequirementResult
 from qms_audit.model.log import LogEntry
 from qms_audit.model.profile import InstitutionProfile
 from qms_audit.model.standard import Requirement, Standard
-from qms_audit.services.auditing import OpenedAudit, effective_status
+from qms_audit.services.auditing import OpenedAudit
 from qms_audit.store.audits import AuditSnapshot
 from qms_audit.store.eventlog import ordered
 

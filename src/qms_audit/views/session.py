@@ -13,12 +13,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qms_audit.domain.audit_rules import closed_refusal, statement_needed
+from qms_audit.domain.audit_rules import closed_refusal, effective_status, findings_of_rating, statement_needed
 from qms_audit.domain.capa_rules import is_open
 from qms_audit.domain.scoring import AuditScore, is_assessed, score_snapshot
 from qms_audit.infra.errors import Refused
 from qms_audit.infra.locations import Workspace
-from qms_audit.model.audit import AuditStatus, Evidence, EvidenceKind, Finding, Grade, RequirementResult
+from qms_audit.model.audit import (
+    AuditStatus,
+    DisputedRating,
+    Evidence,
+    EvidenceKind,
+    Finding,
+    Grade,
+    RequirementResult,
+)
 from qms_audit.model.common import Phase
 from qms_audit.model.standard import Requirement, Standard
 from qms_audit.services import auditing
@@ -69,7 +77,7 @@ class AuditSession:
 
     @property
     def status(self) -> AuditStatus:
-        return auditing.effective_status(self.opened.snapshot)
+        return effective_status(self.opened.snapshot)
 
     def reload(self) -> None:
         self.opened = auditing.open_audit(self.workspace, self.audit_id, actor=self.actor)
@@ -95,6 +103,15 @@ class AuditSession:
 
     def findings_for(self, ref: str) -> list[Finding]:
         return self.opened.snapshot.findings_for(ref)
+
+    def dispute_for(self, ref: str) -> list[tuple[DisputedRating, list[str]]]:
+        """The ratings of `ref` that auditors gave apart and a merge met, each with the findings it raised; empty
+        when the requirement is not disputed."""
+        dispute = self.opened.snapshot.disputes.get(ref)
+        if dispute is None:
+            return []
+        findings = self.opened.snapshot.findings.values()
+        return [(rating, [f.id for f in findings_of_rating(ref, rating, findings)]) for rating in dispute.ratings]
 
     def open_findings_for(self, ref: str) -> list[Finding]:
         """Findings of the requirement that evidence can still be linked to: not withdrawn, CAPA not closed."""

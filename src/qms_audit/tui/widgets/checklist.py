@@ -56,6 +56,8 @@ class Checklist(Tree[NodeData]):
         text.append(f"{mark} ", style=style)
         text.append(f"{ref:<8}", style="bold")
         text.append(f"{short:<4}", style=style)
+        if self.session.dispute_for(ref):
+            text.append("? ", style="bold reverse red")  # disputed after a merge: the lead has to decide
         text.append(req.title if req else "")
         return text
 

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
 from qms_audit.domain import capa_rules as capa
-from qms_audit.domain.presentation import date, result_label
+from qms_audit.domain.presentation import date, disputed_rating_text, result_label
 from qms_audit.model.audit import Evidence, Finding, RequirementResult
 from qms_audit.model.common import PHASES
 from qms_audit.model.standard import Requirement
@@ -81,6 +81,7 @@ class RequirementPane(Vertical):
         text.append(f"  {req.pdca.label}\n", style="bold")
         text.append(req.question + "\n")
         self._rating(text, result)
+        self._dispute(text, ref)
         _evidence(text, result.evidence)
         _findings(text, session.findings_for(ref), result.evidence)
         self._source(text, ref, req)
@@ -102,6 +103,23 @@ class RequirementPane(Vertical):
             keys = ("0-4 level" if standard.uses_levels else
                     "1 conformity  2 good practice  3 OFI  4 observation  5 minor NC  6 major NC")
             text.append(f"\n{keys}  x N/A  u unrate", style="dim")
+
+    def _dispute(self, text: Text, ref: str) -> None:
+        """Ratings two auditors gave apart, met in a git merge: each value, who and when, until the lead settles.
+        On a 24-line terminal each rating takes one short line (its note is in `audit show`)."""
+        ratings = self.session.dispute_for(ref)
+        if not ratings:
+            return
+        lead = self.session.record.plan.lead.name
+        text.append("\nDISPUTED", style="bold reverse red")
+        text.append(f" {lead} (lead) settles it by rating", style="bold")
+        short = self.app.size.height < 30
+        for rating, finding_ids in ratings:
+            if short:
+                value = f"level {rating.level}" if rating.level is not None else rating.grade.short
+                text.append(f"\n  {value} {' '.join(finding_ids)} {rating.by or '?'} {date(rating.at)}".rstrip())
+            else:
+                text.append(f"\n  - {disputed_rating_text(rating, finding_ids)}")
 
     def _source(self, text: Text, ref: str, req: Requirement) -> None:
         """Where the requirement comes from, the SOP it relies on, its weight and guidance."""
