@@ -23,6 +23,17 @@ def test_a_change_without_a_name_is_refused_and_nothing_is_written(cli, demo_wor
     assert {p.name: p.read_bytes() for p in results.iterdir()} == before
 
 
+@pytest.mark.parametrize(("command", "shows"), [
+    (["audit", "show", "demo-2026-foe"], "demo-2026-foe: "),
+    (["score", "demo-2026-foe"], "clause"),
+    (["audit", "evidence", "list", "demo-2026-foe"], "E-"),
+], ids=["audit show", "score", "evidence list"])
+def test_reading_an_audit_needs_no_name(cli, demo_workspace, command, shows):
+    result = cli("-w", demo_workspace, *command)
+    assert result.code == 0, result.err
+    assert shows in result.out
+
+
 def test_whoami_saves_the_name_outside_the_workspace_and_says_where_it_comes_from(cli, demo_workspace, tmp_path,
                                                                                  monkeypatch):
     assert cli("whoami").code == 2

@@ -20,10 +20,12 @@ def audit() -> None:
     """Plan audits, rate requirements, record evidence and findings, close audits."""
 
 
-def _open(app: AppContext, audit_id: str):
+def _open(app: AppContext, audit_id: str, *, reading: bool = False):
+    """The audit, a killed writer's change to it completed first (under the user's name; `reading`: a command
+    that only reads needs no name for it)."""
     from qms_audit.services.auditing import open_audit
 
-    return open_audit(app.workspace, audit_id, actor=app.actor)
+    return open_audit(app.workspace, audit_id, actor=app.reader if reading else app.actor)
 
 
 @audit.command("new")
@@ -123,7 +125,7 @@ def show_audit(app: AppContext, audit_id: str, as_json: bool) -> None:
     """The plan, progress per clause and findings of one audit."""
     from qms_audit.domain.scoring import score_snapshot
 
-    opened = _open(app, audit_id)
+    opened = _open(app, audit_id, reading=True)
     record, snap, std = opened.record, opened.snapshot, opened.standard
     score = score_snapshot(std, snap)
     if as_json:
@@ -289,7 +291,7 @@ def evidence_list(app: AppContext, audit_id, ref, as_json) -> None:
     from qms_audit.model.common import number_key
     from qms_audit.services.auditing import requirement
 
-    opened = _open(app, audit_id)
+    opened = _open(app, audit_id, reading=True)
     if ref is not None:
         requirement(opened, ref)
     snap = opened.snapshot
@@ -567,7 +569,7 @@ def score_cmd(app: AppContext, audit_id: str, as_json: bool) -> None:
     """Scores per clause and PDCA phase, coverage, verdict and maturity."""
     from qms_audit.domain.scoring import score_snapshot
 
-    opened = _open(app, audit_id)
+    opened = _open(app, audit_id, reading=True)
     snap = opened.snapshot
     score = score_snapshot(opened.standard, snap)
     if as_json:

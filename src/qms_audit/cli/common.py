@@ -34,6 +34,17 @@ class AppContext:
             self._actor = current_actor(self.actor_arg)
         return self._actor
 
+    @property
+    def reader(self) -> str:
+        """Who is reading, for what a read may write (completing a killed writer's change): the user's name when
+        known, else "reader"; a command that only reads never asks for a name."""
+        from qms_audit.infra.identity import resolve_identity
+
+        if self._actor is None:
+            identity = resolve_identity(self.actor_arg)
+            return identity.name if identity is not None else "reader"
+        return self._actor
+
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
