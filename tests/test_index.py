@@ -358,6 +358,34 @@ def test_worker_processes_read_and_scan_the_same(ws, monkeypatch, settled):
     assert [d.id for d in portfolio.load_digests(ws, workers=1)] == ws.audit_ids()
 
 
+def test_from_a_thread_the_audits_are_read_by_processes_a_fork_server_starts(ws, monkeypatch, settled):
+    # the TUI reads in a worker thread, where forking is not safe: its worker processes come from a fork server,
+    # its folders are scanned in-process, and the digests and the index are the same
+    import threading
+
+    monkeypatch.setattr(portfolio, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(portfolio, "CHUNK", 4)
+    documents = from_documents(ws, monkeypatch)
+    contexts: list[str] = []
+    original = portfolio._pool_context
+
+    def spy():
+        found = original()
+        contexts.append(found.get_start_method() if found is not None else "none")
+        return found
+
+    monkeypatch.setattr(portfolio, "_pool_context", spy)
+    out: list[list[portfolio.AuditDigest]] = []
+    thread = threading.Thread(target=lambda: out.append(portfolio.load_digests(ws, workers=2)))
+    thread.start()
+    thread.join(120)
+    assert out == [documents]
+    assert stored_ids(ws) == set(ws.audit_ids())
+    assert contexts and set(contexts) == {"forkserver"}
+    assert portfolio.load_digests(ws, workers=2) == documents  # from the main thread: nothing to read again
+    assert portfolio._pool_context().get_start_method() == "fork"
+
+
 def test_two_processes_share_the_scan_and_say_when_a_folder_changed(ws, monkeypatch, settled):
     # a forked process scans from the front while this one works, then scans from the back: together the same
     # stamps as one process; a changed folder met by either is reported while the other still scans

@@ -482,7 +482,7 @@ async def test_management_dashboard_in_the_tui(generated, tmp_path, monkeypatch)
         await pilot.pause()
         head = plain(screen.query_one("#management-head"))
         assert "unit (u): Faculty of Agriculture" in head
-        assert "(6 audits, 1 units)" in plain(screen.query_one("#overall"))
+        assert "(6 audits, 1 unit)" in plain(screen.query_one("#overall"))
 
         await pilot.press("p")
         await pilot.pause()

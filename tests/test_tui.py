@@ -344,6 +344,7 @@ async def test_the_audit_list_is_read_in_the_background(tmp_path, monkeypatch):
     original = picker.load_digests
 
     def slow(*args, **kwargs):
+        kwargs["progress"](5, 12)  # as reading from the documents reports it
         release.wait(30)
         return original(*args, **kwargs)
 
@@ -353,7 +354,7 @@ async def test_the_audit_list_is_read_in_the_background(tmp_path, monkeypatch):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, picker.PickerScreen)
-        assert "Reading the audits of workspace ws" in plain(screen.query_one("#picker-title"))
+        assert "Reading audits: 5 of 12 (workspace ws)" in plain(screen.query_one("#picker-title"))
         assert screen.query_one(DataTable).row_count == 0
         await pilot.press("question_mark")  # the screen answers while the audits are read
         await pilot.pause()

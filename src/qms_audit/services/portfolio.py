@@ -5,8 +5,8 @@ its findings (the per-requirement results are read, validated and scored, then d
 the finding records for the few audits a view lists one by one. Digests are kept in an index in the user's
 cache (`store.index`), so that a call reads again only the audits changed since the last one; the documents
 stay the source of truth. Large portfolios are read by worker processes, one per core, each returning digests
-as compact JSON; `load_digests(..., workers=1)` stays in-process (the TUI uses it from a worker thread, where
-forking is not safe).
+as compact JSON: forked from a command, started by a fork server from a thread (the TUI's workers, where
+forking is not safe); `load_digests(..., workers=1)` stays in-process.
 """
 
 from __future__ import annotations
@@ -447,11 +447,41 @@ def _read_chunk(args: tuple[str, list[str]]) -> tuple[list[_Sent], list[str]]:
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """Forking copies the calling thread only: safe from the main thread of a command, which starts no other,
+    not from a worker thread of the running TUI."""
+    return (sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+            and threading.current_thread() is threading.main_thread())
 
 
-def _forks(workers: int, audits: int) -> bool:
-    return workers > 1 and audits >= PARALLEL_FROM and _can_fork()
+def _pool_context() -> multiprocessing.context.BaseContext | None:
+    """How the processes that read audits are started: forked (they share what is loaded), else, from a thread,
+    by a fork server (a fresh single-threaded process that forks them); None: read in this process."""
+    if _can_fork():
+        return multiprocessing.get_context("fork")
+    if sys.platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("forkserver")
+    return None
+
+
+def start_process_server(workspace: Workspace) -> None:
+    """Before a long-running app starts threads: start the fork server that starts the worker processes reading
+    audits from its threads (`_pool_context`), when the workspace has enough audits to need them. Started now,
+    from the main thread, while the standard streams are still the terminal's: a full-screen app replaces them,
+    and the server and its resource tracker are handed one of them when they start."""
+    if _can_fork() and "forkserver" in multiprocessing.get_all_start_methods():
+        try:
+            many = len(os.listdir(workspace.audits_dir)) >= PARALLEL_FROM
+        except OSError:
+            many = False
+        if many:
+            from multiprocessing import forkserver
+
+            multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])  # workers start with it
+            forkserver.ensure_running()
+
+
+def _in_processes(workers: int, audits: int) -> bool:
+    return workers > 1 and audits >= PARALLEL_FROM and _pool_context() is not None
 
 
 def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, errors: list[str], progress: _Progress,
@@ -467,7 +497,7 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
     out: list[_Read] = []
     if not ids:
         return out
-    if not _forks(workers, len(ids)):
+    if not _in_processes(workers, len(ids)):
         with gc_paused(keep=len(ids) >= PARALLEL_FROM):
             for item in iter_audits(workspace, errors=errors, ids=ids):
                 made = digest(item, details=True)
@@ -483,7 +513,7 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
             out = []
         return out
     chunks = [(str(workspace.root), ids[i:i + CHUNK]) for i in range(0, len(ids), CHUNK)]
-    context = multiprocessing.get_context("fork")
+    context = _pool_context()
     from concurrent.futures import ProcessPoolExecutor  # loaded only when there are audits to read
 
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
@@ -495,7 +525,7 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
             errors.extend(errs)
             progress.advance(len(done) + len(errs))
             if on_batch is not None and len(out) >= WRITE_BATCH:
-                # every worker was forked when the chunks were submitted: a connection opened now is not shared
+                # every worker was started when the chunks were submitted: a connection opened now is not shared
                 on_batch(out)
                 out = []
     if on_batch is not None and out:
@@ -709,7 +739,7 @@ class _Stamps:
         self._child: BaseProcess | None = None
         self._receiver: Connection | None = None
         self._claims: _Claims | None = None
-        if fork and _forks(2, len(self.names)):
+        if fork and len(self.names) >= PARALLEL_FROM and _can_fork():
             context = multiprocessing.get_context("fork")
             self._claims = _Claims(context, len(self.names))
             self._receiver, sender = context.Pipe(duplex=False)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from qms_audit.domain.means import mean_text
-from qms_audit.domain.presentation import sparkline
+from qms_audit.domain.presentation import plural, sparkline
 from qms_audit.infra import clock
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.locations import Workspace
@@ -73,10 +73,11 @@ def _overall_block(t: Trends, width: int) -> Group:
         mean = t.overall[y]["mean"]
         audits, scored = t.overall[y]["audits"], t.overall[y]["scored"]
         overall.add_row(str(y), _score_bar(mean, width), mean_text(mean),
-                        Text(f"{audits} audits" if scored == audits else f"{scored} of {audits} audits scored",
+                        Text(plural(audits, "audit") if scored == audits else f"{scored} of {audits} audits scored",
                              style="dim"),
                         Text(f"maturity {'—' if t.maturity[y] is None else f'{t.maturity[y]:.1f}'}", style="dim"))
-    return Group(Text(f"Mean audit score per year ({t.audits} audits, {len(t.units)} units)", style="bold"),
+    return Group(Text(f"Mean audit score per year ({plural(t.audits, 'audit')}, {plural(len(t.units), 'unit')})",
+                      style="bold"),
                  overall)
 
 
@@ -199,8 +200,7 @@ class ManagementScreen(Screen):
         errors: list[str] = []
         today = clock.today()
         try:
-            # in-process: forking worker processes from a thread of a running app is not safe
-            digests = load_digests(self.workspace, workers=1, errors=errors,
+            digests = load_digests(self.workspace, errors=errors,
                                    progress=lambda d, t: self.app.call_from_thread(self._progress, d, t))
             programme = programme_error = None
             if self.workspace.programme_path.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -57,6 +58,7 @@ class PickerScreen(Screen):
         self.workspace = workspace
         self.actor = actor
         self.reading = False  # the audits are being read (a worker thread)
+        self._progress_shown = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(with_who(f"Audits in workspace {self.workspace.root.name}", self.app), id="picker-title")
@@ -98,7 +100,7 @@ class PickerScreen(Screen):
     def _read_audits(self) -> None:
         errors: list[str] = []
         rows = []
-        for item in load_digests(self.workspace, workers=1, errors=errors):
+        for item in load_digests(self.workspace, errors=errors, progress=self._reading_progress):
             s = summary(item)
             ncs = Text(str(s["open_ncs"]), style="bold red" if s["open_ncs"] else "")
             rows.append((str(s["id"]), (s["id"], str(s["status"]).replace("_", " "), s["standard"],
@@ -106,6 +108,19 @@ class PickerScreen(Screen):
                                         pct(item.coverage), ncs)))
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_audits, rows, errors)
+
+    def _reading_progress(self, done: int, total: int) -> None:
+        """From the reading thread: how far it got, when audits are read from their documents (a new or outdated
+        index)."""
+        now = time.monotonic()
+        if done == total or now - self._progress_shown >= 0.25:  # a few redraws a second, over SSH too
+            self._progress_shown = now
+            self.app.call_from_thread(self._show_progress, done, total)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        if self.is_attached and self.reading:
+            self.query_one("#picker-title", Static).update(with_who(
+                f"Reading audits: {done:,} of {total:,} (workspace {self.workspace.root.name})", self.app))
 
     def _show_audits(self, rows: list[tuple[str, tuple[object, ...]]], errors: list[str]) -> None:
         if not self.is_attached:
