@@ -71,7 +71,7 @@ def _overall_block(t: Trends, width: int) -> Group:
         overall.add_column(no_wrap=True)
     for y in t.cycles:
         mean = t.overall[y]["mean"]
-        audits, scored = t.overall[y]["audits"], t.overall[y]["scored"]
+        audits, scored = int(t.overall[y]["audits"] or 0), t.overall[y]["scored"]
         overall.add_row(str(y), _score_bar(mean, width), mean_text(mean),
                         Text(plural(audits, "audit") if scored == audits else f"{scored} of {audits} audits scored",
                              style="dim"),
