@@ -68,6 +68,7 @@ from qms_audit.store.facts import (
 from qms_audit.store.layout import AUDIT_FILE, CRITERIA_DIR, CRITERIA_FILE, FINDINGS_DIR, JOURNAL_NAME, RESULTS_DIR
 
 SCHEMA_VERSION = 4
+MMAP_BYTES = 1 << 30  # at most; a larger index is read past it as usual
 RACY_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT keeps even seconds)
 BUSY_TIMEOUT = 3.0  # seconds a writer waits for another process's transaction before giving up on writing
 MAX_HASHED_STANDARD = 5 * 1024 * 1024  # the loader refuses larger standards; those are keyed by their stat
@@ -452,6 +453,9 @@ class SqliteIndex:
         conn = self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")  # a lost last transaction is only re-read, never wrong
+        # read through a memory map: every call reads the stamps and a view's facts afresh, and mapped pages cost
+        # no system call each (measured: a third off the trends queries at 10,000 audits)
+        conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         return conn
 
     def _open(self) -> None:
