@@ -207,6 +207,10 @@ def reading_modules() -> None:
 
     for model in (AuditRecord, ClauseResults, Finding):
         model.model_rebuild()  # their validators are built on first use (`StrictModel`): build them now too
+    if threading.active_count() == 1:
+        # What loading made (hundreds of thousands of objects) lives as long as the process: keep it out of the
+        # cyclic collector's full passes, which would otherwise scan it again while the view's figures are made.
+        gc.freeze()
 
 
 def finding_facts(f: Finding) -> FindingFacts:
