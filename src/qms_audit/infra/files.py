@@ -102,12 +102,15 @@ def read_bytes_bounded(path: Path | str, *, max_bytes: int, what: str, shown: st
         size = 0
         want = st.st_size + 1  # the whole file and one byte more (to see one that grew) in a single read
         while size <= max_bytes:
-            chunk = os.read(fd, min(max_bytes + 1 - size, want))
+            asked = min(max_bytes + 1 - size, want)
+            chunk = os.read(fd, asked)
             want = 1 << 16
             if not chunk:
                 break
             parts.append(chunk)
             size += len(chunk)
+            if len(chunk) < asked and size >= st.st_size:
+                break  # short of what was asked, and all the size said: the end (spares a read per file)
     except OSError as exc:
         raise StorageError(f"{name()}: cannot read ({exc.strerror})") from None
     finally:
