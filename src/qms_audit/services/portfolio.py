@@ -520,7 +520,8 @@ def _read_documents(workspace: Workspace, ids: list[str], *, workers: int, error
     context = _pool_context()
     from concurrent.futures import ProcessPoolExecutor  # loaded only when there are audits to read
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+    # what comes back is made of hundreds of thousands of small objects and no cycles (see `gc_paused`)
+    with gc_paused(), ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
         for done, errs in pool.map(_read_chunk, chunks):
             decoded = (decode_batch([(audit_id, data, "") for audit_id, data, _, _, _ in done]) if digests
                        else [None] * len(done))
