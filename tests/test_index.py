@@ -665,3 +665,30 @@ def test_the_query_indexes_left_by_a_bulk_load_are_made_when_the_facts_are_read(
     with portfolio.open_portfolio(ws, workers=1) as opened:
         assert missing_query_indexes(opened.facts.conn) == []
         assert opened.facts.sequence(FactsFilter()) == expected
+
+
+def test_records_read_strictly_first_are_the_records_lax_reading_gives(ws):
+    """Reading tries strict validation first (records as qms-audit writes them), then lax: every record of a
+    portfolio gives the same model either way, and a record that needs lax coercion still loads, the same."""
+    import json
+
+    from qms_audit.infra.loading import load_json_record
+    from qms_audit.model.audit import AuditRecord, ClauseResults, Finding
+
+    checked = 0
+    for folder in sorted(ws.audits_dir.iterdir()):
+        for pattern, model in (("audit.json", AuditRecord), ("results/*.json", ClauseResults),
+                               ("findings/*.json", Finding)):
+            for path in folder.glob(pattern):
+                data = path.read_bytes()
+                assert model.model_validate_json(data, strict=True) == model.model_validate_json(data)
+                checked += 1
+    assert checked > 300
+    results = next(ws.audits_dir.glob("*/results/*.json"))
+    record = json.loads(results.read_bytes())
+    ref, result = next((r, v) for r, v in record["results"].items() if v.get("evidence"))
+    result["evidence"][0]["sample"] = {"size": "3"}  # a number written as text: only lax mode takes it
+    results.write_text(json.dumps(record))
+    loaded, _ = load_json_record(results, ClauseResults, what="audit record")
+    assert loaded.results[ref].evidence[0].sample is not None
+    assert loaded.results[ref].evidence[0].sample.size == 3
