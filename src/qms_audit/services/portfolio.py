@@ -33,6 +33,7 @@ from qms_audit.domain.deadlines import overdue_on
 from qms_audit.domain.means import Shown, contribution, score_units
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.locations import Workspace
+from qms_audit.infra.workers import PARALLEL_FROM
 from qms_audit.store.facts import (
     REF_SEPARATOR,
     AuditFact,
@@ -73,7 +74,6 @@ if TYPE_CHECKING:
     from qms_audit.model.standard import Standard
     from qms_audit.store.audits import AuditSnapshot
 
-PARALLEL_FROM = 60  # below this many audits, starting worker processes costs more than it saves
 CHUNK = 25
 WRITE_BATCH = 1000  # audits read from their documents, written to the index while the rest are read
 
@@ -465,23 +465,6 @@ def _pool_context() -> multiprocessing.context.BaseContext | None:
     if sys.platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("forkserver")
     return None
-
-
-def start_process_server(workspace: Workspace) -> None:
-    """Before a long-running app starts threads: start the fork server that starts the worker processes reading
-    audits from its threads (`_pool_context`), when the workspace has enough audits to need them. Started now,
-    from the main thread, while the standard streams are still the terminal's: a full-screen app replaces them,
-    and the server and its resource tracker are handed one of them when they start."""
-    if _can_fork() and "forkserver" in multiprocessing.get_all_start_methods():
-        try:
-            many = len(os.listdir(workspace.audits_dir)) >= PARALLEL_FROM
-        except OSError:
-            many = False
-        if many:
-            from multiprocessing import forkserver
-
-            multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])  # workers start with it
-            forkserver.ensure_running()
 
 
 def _in_processes(workers: int, audits: int) -> bool:

@@ -182,7 +182,7 @@ def run_tui(workspace: Workspace, explicit_actor: str | None, audit_id: str | No
         from qms_audit.services.auditing import audit_store
 
         audit_store(workspace, audit_id)  # an unknown id fails here, with a hint, before the screen opens
-    from qms_audit.services.portfolio import start_process_server
+    from qms_audit.infra.workers import start_process_server
 
     start_process_server(workspace)  # before the app takes over the terminal's streams
     app = QmsAuditApp(workspace, identity.name if identity else None, audit_id=audit_id, keymap=keymap, theme=theme,
