@@ -35,6 +35,7 @@ class Document:
     text: str = ""
     headings: list[str] = field(default_factory=list)
     error: str | None = None
+    tables: list[list[list[str]]] = field(default_factory=list)  # rows of cells, as written (.docx, .md)
 
 
 @dataclass
@@ -151,17 +152,37 @@ def read_docx(path: Path) -> Document:
             style = p.find(f"{W}pPr/{W}pStyle")
             if style is not None and style.get(f"{W}val") in heading_styles:
                 headings.append(text.strip())
-        # table rows read as "cell | cell" so that "Version | 1.2" style document control tables are found
-        for row in body.iter(f"{W}tr"):
-            cells = ["".join(t.text or "" for t in c.iter(f"{W}t")) for c in row.iter(f"{W}tc")]
-            lines.append(" | ".join(cells))
-    return Document(str(path), "docx", "\n".join(lines), headings)
+        # tables kept as rows of cells (document control is read from them cell by cell), and also as
+        # "cell | cell" lines for recognising the SOP and its sections
+        tables = []
+        for table in body.iter(f"{W}tbl"):
+            rows = [[" ".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in c.iter(f"{W}p")).strip()
+                     for c in row.iter(f"{W}tc")] for row in table.iter(f"{W}tr")]
+            tables.append(rows)
+            lines.extend(" | ".join(cells) for cells in rows)
+    return Document(str(path), "docx", "\n".join(lines), headings, tables=tables)
 
 
 def read_markdown(path: Path) -> Document:
     text = decode_text(read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document"), shown=path.name)
     headings = [re.sub(r"^#+\s*", "", line).strip() for line in text.splitlines() if line.startswith("#")]
-    return Document(str(path), "md", text, headings)
+    return Document(str(path), "md", text, headings, tables=markdown_tables(text))
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """The pipe tables of a Markdown text, as rows of cells (the |---| line left out)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                current.append(cells)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
 
 
 def read_pdf(path: Path) -> Document:
@@ -267,31 +288,121 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
-def _field(text: str, *names: str) -> str | None:
-    """The value after a document-control label: 'Version: 1.2', 'Version | 1.2' (a table row read as
-    text) or 'Version 1.2' (a table in a PDF, where the cells come out separated by spaces)."""
-    for name in names:
-        match = re.search(rf"(?im)^\W*{name}\s*(?:[:|]\s*|\s+)(.+?)\s*\|?\s*$", text)
-        if match and match.group(1).strip(" |"):
-            return match.group(1).strip(" |")
-    return None
+# The document-control fields and the labels they go by. Read only where a document declares them: a table
+# (label and value side by side, or a row of labels over a row of values), front matter, or a "Label: value"
+# line of the document-control part (before the body's first section, or under a document-control heading);
+# never from a sentence that merely starts with the word, and never across a line or a cell.
+_LABELS = {
+    "version": ("version", "version no", "version number", "revision", "rev", "issue"),
+    "approved_by": ("approved by", "approver", "approval", "approved", "authorised by", "authorized by"),
+    "status": ("document status", "status"),
+    "effective": ("effective date", "effective from", "date of effect", "effective"),
+    "next_review": ("next review date", "next review", "review date", "review due"),
+}
+_FIELD_OF = {label: name for name, labels in _LABELS.items() for label in labels}
+# labels that a PDF's table cells may give separated by spaces only ("Version 2.0"): none that starts a sentence
+_SPACED = ("version", "revision", "approved by", "document status", "status", "effective date", "next review date",
+           "next review", "review date")
+_CONTROL_HEADINGS = ("document control", "document information", "document details", "document history",
+                     "revision history", "version history", "change history", "approval", "approvals", "sign off",
+                     "signoff", "document approval")
+
+
+def _label(text: str) -> str | None:
+    """The field a label cell or a label before a colon names, or None."""
+    return _FIELD_OF.get(re.sub(r"\s+", " ", re.sub(r"[^a-z. ]+", " ", text.lower())).strip(" ."))
+
+
+def _from_tables(tables: list[list[list[str]]]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for rows in tables:
+        for index, cells in enumerate(rows):
+            labels = [_label(c) for c in cells]
+            if sum(1 for name in labels if name) >= 2 and index + 1 < len(rows):
+                # a row of labels over a row of values
+                values = rows[index + 1]
+                for name, value in zip(labels, values, strict=False):
+                    if name:
+                        found.setdefault(name, value.strip())
+                continue
+            if len(cells) >= 2 and labels[0] and not any(labels[1:]):
+                found.setdefault(labels[0], cells[1].strip())  # label and value side by side
+    return found
+
+
+def _front_matter(text: str) -> dict[str, str]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return {}
+    found: dict[str, str] = {}
+    for line in lines[1:40]:
+        if line.strip() == "---":
+            break
+        key, colon, value = line.partition(":")
+        name = _label(key) if colon else None
+        if name:
+            found.setdefault(name, value.strip().strip("'\""))
+    return found
+
+
+def _control_lines(document: Document) -> list[str]:
+    """The lines of the document-control part: before the first heading of the body, and under any heading
+    that names document control."""
+    headings = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", h)) for h in document.headings[1:]}
+    out: list[str] = []
+    in_control = True
+    for line in document.text.splitlines():
+        key = _norm(re.sub(r"^\s*#*\s*\d+(\.\d+)*\.?\s*", "", line))
+        if key and key in headings:
+            in_control = key in _CONTROL_HEADINGS
+            continue
+        if in_control:
+            out.append(line)
+    return out
+
+
+def _from_lines(lines: list[str], *, spaced: bool) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in lines:
+        text = line.strip().strip("*_|# ")
+        label, colon, value = text.partition(":")
+        name = _label(label) if colon and len(label) <= 40 else None
+        if name:
+            found.setdefault(name, value.strip(" *_|"))
+            continue
+        if spaced:
+            match = re.match(rf"(?i)({'|'.join(re.escape(s) for s in _SPACED)})\s+(\S.*)$", text)
+            if match:
+                found.setdefault(_FIELD_OF[match.group(1).lower()], match.group(2).strip())
+    return found
+
+
+def control_fields(document: Document) -> dict[str, str]:
+    """The document-control fields as written, a field given once: tables first, then front matter, then the
+    document-control lines. An empty value stays empty (an approval row left blank is no approval)."""
+    found = _from_tables(document.tables)
+    for name, value in [*_front_matter(document.text).items(),
+                        *_from_lines(_control_lines(document), spaced=document.kind == "pdf").items()]:
+        found.setdefault(name, value)
+    return found
+
+
+_NOT_AN_APPROVAL = re.compile(r"(?i)^(n/?a|none|-+|tbc|tbd|to be \w+|pending.*|not (yet )?approved.*|draft.*|"
+                              r"\[.*\]|<.*>|_+|\.+|signature|sign(ed)?|name)$")
 
 
 def metadata(document: Document) -> Metadata:
-    text = document.text
+    fields = control_fields(document)
     md = Metadata()
-    version = _field(text, "version", "revision", "rev\\.?")
-    found = re.match(r"v?(\d+(\.\d+)*)\b", version or "")
+    found = re.match(r"v?(\d+(\.\d+)*)\b", fields.get("version", ""), re.I)
     md.version = found.group(1) if found else None
-    approver = _field(text, "approved by", "approver", "approval")
-    md.status = _field(text, "document status", "status")
-    if approver and not re.search(r"(?i)pending|to be|tbc|not yet|draft", approver):
+    md.status = fields.get("status") or None
+    approver = fields.get("approved_by", "").strip()
+    if approver and not _NOT_AN_APPROVAL.match(approver):
         md.approved_by = approver[:80]
-        md.approved = not (md.status and re.search(r"(?i)draft|pending|not approved", md.status))
-    effective = _field(text, "effective date", "effective from", "date of effect", "effective")
-    md.effective = parse_date(effective) if effective else None
-    review = _field(text, "next review date", "next review", "review date", "review due")
-    md.next_review = parse_date(review) if review else None
+        md.approved = not (md.status and re.search(r"(?i)draft|pending|not approved|under review", md.status))
+    md.effective = parse_date(fields["effective"]) if fields.get("effective") else None
+    md.next_review = parse_date(fields["next_review"]) if fields.get("next_review") else None
     return md
 
 

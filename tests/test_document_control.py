@@ -1,0 +1,92 @@
+"""The desk review reads an SOP's document control only where the document declares it, within one line or
+one cell: a blank approval is no approval, a sentence that starts with "Approval" is not an approver, and a
+row of labels over a row of values is read by column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from qms_audit.services.deskreview import metadata, read_document
+
+
+def docx(path: Path, *, paragraphs: list[str], tables: list[list[list[str]]]) -> Path:
+    from docx import Document
+
+    document = Document()
+    document.add_heading("SOP-RISK Risk management for micro-credentials", level=0)
+    for rows in tables:
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                table.cell(r, c).text = text
+    for text in paragraphs:
+        if text.startswith("# "):
+            document.add_heading(text[2:], level=1)
+        else:
+            document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+def test_an_empty_approver_cell_is_not_approved_by_the_next_line(tmp_path):
+    path = docx(tmp_path / "blank approval.docx", tables=[[["Version", "0.3"], ["Approver", ""],
+                                                          ["QA Representative", "Ms Tan"]]],
+                paragraphs=["# 1. Purpose", "This procedure sets out how risks are managed."])
+    md = metadata(read_document(path))
+    assert md.version == "0.3"
+    assert md.approved is False and md.approved_by is None
+
+
+def test_a_row_of_labels_over_a_row_of_values_is_read_by_column(tmp_path):
+    path = docx(tmp_path / "horizontal.docx", paragraphs=["# 1. Purpose", "Risks are managed."],
+                tables=[[["Document No", "Version", "Effective date", "Next review", "Approved by"],
+                         ["UTN-QAU-SOP-06", "1.3", "2025-03-01", "2027-03-01", "Prof Rosli Ahmad"]]])
+    md = metadata(read_document(path))
+    assert (md.version, md.approved, md.approved_by) == ("1.3", True, "Prof Rosli Ahmad")
+    assert (md.effective, md.next_review) == (dt.date(2025, 3, 1), dt.date(2027, 3, 1))
+
+
+def test_a_sentence_in_the_body_is_not_an_approval(tmp_path):
+    path = tmp_path / "risk.md"
+    path.write_text("# SOP-RISK Risk management\n\nVersion: 0.9\n\n## 1. Purpose\n\n"
+                    "Approval of the Risk Management Plan is given by the Senate.\n\n## 2. Approval\n\n"
+                    "Approved by: the Senate, each year\n", encoding="utf-8")
+    md = metadata(read_document(path))
+    assert md.version == "0.9"
+    # "## 2. Approval" names a document-control part: the line under it is read, the sentence above is not
+    assert md.approved_by == "the Senate, each year"
+    path.write_text("# SOP-RISK Risk management\n\n## 1. Purpose\n\n"
+                    "Approval of the Risk Management Plan is given by the Senate.\n\n## 5. Responsibilities\n\n"
+                    "Approved by: the quality manager for each faculty plan\n", encoding="utf-8")
+    md = metadata(read_document(path))
+    assert md.approved is False and md.approved_by is None and md.version is None
+
+
+@pytest.mark.parametrize("value", ["", "   ", "TBC", "[name]", "Pending signature", "Draft", "________"])
+def test_placeholders_are_not_approvals(tmp_path, value):
+    path = tmp_path / "sop.md"
+    path.write_text(f"# SOP-RISK Risk management\n\n| Field | Value |\n|---|---|\n| Version | 1.0 |\n"
+                    f"| Approved by | {value} |\n| Owner | Ms Tan |\n\n## 1. Purpose\n\nText.\n", encoding="utf-8")
+    md = metadata(read_document(path))
+    assert md.approved is False and md.approved_by is None
+    assert md.version == "1.0"
+
+
+def test_a_value_is_read_within_its_line(tmp_path):
+    path = tmp_path / "sop.md"
+    path.write_text("# SOP-RISK Risk management\n\nVersion: 2.1\nApproved by:\nDr Lee, Deputy Vice-Chancellor\n\n"
+                    "## 1. Purpose\n\nText.\n", encoding="utf-8")
+    md = metadata(read_document(path))
+    assert md.version == "2.1" and md.approved is False and md.approved_by is None
+
+
+def test_front_matter_and_a_draft_status(tmp_path):
+    path = tmp_path / "sop.md"
+    path.write_text("---\nversion: 1.4\napproved_by: Prof Rosli Ahmad\nstatus: Draft for consultation\n---\n\n"
+                    "# SOP-RISK Risk management\n\n## 1. Purpose\n\nText.\n", encoding="utf-8")
+    md = metadata(read_document(path))
+    assert md.version == "1.4" and md.approved_by == "Prof Rosli Ahmad" and md.status == "Draft for consultation"
+    assert md.approved is False
