@@ -90,3 +90,37 @@ def test_front_matter_and_a_draft_status(tmp_path):
     md = metadata(read_document(path))
     assert md.version == "1.4" and md.approved_by == "Prof Rosli Ahmad" and md.status == "Draft for consultation"
     assert md.approved is False
+
+
+def test_sections_match_their_headings_by_words(tmp_path):
+    from qms_audit.model.standard import SopDefinition
+    from qms_audit.services.deskreview import sections
+
+    sop = SopDefinition(id="SOP-RISK", title="Risk management", clause="6.1", purpose="Risks.",
+                        required_sections=["Purpose", "Responsibilities", "Definitions and abbreviations",
+                                           "Records", "Key performance indicators"])
+    path = tmp_path / "sop.md"
+    path.write_text("# SOP-RISK Risk management\n\n## 1. Purpose and objectives\n\nText.\n\n"
+                    "## 2. Roles & Responsibilities\n\nText.\n\n## 3. Definitions & abbreviations\n\nText.\n\n"
+                    "## 4. Record\n\nText.\n\n## 5. Performance\n\nThe purpose of key performance indicators is "
+                    "to show how the process performs.\n", encoding="utf-8")
+    present, missing = sections(read_document(path), sop)
+    assert present == ["Purpose", "Responsibilities", "Definitions and abbreviations", "Records"]
+    assert missing == ["Key performance indicators"]  # a heading with fewer words, and a sentence, do not hold it
+
+
+def test_every_state_that_applies_is_listed(cli, workspace, tmp_path):
+    import json
+
+    folder = tmp_path / "sops"
+    folder.mkdir()
+    (folder / "risk.md").write_text(
+        "# SOP-RISK Risk management of micro-credentials\n\n| Field | Value |\n|---|---|\n| Version | 0.4 |\n"
+        "| Approved by | |\n| Effective date | 2020-01-10 |\n\n## 1. Purpose\n\nRisks and opportunities of "
+        "micro-credentials.\n", encoding="utf-8")
+    result = cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28")
+    risk = next(s for s in json.loads(result.out)["sops"] if s["sop_id"] == "SOP-RISK")
+    assert risk["document"] == "risk.md"
+    assert risk["states"] == ["incomplete", "draft", "overdue"]
+    assert risk["state"] == "incomplete"  # the most telling, as before
+    assert risk["metadata"]["approved"] is False and risk["metadata"]["version"] == "0.4"

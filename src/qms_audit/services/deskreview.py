@@ -60,7 +60,8 @@ class SopFinding:
     metadata: Metadata | None
     review_due: dt.date | None
     overdue: bool
-    state: str  # missing, incomplete, draft, overdue, current
+    state: str  # the most telling of `states`: missing, incomplete, draft, overdue, unknown-dates, current
+    states: list[str] = field(default_factory=list)  # every state that applies, in that order
 
     def summary(self) -> str:
         if self.document is None:
@@ -255,15 +256,25 @@ def recognise(document: Document, sops: list[SopDefinition]) -> tuple[SopDefinit
     return (best, best_score) if best_score >= 4 else (None, best_score)
 
 
+def _words(text: str) -> frozenset[str]:
+    """A heading's words as compared: numbering, case, punctuation and "&" set aside, plurals as singulars."""
+    text = re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", text).lower().replace("&", " and ")
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                     for w in re.findall(r"[a-z0-9]+", text) if w not in ("and", "of", "the", "for", "a", "an"))
+
+
 def sections(document: Document, sop: SopDefinition) -> tuple[list[str], list[str]]:
-    headings = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", h)) for h in document.headings}
-    lines = {_norm(re.sub(r"^\s*\d+(\.\d+)*\.?\s*", "", line)) for line in document.text.splitlines()
-             if len(line) < 90}
+    """The SOP's required sections the document has, and those it lacks. A heading holds a section when it has
+    all of the section's words ("Roles and responsibilities" holds "Responsibilities", "1. Purpose and
+    objectives" holds "Purpose"); a short line of text only when it is the section's title itself."""
+    headings = [_words(h) for h in document.headings]
+    lines = {_words(line) for line in document.text.splitlines() if len(line) < 90}
     present: list[str] = []
     missing: list[str] = []
     for section in sop.required_sections:
-        key = _norm(section)
-        (present if key in headings or key in lines else missing).append(section)
+        key = _words(section)
+        found = bool(key) and (key in lines or any(key <= heading for heading in headings))
+        (present if found else missing).append(section)
     return present, missing
 
 
@@ -452,17 +463,18 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
         candidates = sorted(matched.get(sop.id, []), key=lambda item: (-item[0], item[1].path))
         if not candidates:
             findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, None, [], [],
-                                       list(sop.required_sections), None, None, False, "missing"))
+                                       list(sop.required_sections), None, None, False, "missing", ["missing"]))
             continue
         doc = candidates[0][1]
         present, missing = sections(doc, sop)
         md = metadata(doc)
         due = md.next_review or (add_months(md.effective, review_cycle_months) if md.effective else None)
         overdue = due is not None and due < today
-        state = ("incomplete" if missing else "draft" if not md.approved else "overdue" if overdue
-                 else "unknown-dates" if due is None else "current")
+        states = [name for name, applies in (("incomplete", bool(missing)), ("draft", not md.approved),
+                                             ("overdue", overdue), ("unknown-dates", due is None)) if applies]
         findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, doc.path,
-                                   [d.path for _, d in candidates[1:]], present, missing, md, due, overdue, state))
+                                   [d.path for _, d in candidates[1:]], present, missing, md, due, overdue,
+                                   (states or ["current"])[0], states or ["current"]))
     return DeskReview(str(folder), today, len(documents), unreadable, unrecognised, findings)
 
 
