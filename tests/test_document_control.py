@@ -124,3 +124,30 @@ def test_every_state_that_applies_is_listed(cli, workspace, tmp_path):
     assert risk["states"] == ["incomplete", "draft", "overdue"]
     assert risk["state"] == "incomplete"  # the most telling, as before
     assert risk["metadata"]["approved"] is False and risk["metadata"]["version"] == "0.4"
+
+
+def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_path):
+    """A quality manual that speaks of internal audits and cites SOP ids is not the audit SOP; an information
+    security risk SOP is not the micro-credential risk SOP; an internal audit SOP without the MC wording is the
+    audit SOP, with medium confidence, and says why."""
+    import json
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "quality-manual.md").write_text(
+        "# Quality Manual of the Micro-Credential Centre\n\n## 1. Internal audit\n\nInternal audits follow "
+        "SOP-AUDIT; the audit programme, audit criteria, auditor impartiality and audit reports are kept. "
+        "Risks follow SOP-RISK: the risk register and risk treatment.\n", encoding="utf-8")
+    (folder / "infosec.md").write_text(
+        "# SOP Information Security Risk Assessment\n\n## Summary\n\nRisk register, risk criteria, risk "
+        "treatment and monitoring of information assets.\n", encoding="utf-8")
+    (folder / "audit.md").write_text(
+        "# SOP Internal Audit\n\n## Summary\n\nThe audit programme, audit criteria, auditor selection and "
+        "impartiality, audit reports and follow-up of findings.\n", encoding="utf-8")
+    data = json.loads(cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28").out)
+    by_id = {s["sop_id"]: s for s in data["sops"]}
+    assert by_id["SOP-RISK"]["state"] == "missing" and by_id["SOP-RISK"]["confidence"] is None
+    assert by_id["SOP-AUDIT"]["document"] == "audit.md"
+    assert by_id["SOP-AUDIT"]["confidence"] == "medium"
+    assert "the words of its title (audit, internal) at the top" in by_id["SOP-AUDIT"]["recognised_by"]
+    assert sorted(data["unrecognised"]) == ["infosec.md", "quality-manual.md"]

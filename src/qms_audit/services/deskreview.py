@@ -62,6 +62,8 @@ class SopFinding:
     overdue: bool
     state: str  # the most telling of `states`: missing, incomplete, draft, overdue, unknown-dates, current
     states: list[str] = field(default_factory=list)  # every state that applies, in that order
+    confidence: str | None = None  # how sure the recognition is (`Recognition`); None when missing
+    recognised_by: str | None = None  # why the document was taken for this SOP
 
     def summary(self) -> str:
         if self.document is None:
@@ -237,23 +239,68 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def recognise(document: Document, sops: list[SopDefinition]) -> tuple[SopDefinition | None, int]:
-    """The SOP a document is, by its id, its title near the top, and its distinctive words."""
+# words of an SOP's title too general to tell one SOP from another
+_GENERIC_TITLE_WORDS = frozenset({"micro", "credential", "procedure", "sop", "standard", "operating", "mc", "to",
+                                  "in", "on", "with", "by"})
+
+
+@dataclass
+class Recognition:
+    """Why a document was taken for an SOP, and how sure that is: "high" when its id or its title heads the
+    document, "medium" when the title's distinctive words head it and its keywords are in it."""
+
+    sop: SopDefinition
+    confidence: str
+    why: str
+    rank: tuple[int, int, int]
+
+
+def _title_area(document: Document) -> str:
+    """What heads a document: its first lines (up to three) before its first section heading."""
+    sections = {h.strip() for h in document.headings[1:]}
+    lines: list[str] = []
+    for line in document.text.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        if lines and (text.startswith("##") or re.match(r"^\d+(\.\d+)*\.?\s+\S", text)
+                      or text.lstrip("# ") in sections):
+            break
+        lines.append(text.lstrip("# "))
+        if len(lines) == 3:
+            break
+    return " ".join(lines)
+
+
+def recognise_document(document: Document, sops: list[SopDefinition]) -> Recognition | None:
+    """The SOP a document is, or None: an SOP is named at the top of its document (its id or its title, or the
+    words that set its title apart); keywords alone, or another SOP's id cited in the text, do not make a
+    document that SOP (a quality manual that mentions internal audits is not the audit SOP)."""
     text = _norm(document.text)
-    top = _norm(" ".join(document.headings[:3]) + " " + document.text[:600])
-    best, best_score = None, 0
+    top_text = _title_area(document)
+    top = _norm(top_text)
+    top_words = _words(top_text)
+    best: Recognition | None = None
     for sop in sops:
-        score = 0
-        if _norm(sop.id) in text:
-            score += 5
+        keywords = sum(1 for k in sop.keywords if _norm(k) in text)
+        distinctive = _words(sop.title) - _GENERIC_TITLE_WORDS
+        reasons = []
+        if _norm(sop.id) in top:
+            reasons.append(f"its id {sop.id} at the top")
         if _norm(sop.title) in top:
-            score += 5
-        elif _norm(sop.title) in text:
-            score += 2
-        score += min(6, sum(1 for k in sop.keywords if _norm(k) in text))
-        if score > best_score:
-            best, best_score = sop, score
-    return (best, best_score) if best_score >= 4 else (None, best_score)
+            reasons.append("its title at the top")
+        if reasons:
+            confidence = "high"
+        elif distinctive and distinctive <= top_words and keywords >= 2:
+            confidence = "medium"
+            reasons.append(f"the words of its title ({', '.join(sorted(distinctive))}) at the top")
+        else:
+            continue
+        reasons.append(f"{keywords} of its {len(sop.keywords)} keywords")
+        rank = (2 if confidence == "high" else 1, len(reasons), keywords)
+        if best is None or rank > best.rank:
+            best = Recognition(sop, confidence, "; ".join(reasons), rank)
+    return best
 
 
 def _words(text: str) -> frozenset[str]:
@@ -445,7 +492,7 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
     documents = _read_all(_document_paths(folder), progress, workers)
     sops = [s for std in standards for s in std.sops]
     sop_standard = {s.id: std for std in standards for s in std.sops}
-    matched: dict[str, list[tuple[int, Document]]] = {}
+    matched: dict[str, list[tuple[Recognition, Document]]] = {}
     unreadable, unrecognised = [], []
     for doc in documents:
         rel = os.path.relpath(doc.path, folder)
@@ -453,14 +500,15 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
         if doc.error:
             unreadable.append((rel, doc.error))
             continue
-        sop, score = recognise(doc, sops)
-        if sop is None:
+        found = recognise_document(doc, sops)
+        if found is None:
             unrecognised.append(rel)
         else:
-            matched.setdefault(sop.id, []).append((score, doc))
+            matched.setdefault(found.sop.id, []).append((found, doc))
     findings = []
     for sop in sops:
-        candidates = sorted(matched.get(sop.id, []), key=lambda item: (-item[0], item[1].path))
+        candidates = sorted(matched.get(sop.id, []), key=lambda item: (tuple(-r for r in item[0].rank),
+                                                                        item[1].path))
         if not candidates:
             findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, None, [], [],
                                        list(sop.required_sections), None, None, False, "missing", ["missing"]))
@@ -472,9 +520,11 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
         overdue = due is not None and due < today
         states = [name for name, applies in (("incomplete", bool(missing)), ("draft", not md.approved),
                                              ("overdue", overdue), ("unknown-dates", due is None)) if applies]
+        chosen = candidates[0][0]
         findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, doc.path,
                                    [d.path for _, d in candidates[1:]], present, missing, md, due, overdue,
-                                   (states or ["current"])[0], states or ["current"]))
+                                   (states or ["current"])[0], states or ["current"], chosen.confidence,
+                                   chosen.why))
     return DeskReview(str(folder), today, len(documents), unreadable, unrecognised, findings)
 
 
