@@ -141,13 +141,14 @@ def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_p
     (folder / "infosec.md").write_text(
         "# SOP Information Security Risk Assessment\n\n## Summary\n\nRisk register, risk criteria, risk "
         "treatment and monitoring of information assets.\n", encoding="utf-8")
-    (folder / "audit.md").write_text(
-        "# SOP Internal Audit\n\n## Summary\n\nThe audit programme, audit criteria, auditor selection and "
-        "impartiality, audit reports and follow-up of findings.\n", encoding="utf-8")
+    (folder / "sop-internal-audit.md").write_text(  # its title only in its name, as templates have it
+        "| Regulatory requirement | Section |\n|---|---|\n| ISO 19011 | All |\n\n## Summary\n\nThe audit "
+        "programme, audit criteria, auditor selection and impartiality, audit reports and follow-up.\n",
+        encoding="utf-8")
     data = json.loads(cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28").out)
     by_id = {s["sop_id"]: s for s in data["sops"]}
     assert by_id["SOP-RISK"]["state"] == "missing" and by_id["SOP-RISK"]["confidence"] is None
-    assert by_id["SOP-AUDIT"]["document"] == "audit.md"
+    assert by_id["SOP-AUDIT"]["document"] == "sop-internal-audit.md"
     assert by_id["SOP-AUDIT"]["confidence"] == "medium"
     assert "the words of its title (audit, internal) at the top" in by_id["SOP-AUDIT"]["recognised_by"]
     assert sorted(data["unrecognised"]) == ["infosec.md", "quality-manual.md"]

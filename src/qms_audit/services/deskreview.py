@@ -277,7 +277,8 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
     words that set its title apart); keywords alone, or another SOP's id cited in the text, do not make a
     document that SOP (a quality manual that mentions internal audits is not the audit SOP)."""
     text = _norm(document.text)
-    top_text = _title_area(document)
+    # the file's name is part of what heads it: templates often carry their title only there
+    top_text = Path(document.path).stem + " " + _title_area(document)
     top = _norm(top_text)
     top_words = _words(top_text)
     best: Recognition | None = None
