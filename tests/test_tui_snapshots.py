@@ -60,8 +60,18 @@ class TestOtherScreens:
     """The list of audits, one NC's corrective action, help and the light theme."""
 
     def test_picker(self, snap_compare, demo_app):
-        async def listed(pilot):  # the audits are read in a worker thread
-            await pilot.app.workers.wait_for_complete()
+        async def listed(pilot):  # the audits are read in a worker thread: wait until they are listed
+            from textual.widgets import DataTable
+
+            from qms_audit.tui.screens.picker import PickerScreen
+
+            for _ in range(400):
+                await pilot.app.workers.wait_for_complete()
+                screen = pilot.app.screen
+                if (isinstance(screen, PickerScreen) and not screen.reading
+                        and screen.query_one(DataTable).row_count):
+                    break
+                await pilot.pause(0.025)
             await pilot.pause()
         assert snap_compare(demo_app(None), terminal_size=SIZE, run_before=listed)
 
