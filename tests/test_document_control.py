@@ -109,17 +109,22 @@ def test_sections_match_their_headings_by_words(tmp_path):
     assert missing == ["Key performance indicators"]  # a heading with fewer words, and a sentence, do not hold it
 
 
-def test_every_state_that_applies_is_listed(cli, workspace, tmp_path):
+def desk_review(cli, workspace: Path, folder: Path, documents: dict[str, str]) -> dict:
+    """`docs check --json` of a folder holding these Markdown documents (name: text)."""
     import json
 
-    folder = tmp_path / "sops"
     folder.mkdir()
-    (folder / "risk.md").write_text(
+    for name, text in documents.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return json.loads(cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28").out)
+
+
+def test_every_state_that_applies_is_listed(cli, workspace, tmp_path):
+    data = desk_review(cli, workspace, tmp_path / "sops", {"risk.md": (
         "# SOP-RISK Risk management of micro-credentials\n\n| Field | Value |\n|---|---|\n| Version | 0.4 |\n"
         "| Approved by | |\n| Effective date | 2020-01-10 |\n\n## 1. Purpose\n\nRisks and opportunities of "
-        "micro-credentials.\n", encoding="utf-8")
-    result = cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28")
-    risk = next(s for s in json.loads(result.out)["sops"] if s["sop_id"] == "SOP-RISK")
+        "micro-credentials.\n")})
+    risk = next(s for s in data["sops"] if s["sop_id"] == "SOP-RISK")
     assert risk["document"] == "risk.md"
     assert risk["states"] == ["incomplete", "draft", "overdue"]
     assert risk["state"] == "incomplete"  # the most telling, as before
@@ -130,22 +135,18 @@ def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_p
     """A quality manual that speaks of internal audits and cites SOP ids is not the audit SOP; an information
     security risk SOP is not the micro-credential risk SOP; an internal audit SOP without the MC wording is the
     audit SOP, with medium confidence, and says why."""
-    import json
-
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "quality-manual.md").write_text(
-        "# Quality Manual of the Micro-Credential Centre\n\n## 1. Internal audit\n\nInternal audits follow "
-        "SOP-AUDIT; the audit programme, audit criteria, auditor impartiality and audit reports are kept. "
-        "Risks follow SOP-RISK: the risk register and risk treatment.\n", encoding="utf-8")
-    (folder / "infosec.md").write_text(
-        "# SOP Information Security Risk Assessment\n\n## Summary\n\nRisk register, risk criteria, risk "
-        "treatment and monitoring of information assets.\n", encoding="utf-8")
-    (folder / "sop-internal-audit.md").write_text(  # its title only in its name, as templates have it
-        "| Regulatory requirement | Section |\n|---|---|\n| ISO 19011 | All |\n\n## Summary\n\nThe audit "
-        "programme, audit criteria, auditor selection and impartiality, audit reports and follow-up.\n",
-        encoding="utf-8")
-    data = json.loads(cli("-w", workspace, "docs", "check", folder, "--json", "--date", "2026-11-28").out)
+    data = desk_review(cli, workspace, tmp_path / "docs", {
+        "quality-manual.md": (
+            "# Quality Manual of the Micro-Credential Centre\n\n## 1. Internal audit\n\nInternal audits follow "
+            "SOP-AUDIT; the audit programme, audit criteria, auditor impartiality and audit reports are kept. "
+            "Risks follow SOP-RISK: the risk register and risk treatment.\n"),
+        "infosec.md": (
+            "# SOP Information Security Risk Assessment\n\n## Summary\n\nRisk register, risk criteria, risk "
+            "treatment and monitoring of information assets.\n"),
+        "sop-internal-audit.md": (  # its title only in its name, as templates have it
+            "| Regulatory requirement | Section |\n|---|---|\n| ISO 19011 | All |\n\n## Summary\n\nThe audit "
+            "programme, audit criteria, auditor selection and impartiality, audit reports and follow-up.\n"),
+    })
     by_id = {s["sop_id"]: s for s in data["sops"]}
     assert by_id["SOP-RISK"]["state"] == "missing" and by_id["SOP-RISK"]["confidence"] is None
     assert by_id["SOP-AUDIT"]["document"] == "sop-internal-audit.md"
