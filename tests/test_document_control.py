@@ -104,7 +104,8 @@ def test_sections_match_their_headings_by_words(tmp_path):
                     "## 2. Roles & Responsibilities\n\nText.\n\n## 3. Definitions & abbreviations\n\nText.\n\n"
                     "## 4. Record\n\nText.\n\n## 5. Performance\n\nThe purpose of key performance indicators is "
                     "to show how the process performs.\n", encoding="utf-8")
-    present, missing = sections(read_document(path), sop)
+    check = sections(read_document(path), sop)
+    present, missing = check.present, check.missing
     assert present == ["Purpose", "Responsibilities", "Definitions and abbreviations", "Records"]
     assert missing == ["Key performance indicators"]  # a heading with fewer words, and a sentence, do not hold it
 
@@ -132,9 +133,10 @@ def test_every_state_that_applies_is_listed(cli, workspace, tmp_path):
 
 
 def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_path):
-    """A quality manual that speaks of internal audits and cites SOP ids is not the audit SOP; an information
-    security risk SOP is not the micro-credential risk SOP; an internal audit SOP without the MC wording is the
-    audit SOP, with medium confidence, and says why."""
+    """A quality manual that speaks of internal audits and cites SOP ids is not the audit SOP; information
+    security risk procedures are not the micro-credential risk SOP, even titled "risk management"; an internal
+    audit procedure titled so but never speaking of micro-credentials is taken with low confidence (its scope is
+    for the auditor to check); one that speaks of them, with medium confidence; each says why."""
     data = desk_review(cli, workspace, tmp_path / "docs", {
         "quality-manual.md": (
             "# Quality Manual of the Micro-Credential Centre\n\n## 1. Internal audit\n\nInternal audits follow "
@@ -143,6 +145,9 @@ def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_p
         "infosec.md": (
             "# SOP Information Security Risk Assessment\n\n## Summary\n\nRisk register, risk criteria, risk "
             "treatment and monitoring of information assets.\n"),
+        "isms-risk.md": (
+            "# Information Security Risk Management Procedure\n\n## Purpose\n\nThe risk register, likelihood and "
+            "impact of threats to information assets, risk owners and risk treatment.\n"),
         "sop-internal-audit.md": (  # its title only in its name, as templates have it
             "| Regulatory requirement | Section |\n|---|---|\n| ISO 19011 | All |\n\n## Summary\n\nThe audit "
             "programme, audit criteria, auditor selection and impartiality, audit reports and follow-up.\n"),
@@ -150,6 +155,17 @@ def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_p
     by_id = {s["sop_id"]: s for s in data["sops"]}
     assert by_id["SOP-RISK"]["state"] == "missing" and by_id["SOP-RISK"]["confidence"] is None
     assert by_id["SOP-AUDIT"]["document"] == "sop-internal-audit.md"
-    assert by_id["SOP-AUDIT"]["confidence"] == "medium"
-    assert "the words of its title (audit, internal) at the top" in by_id["SOP-AUDIT"]["recognised_by"]
-    assert sorted(data["unrecognised"]) == ["infosec.md", "quality-manual.md"]
+    assert by_id["SOP-AUDIT"]["confidence"] == "low"
+    assert ("titled 'internal audit' but never speaks of micro-credentials: check that its scope covers them"
+            in by_id["SOP-AUDIT"]["recognised_by"])
+    assert sorted(data["unrecognised"]) == ["infosec.md", "isms-risk.md", "quality-manual.md"]
+
+    # the same procedure, speaking of micro-credentials, is taken with medium confidence
+    data = desk_review(cli, workspace, tmp_path / "docs2", {
+        "sop-internal-audit.md": (
+            "## Summary\n\nAudits of the micro-credential system: the audit programme, audit criteria, auditor "
+            "selection and impartiality, audit reports and follow-up.\n")})
+    audit = {s["sop_id"]: s for s in data["sops"]}["SOP-AUDIT"]
+    assert audit["confidence"] == "medium"
+    assert audit["recognised_by"].startswith(
+        "the words of its title (internal, audit) at the top; it speaks of micro-credentials; ")

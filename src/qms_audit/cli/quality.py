@@ -27,36 +27,28 @@ def docs_check(app: AppContext, folder: Path, audit_id: str | None, as_json: boo
     import os
 
     from qms_audit.infra import clock
-    from qms_audit.services.deskreview import attach_to_audit, review_folder
-    from qms_audit.services.profile import maybe_profile
-    from qms_audit.services.standards import StandardLibrary
+    from qms_audit.services.deskreview import desk_review
 
-    standards = [item.standard for item in StandardLibrary(app.workspace).load_all() if item.standard and
-                 item.standard.sops]
-    opened = None
-    if audit_id:
-        from qms_audit.services.auditing import open_audit
-
-        opened = open_audit(app.workspace, audit_id, actor=app.actor)
-        standards = [s for s in standards if s.key == opened.standard.key] or standards
-    profile = maybe_profile(app.workspace)
-    review = review_folder(folder, standards, today=on or clock.today(),
-                           review_cycle_months=profile.review_cycle_months if profile else 24,
-                           progress=progress_bar("reading documents"), workers=min(4, os.cpu_count() or 1))
-    attached = attach_to_audit(opened, review, actor=app.actor) if opened is not None else 0
+    review, attached = desk_review(app.workspace, folder, today=on or clock.today(), actor=app.actor,
+                                   audit_id=audit_id, progress=progress_bar("reading documents"),
+                                   workers=min(4, os.cpu_count() or 1))
     if as_json:
         emit_json({**review.to_json(), "attached_evidence": attached})
     else:
         click.echo(f"Desk review of {folder}: {review.documents} document(s) read, "
                    f"{len(review.unreadable)} unreadable, {len(review.unrecognised)} not an SOP")
-        rows = []
+        several = len({s.standard for s in review.sops}) > 1
+        rows = [((f"{s.standard}: " if several else "") + s.sop_id, ", ".join(s.states), s.confidence or "",
+                 (s.metadata.version or "") if s.metadata else "",
+                 ("yes" if s.metadata and s.metadata.approved else "no") if s.document else "",
+                 s.review_due.isoformat() if s.review_due else "") for s in review.sops]
+        print_table(["SOP", "states", "recognised", "version", "approved", "review due"], rows)
         for s in review.sops:
-            md = s.metadata
-            rows.append((s.sop_id, s.state, s.document or "—", (md.version if md and md.version else ""),
-                         ("yes" if md and md.approved else "no") if s.document else "",
-                         s.review_due.isoformat() if s.review_due else "",
-                         ", ".join(s.sections_missing) if s.document else ""))
-        print_table(["SOP", "state", "document", "version", "approved", "review due", "missing sections"], rows)
+            details = s.details()
+            if details:
+                click.echo(f"\n{s.sop_id} ({s.standard}):")
+                for line in details:
+                    click.echo(f"  {line}")
         for name, reason in review.unreadable:
             click.echo(f"skipped {name}: {reason}")
         if attached:

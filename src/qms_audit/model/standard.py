@@ -112,6 +112,10 @@ class SopDefinition(StrictModel):
     required_sections: list[NonEmpty] = Field(min_length=1)
     keywords: list[NonEmpty] = Field(
         default_factory=list, description="Words that identify such a document in a desk review.")
+    section_aliases: dict[NonEmpty, list[NonEmpty]] = Field(
+        default_factory=dict,
+        description="Other headings that hold a required section in a desk review, by section "
+                    "(for example Responsibilities: [Duties]); common ones are known already.")
 
 
 class ScaleLevel(StrictModel):

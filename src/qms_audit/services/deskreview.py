@@ -36,6 +36,8 @@ class Document:
     headings: list[str] = field(default_factory=list)
     error: str | None = None
     tables: list[list[list[str]]] = field(default_factory=list)  # rows of cells, as written (.docx, .md)
+    # every line of `text` in order with its heading level (0: body text); what lies under each heading
+    outline: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +66,27 @@ class SopFinding:
     states: list[str] = field(default_factory=list)  # every state that applies, in that order
     confidence: str | None = None  # how sure the recognition is (`Recognition`); None when missing
     recognised_by: str | None = None  # why the document was taken for this SOP
+    sections_empty: list[str] = field(default_factory=list)  # headed, but nothing under the heading
+
+    def details(self) -> list[str]:
+        """What stands behind the states, a line each (nothing for an SOP no document was recognised as)."""
+        if self.document is None:
+            return []
+        md = self.metadata or Metadata()
+        lines = [f"{self.document}: recognised with {self.confidence} confidence ({self.recognised_by})"]
+        if self.sections_missing:
+            lines.append("missing sections: " + ", ".join(self.sections_missing))
+        if self.sections_empty:
+            lines.append("empty sections (a heading, nothing under it): " + ", ".join(self.sections_empty))
+        if not md.approved:
+            lines.append(f"not approved: status {md.status}" if md.status else "not approved: no approval recorded")
+        if self.overdue and self.review_due:
+            lines.append(f"overdue for review since {self.review_due.isoformat()}")
+        if self.review_due is None:
+            lines.append("no effective or next review date: the review cycle cannot be checked")
+        if self.other_documents:
+            lines.append("also recognised as it: " + ", ".join(self.other_documents))
+        return lines
 
     def summary(self) -> str:
         if self.document is None:
@@ -82,7 +105,9 @@ class SopFinding:
         parts.append("(" + ", ".join(facts) + ")")
         if self.sections_missing:
             parts.append("missing sections: " + ", ".join(self.sections_missing))
-        else:
+        if self.sections_empty:
+            parts.append("empty sections: " + ", ".join(self.sections_empty))
+        if not self.sections_missing and not self.sections_empty:
             parts.append(f"all {len(self.sections_present)} required sections present")
         return "; ".join(parts)
 
@@ -138,38 +163,59 @@ def read_docx(path: Path) -> Document:
             raise QmsError(f"{path.name}: not a Word document (no word/document.xml)")
         parser = _safe_parser()
         body = etree.fromstring(zf.read("word/document.xml"), parser)
-        heading_styles: set[str] = set()
-        if "word/styles.xml" in names:
-            styles = etree.fromstring(zf.read("word/styles.xml"), parser)
-            for style in styles.iter(f"{W}style"):
-                name = style.find(f"{W}name")
-                label = (name.get(f"{W}val") if name is not None else "") or ""
-                if label.lower().startswith(("heading", "title")):
-                    heading_styles.add(style.get(f"{W}styleId") or "")
-        lines, headings = [], []
-        for p in body.iter(f"{W}p"):
-            text = "".join(t.text or "" for t in p.iter(f"{W}t"))
-            if not text.strip():
-                continue
-            lines.append(text)
-            style = p.find(f"{W}pPr/{W}pStyle")
-            if style is not None and style.get(f"{W}val") in heading_styles:
-                headings.append(text.strip())
-        # tables kept as rows of cells (document control is read from them cell by cell), and also as
-        # "cell | cell" lines for recognising the SOP and its sections
-        tables = []
-        for table in body.iter(f"{W}tbl"):
+        heading_levels = _heading_levels(zf, names, parser)
+        outline: list[tuple[int, str]] = []
+        tables: list[list[list[str]]] = []
+        root = body.find(f"{W}body")
+        _docx_blocks(root if root is not None else body, heading_levels, outline, tables)
+    return Document(str(path), "docx", "\n".join(line for _, line in outline),
+                    [line.strip() for level, line in outline if level], tables=tables, outline=outline)
+
+
+def _heading_levels(zf: zipfile.ZipFile, names: set[str], parser) -> dict[str, int]:
+    """The heading level of each heading style of a .docx (Title is 1, as a document's first heading)."""
+    from lxml import etree
+
+    levels: dict[str, int] = {}
+    if "word/styles.xml" not in names:
+        return levels
+    styles = etree.fromstring(zf.read("word/styles.xml"), parser)
+    for style in styles.iter(f"{W}style"):
+        name = style.find(f"{W}name")
+        label = ((name.get(f"{W}val") if name is not None else "") or "").lower()
+        if label.startswith(("heading", "title")):
+            number = re.search(r"\d+", label)
+            levels[style.get(f"{W}styleId") or ""] = int(number.group()) if number else 1
+    return levels
+
+
+def _docx_blocks(container, heading_levels: dict[str, int], outline: list[tuple[int, str]],
+                 tables: list[list[list[str]]]) -> None:
+    """Paragraphs and tables in the order they are written (content controls opened), so that what lies under
+    a heading, tables included, stays under it. A table is kept as rows of cells (document control is read
+    from them cell by cell) and as "cell | cell" lines."""
+    for child in container:
+        if child.tag == f"{W}p":
+            text = "".join(t.text or "" for t in child.iter(f"{W}t"))
+            if text.strip():
+                style = child.find(f"{W}pPr/{W}pStyle")
+                level = heading_levels.get(style.get(f"{W}val") or "", 0) if style is not None else 0
+                outline.append((level, text))
+        elif child.tag == f"{W}tbl":
             rows = [[" ".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in c.iter(f"{W}p")).strip()
-                     for c in row.iter(f"{W}tc")] for row in table.iter(f"{W}tr")]
+                     for c in row.iter(f"{W}tc")] for row in child.iter(f"{W}tr")]
             tables.append(rows)
-            lines.extend(" | ".join(cells) for cells in rows)
-    return Document(str(path), "docx", "\n".join(lines), headings, tables=tables)
+            outline.extend((0, " | ".join(cells)) for cells in rows if any(cells))
+        elif child.tag in (f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}ins", f"{W}smartTag"):
+            _docx_blocks(child, heading_levels, outline, tables)
 
 
 def read_markdown(path: Path) -> Document:
     text = decode_text(read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document"), shown=path.name)
-    headings = [re.sub(r"^#+\s*", "", line).strip() for line in text.splitlines() if line.startswith("#")]
-    return Document(str(path), "md", text, headings, tables=markdown_tables(text))
+    outline = [(len(line) - len(line.lstrip("#")) if line.startswith("#") else 0, line)
+               for line in text.splitlines()]
+    headings = [re.sub(r"^#+\s*", "", line).strip() for level, line in outline if level]
+    return Document(str(path), "md", text, headings, tables=markdown_tables(text), outline=outline)
 
 
 def markdown_tables(text: str) -> list[list[list[str]]]:
@@ -213,9 +259,12 @@ def read_pdf(path: Path) -> Document:
     finally:
         pdf.close()
     text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
-    headings = [line.strip() for line in text.splitlines()
-                if re.match(r"^\s*\d+(\.\d+)*\.?\s+\S", line) and len(line.strip()) < 90]
-    return Document(str(path), "pdf", text, headings)
+    # a PDF keeps no styles: a short line that starts with a section number is a heading, at its number's depth
+    outline = []
+    for line in text.splitlines():
+        number = re.match(r"^\s*(\d+(?:\.\d+)*)\.?\s+\S", line)
+        outline.append((number.group(1).count(".") + 1 if number and len(line.strip()) < 90 else 0, line))
+    return Document(str(path), "pdf", text, [line.strip() for level, line in outline if level], outline=outline)
 
 
 READERS: dict[str, Callable[[Path], Document]] = {".docx": read_docx, ".md": read_markdown,
@@ -239,15 +288,28 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-# words of an SOP's title too general to tell one SOP from another
-_GENERIC_TITLE_WORDS = frozenset({"micro", "credential", "procedure", "sop", "standard", "operating", "mc", "to",
-                                  "in", "on", "with", "by"})
+# words of an SOP's title that tell nothing of its subject
+_FUNCTION_WORDS = frozenset({"procedure", "sop", "standard", "operating", "to", "in", "on", "with", "by", "for",
+                             "of", "the", "and", "a", "an"})
+
+
+def subject_words(sops: list[SopDefinition]) -> frozenset[str]:
+    """The words most of a standard's SOP titles share ("micro-credential"): they name what all its SOPs are
+    about, not which one a document is. Read from three or more SOPs, none from fewer."""
+    if len(sops) < 3:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for sop in sops:
+        for word in _words(sop.title) - _FUNCTION_WORDS:
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(word for word, n in counts.items() if 2 * n >= len(sops) + 1)
 
 
 @dataclass
 class Recognition:
     """Why a document was taken for an SOP, and how sure that is: "high" when its id or its title heads the
-    document, "medium" when the title's distinctive words head it and its keywords are in it."""
+    document, "medium" when the title's distinctive words head it, its keywords are in it and it speaks of the
+    SOPs' subject, "low" when it is titled as the SOP but never speaks of their subject."""
 
     sop: SopDefinition
     confidence: str
@@ -255,12 +317,16 @@ class Recognition:
     rank: tuple[int, int, int]
 
 
-def _title_area(document: Document) -> str:
+def _title_area(document: Document) -> list[str]:
     """What heads a document: its first lines (up to three) before its first section heading."""
     sections = {h.strip() for h in document.headings[1:]}
     lines: list[str] = []
-    for line in document.text.splitlines():
+    in_front_matter = document.text.startswith("---")
+    for n, line in enumerate(document.text.splitlines()):
         text = line.strip()
+        if in_front_matter:  # front matter is document control, not a title
+            in_front_matter = n == 0 or text != "---"
+            continue
         if not text:
             continue
         if lines and (text.startswith("##") or re.match(r"^\d+(\.\d+)*\.?\s+\S", text)
@@ -269,22 +335,28 @@ def _title_area(document: Document) -> str:
         lines.append(text.lstrip("# "))
         if len(lines) == 3:
             break
-    return " ".join(lines)
+    return lines
 
 
 def recognise_document(document: Document, sops: list[SopDefinition]) -> Recognition | None:
-    """The SOP a document is, or None: an SOP is named at the top of its document (its id or its title, or the
-    words that set its title apart); keywords alone, or another SOP's id cited in the text, do not make a
-    document that SOP (a quality manual that mentions internal audits is not the audit SOP)."""
+    """The SOP of one standard a document is, or None: an SOP is named at the top of its document (its id or
+    its title, or the words that set its title apart); keywords alone, or another SOP's id cited in the text,
+    do not make a document that SOP (a quality manual that mentions internal audits is not the audit SOP), and
+    a document that never speaks of the SOPs' subject is not taken for one on its words alone (an information
+    security risk procedure is not the micro-credential risk SOP)."""
     text = _norm(document.text)
+    text_words = _words(document.text)
     # the file's name is part of what heads it: templates often carry their title only there
-    top_text = Path(document.path).stem + " " + _title_area(document)
+    area = _title_area(document)
+    top_text = " ".join([Path(document.path).stem, *area])
     top = _norm(top_text)
     top_words = _words(top_text)
+    subject = subject_words(sops)
+    title_lines = [Path(document.path).stem, *area[:1]]
     best: Recognition | None = None
     for sop in sops:
         keywords = sum(1 for k in sop.keywords if _norm(k) in text)
-        distinctive = _words(sop.title) - _GENERIC_TITLE_WORDS
+        distinctive = _words(sop.title) - _FUNCTION_WORDS - subject
         reasons = []
         if _norm(sop.id) in top:
             reasons.append(f"its id {sop.id} at the top")
@@ -292,16 +364,41 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
             reasons.append("its title at the top")
         if reasons:
             confidence = "high"
-        elif distinctive and distinctive <= top_words and keywords >= 2:
-            confidence = "medium"
-            reasons.append(f"the words of its title ({', '.join(sorted(distinctive))}) at the top")
-        else:
+        elif not (distinctive and distinctive <= top_words and keywords >= 2):
             continue
+        elif subject <= text_words:
+            confidence = "medium"
+            reasons.append(f"the words of its title ({_in_order(distinctive, sop.title, ', ')}) at the top")
+            if subject:
+                reasons.append(f"it speaks of {_in_order(subject, sop.title, '-')}s")
+        elif any(_title_words(line) == distinctive for line in title_lines):
+            # titled as the SOP without its subject ("Internal audit procedure"): an institution-wide procedure
+            # may serve, but whether its scope takes in the subject is for the auditor to check
+            confidence = "low"
+            reasons.append(f"titled '{_in_order(distinctive, sop.title, ' ')}' but never speaks of "
+                           f"{_in_order(subject, sop.title, '-')}s: check that its scope covers them")
+        else:
+            continue  # titled for something else ("Information security risk assessment")
         reasons.append(f"{keywords} of its {len(sop.keywords)} keywords")
-        rank = (2 if confidence == "high" else 1, len(reasons), keywords)
+        rank = ({"high": 3, "medium": 2}.get(confidence, 1), len(reasons), keywords)
         if best is None or rank > best.rank:
             best = Recognition(sop, confidence, "; ".join(reasons), rank)
     return best
+
+
+def _in_order(words: frozenset[str], title: str, joiner: str) -> str:
+    """Some of a title's words, in the title's order ("internal, audit"; "micro-credential")."""
+    ordered: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", title.lower()):
+        single = next(iter(_words(word)), word)
+        if single in words and single not in ordered:
+            ordered.append(single)
+    return joiner.join(ordered)
+
+
+def _title_words(line: str) -> frozenset[str]:
+    """A title's words that say what it is about: function words and codes ("SOP-06", "v1.2") set aside."""
+    return frozenset(w for w in _words(line) - _FUNCTION_WORDS if not re.search(r"\d", w))
 
 
 def _words(text: str) -> frozenset[str]:
@@ -311,19 +408,93 @@ def _words(text: str) -> frozenset[str]:
                      for w in re.findall(r"[a-z0-9]+", text) if w not in ("and", "of", "the", "for", "a", "an"))
 
 
-def sections(document: Document, sop: SopDefinition) -> tuple[list[str], list[str]]:
-    """The SOP's required sections the document has, and those it lacks. A heading holds a section when it has
-    all of the section's words ("Roles and responsibilities" holds "Responsibilities", "1. Purpose and
-    objectives" holds "Purpose"); a short line of text only when it is the section's title itself."""
-    headings = [_words(h) for h in document.headings]
+# Other names SOPs commonly give their usual sections; a standard adds its own (`section_aliases` of an SOP).
+COMMON_SECTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "Document control": ("Document information", "Document details", "Document approval", "Approvals",
+                         "Sign-off"),
+    "Purpose": ("Objective", "Aim", "Intent"),
+    "Scope": ("Applicability", "Field of application"),
+    "Definitions": ("Terms", "Glossary", "Abbreviations", "Acronyms", "Terminology"),
+    "Responsibilities": ("Roles", "RACI", "Authorities", "Responsibility"),
+    "Procedure": ("Process", "Method", "Activities", "Workflow", "Steps"),
+    "Records": ("Record keeping", "Forms"),
+    "Key performance indicators": ("KPI", "Performance indicators", "Performance measures", "Metrics",
+                                   "Indicators"),
+    "References": ("Related documents", "Reference documents", "Normative references", "Supporting documents",
+                   "Bibliography"),
+    "Revision history": ("Change history", "Version history", "Document history", "Change log", "Changelog",
+                         "Amendment history", "Record of changes", "Revisions"),
+}
+_ALIASES_BY_WORDS = {_words(name): aliases for name, aliases in COMMON_SECTION_ALIASES.items()}
+
+# a line under a heading that only holds its place: a bracketed prompt, "TBD", "Describe the ...", dots
+_PLACEHOLDER_LINE = re.compile(
+    r"(?i)^\W*(\[[^\]]*\]|<[^>]*>|\{[^}]*\}|tbd|tbc|tba|n/?a|x{3,}|lorem ipsum.*|text here.*|placeholder.*"
+    r"|to be (completed|defined|written|added|confirmed|decided|drafted)\b.*"
+    r"|(insert|enter|describe|specify|add|list|state|write|provide|explain|outline|summari[sz]e)\s+"
+    r"(the|your|here|a|an|any|all|each|how|what|who|which|where|when|why|this|relevant)\b.*)\W*$")
+_PAGE_LINE = re.compile(r"(?i)^\W*(page\s+\d+(\s+of\s+\d+)?|\d+\s*(/|of)\s*\d+|\d+)\W*$")
+
+
+def _has_content(lines: list[str]) -> bool:
+    """Whether lines say anything: a line with a word that is no placeholder, page number or table rule."""
+    for line in lines:
+        cells = [c.strip() for c in line.split("|")] if "|" in line else [line.strip()]
+        if any(re.search(r"\w", c) and not _PLACEHOLDER_LINE.match(c) and not _PAGE_LINE.match(c) for c in cells):
+            return True
+    return False
+
+
+def _under(outline: list[tuple[int, str]], index: int) -> list[str]:
+    """The body lines under the heading at `index`, its subsections' included, up to the next heading of the
+    same or a higher level."""
+    level = outline[index][0]
+    body = []
+    for line_level, line in outline[index + 1:]:
+        if line_level and line_level <= level:
+            break
+        if not line_level:
+            body.append(line)
+    return body
+
+
+@dataclass
+class SectionCheck:
+    present: list[str]  # a heading (or its title line) with something under it
+    missing: list[str]  # no heading for it
+    empty: list[str]  # a heading with nothing under it but placeholders
+
+
+def sections(document: Document, sop: SopDefinition, *, has_control_fields: bool = False) -> SectionCheck:
+    """The SOP's required sections the document has, those it lacks, and those it heads but leaves empty.
+
+    A heading holds a section when it has all the words of the section or of one of its other names (the
+    common ones, and those the standard declares): "Roles and responsibilities" holds "Responsibilities",
+    "1. Purpose and objectives" holds "Purpose", "KPIs" holds "Key performance indicators". A short line of
+    text holds it only when it is the section's title itself. Document control read from a table or front
+    matter counts as the document-control section."""
+    outline = document.outline or [(0, line) for line in document.text.splitlines()]
+    headed = [(i, _words(line.lstrip("# "))) for i, (level, line) in enumerate(outline) if level]
     lines = {_words(line) for line in document.text.splitlines() if len(line) < 90}
-    present: list[str] = []
-    missing: list[str] = []
+    check = SectionCheck([], [], [])
     for section in sop.required_sections:
         key = _words(section)
-        found = bool(key) and (key in lines or any(key <= heading for heading in headings))
-        (present if found else missing).append(section)
-    return present, missing
+        names = [key, *(_words(a) for a in _ALIASES_BY_WORDS.get(key, ())),
+                 *(_words(a) for a in sop.section_aliases.get(section, ()))]
+        names = [n for n in names if n]
+        holding = [i for i, heading in headed if any(n <= heading for n in names)]
+        if any(_has_content(_under(outline, i)) for i in holding):
+            check.present.append(section)
+        elif holding:
+            if key == _words("Document control") and has_control_fields:
+                check.present.append(section)
+            else:
+                check.empty.append(section)
+        elif any(n in lines for n in names) or (key == _words("Document control") and has_control_fields):
+            check.present.append(section)
+        else:
+            check.missing.append(section)
+    return check
 
 
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -373,19 +544,28 @@ def _label(text: str) -> str | None:
 
 
 def _from_tables(tables: list[list[list[str]]]) -> dict[str, str]:
+    """Fields from tables laid out as document control is: labels down the first column with their values
+    beside them (two such rows at least: a revision history's "Version | Date | Change" header is no field), or
+    a row of labels over rows of values, read by column from the last row that has any value (a revision
+    history lists its latest version last)."""
     found: dict[str, str] = {}
     for rows in tables:
+        labelled = [_label(cells[0]) if cells else None for cells in rows]
+        vertical = sum(1 for name in labelled if name) >= 2
         for index, cells in enumerate(rows):
+            if vertical:
+                name = labelled[index]
+                if name and len(cells) >= 2:
+                    found.setdefault(name, cells[1].strip())  # label and value side by side
+                continue
             labels = [_label(c) for c in cells]
             if sum(1 for name in labels if name) >= 2 and index + 1 < len(rows):
-                # a row of labels over a row of values
-                values = rows[index + 1]
+                filled = [row for row in rows[index + 1:] if any(c.strip() for c in row)]
+                values = filled[-1] if filled else rows[index + 1]
                 for name, value in zip(labels, values, strict=False):
                     if name:
                         found.setdefault(name, value.strip())
-                continue
-            if len(cells) >= 2 and labels[0] and not any(labels[1:]):
-                found.setdefault(labels[0], cells[1].strip())  # label and value side by side
+                break
     return found
 
 
@@ -437,10 +617,10 @@ def _from_lines(lines: list[str], *, spaced: bool) -> dict[str, str]:
 
 
 def control_fields(document: Document) -> dict[str, str]:
-    """The document-control fields as written, a field given once: tables first, then front matter, then the
+    """The document-control fields as written, a field given once: front matter first, then tables, then the
     document-control lines. An empty value stays empty (an approval row left blank is no approval)."""
-    found = _from_tables(document.tables)
-    for name, value in [*_front_matter(document.text).items(),
+    found = _front_matter(document.text)
+    for name, value in [*_from_tables(document.tables).items(),
                         *_from_lines(_control_lines(document), spaced=document.kind == "pdf").items()]:
         found.setdefault(name, value)
     return found
@@ -450,8 +630,8 @@ _NOT_AN_APPROVAL = re.compile(r"(?i)^(n/?a|none|-+|tbc|tbd|to be \w+|pending.*|n
                               r"\[.*\]|<.*>|_+|\.+|signature|sign(ed)?|name)$")
 
 
-def metadata(document: Document) -> Metadata:
-    fields = control_fields(document)
+def metadata(document: Document, fields: dict[str, str] | None = None) -> Metadata:
+    fields = control_fields(document) if fields is None else fields
     md = Metadata()
     found = re.match(r"v?(\d+(\.\d+)*)\b", fields.get("version", ""), re.I)
     md.version = found.group(1) if found else None
@@ -491,9 +671,8 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
 
         raise NotFound(f"{folder}: no such folder")
     documents = _read_all(_document_paths(folder), progress, workers)
-    sops = [s for std in standards for s in std.sops]
-    sop_standard = {s.id: std for std in standards for s in std.sops}
-    matched: dict[str, list[tuple[Recognition, Document]]] = {}
+    # a document is recognised within each standard: one procedure may be the SOP of several standards
+    matched: dict[tuple[str, str], list[tuple[Recognition, Document]]] = {}
     unreadable, unrecognised = [], []
     for doc in documents:
         rel = os.path.relpath(doc.path, folder)
@@ -501,32 +680,41 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
         if doc.error:
             unreadable.append((rel, doc.error))
             continue
-        found = recognise_document(doc, sops)
-        if found is None:
+        recognised = False
+        for std in standards:
+            found = recognise_document(doc, list(std.sops))
+            if found is not None:
+                matched.setdefault((std.key, found.sop.id), []).append((found, doc))
+                recognised = True
+        if not recognised:
             unrecognised.append(rel)
-        else:
-            matched.setdefault(found.sop.id, []).append((found, doc))
     findings = []
-    for sop in sops:
-        candidates = sorted(matched.get(sop.id, []), key=lambda item: (tuple(-r for r in item[0].rank),
-                                                                        item[1].path))
-        if not candidates:
-            findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, None, [], [],
-                                       list(sop.required_sections), None, None, False, "missing", ["missing"]))
-            continue
-        doc = candidates[0][1]
-        present, missing = sections(doc, sop)
-        md = metadata(doc)
-        due = md.next_review or (add_months(md.effective, review_cycle_months) if md.effective else None)
-        overdue = due is not None and due < today
-        states = [name for name, applies in (("incomplete", bool(missing)), ("draft", not md.approved),
-                                             ("overdue", overdue), ("unknown-dates", due is None)) if applies]
-        chosen = candidates[0][0]
-        findings.append(SopFinding(sop.id, sop.title, sop_standard[sop.id].key, doc.path,
-                                   [d.path for _, d in candidates[1:]], present, missing, md, due, overdue,
-                                   (states or ["current"])[0], states or ["current"], chosen.confidence,
-                                   chosen.why))
+    for std in standards:
+        for sop in std.sops:
+            candidates = sorted(matched.get((std.key, sop.id), []),
+                                key=lambda item: (tuple(-r for r in item[0].rank), item[1].path))
+            findings.append(_finding(std.key, sop, candidates, today, review_cycle_months))
     return DeskReview(str(folder), today, len(documents), unreadable, unrecognised, findings)
+
+
+def _finding(standard: str, sop: SopDefinition, candidates: list[tuple[Recognition, Document]], today: dt.date,
+             review_cycle_months: int) -> SopFinding:
+    """What the desk review concludes of one SOP from the documents recognised as it (the best one first)."""
+    if not candidates:
+        return SopFinding(sop.id, sop.title, standard, None, [], [], list(sop.required_sections), None, None, False,
+                          "missing", ["missing"])
+    chosen, doc = candidates[0]
+    fields = control_fields(doc)
+    check = sections(doc, sop, has_control_fields=any(v.strip() for v in fields.values()))
+    md = metadata(doc, fields)
+    due = md.next_review or (add_months(md.effective, review_cycle_months) if md.effective else None)
+    overdue = due is not None and due < today
+    states = [name for name, applies in (("incomplete", bool(check.missing or check.empty)),
+                                         ("draft", not md.approved), ("overdue", overdue),
+                                         ("unknown-dates", due is None)) if applies] or ["current"]
+    return SopFinding(sop.id, sop.title, standard, doc.path, [d.path for _, d in candidates[1:]], check.present,
+                      check.missing, md, due, overdue, states[0], states, chosen.confidence, chosen.why,
+                      check.empty)
 
 
 def _read_all(paths: list[Path], progress, workers: int) -> list[Document]:
@@ -549,6 +737,29 @@ def _read_all(paths: list[Path], progress, workers: int) -> list[Document]:
         if progress:
             progress(n, len(paths))
     return out
+
+
+def desk_review(workspace, folder: Path, *, today: dt.date, actor: str, audit_id: str | None = None,
+                progress: Callable[[int, int], None] | None = None, workers: int = 1) -> tuple[DeskReview, int]:
+    """`docs check` and the TUI's desk review: the folder against the SOPs of the workspace's standards (of the
+    audit's standard alone when an audit is named, its results then attached to it as evidence), with the
+    review cycle of the institution profile. Returns the review and the number of evidence entries attached."""
+    from qms_audit.services.profile import maybe_profile
+    from qms_audit.services.standards import StandardLibrary
+
+    standards = [item.standard for item in StandardLibrary(workspace).load_all() if item.standard and
+                 item.standard.sops]
+    opened = None
+    if audit_id:
+        from qms_audit.services.auditing import open_audit
+
+        opened = open_audit(workspace, audit_id, actor=actor)
+        standards = [s for s in standards if s.key == opened.standard.key] or standards
+    profile = maybe_profile(workspace)
+    review = review_folder(folder, standards, today=today,
+                           review_cycle_months=profile.review_cycle_months if profile else 24, progress=progress,
+                           workers=workers)
+    return review, attach_to_audit(opened, review, actor=actor) if opened is not None else 0
 
 
 def attach_to_audit(opened, review: DeskReview, *, actor: str) -> int:

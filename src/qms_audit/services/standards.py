@@ -40,6 +40,11 @@ def _sop_id_problems(std: Standard) -> Iterator[Issue]:
         if sop.id in seen:
             yield ("sops", i, "id"), f"duplicate SOP id '{sop.id}'", "give each SOP its own id"
         seen.add(sop.id)
+        for name in sop.section_aliases:
+            if name not in sop.required_sections:
+                yield ("sops", i, "section_aliases", name), \
+                    f"'{name}' is not one of the required sections of {sop.id}", \
+                    choice_hint(name, list(sop.required_sections))
 
 
 class _ClauseWalk:

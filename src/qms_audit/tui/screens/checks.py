@@ -71,24 +71,14 @@ class ChecksScreen(Screen):
 
     @work(thread=True, exclusive=True, group="checks")
     def run_desk_review(self, folder: Path, attach: bool) -> None:
-        from qms_audit.services.deskreview import attach_to_audit, review_folder
-        from qms_audit.services.profile import maybe_profile
-        from qms_audit.services.standards import StandardLibrary
+        from qms_audit.services.deskreview import desk_review
 
         self.app.call_from_thread(self._start, "reading documents")
         try:
-            standards = [i.standard for i in StandardLibrary(self.workspace).load_all() if i.standard and
-                         i.standard.sops]
-            profile = maybe_profile(self.workspace)
-            review = review_folder(folder, standards, today=clock.today(),
-                                   review_cycle_months=profile.review_cycle_months if profile else 24,
-                                   progress=lambda done, total: self.app.call_from_thread(self._progress, done, total))
-            attached = 0
-            if attach and self.audit_id:
-                from qms_audit.services.auditing import open_audit
-
-                attached = attach_to_audit(open_audit(self.workspace, self.audit_id, actor=self.actor), review,
-                                           actor=self.actor)
+            review, attached = desk_review(
+                self.workspace, folder, today=clock.today(), actor=self.actor,
+                audit_id=self.audit_id if attach else None,
+                progress=lambda done, total: self.app.call_from_thread(self._progress, done, total))
         except QmsError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
@@ -100,10 +90,25 @@ class ChecksScreen(Screen):
         text.append(f"Desk review of {review.folder}: {review.documents} document(s), {len(review.unreadable)} "
                     f"unreadable, {len(review.unrecognised)} not an SOP; {review.gaps} SOP(s) need attention\n\n",
                     style="bold")
+        several = len({s.standard for s in review.sops}) > 1
         for s in review.sops:
-            text.append(f"{s.sop_id:<13}", style="bold")
-            text.append(f"{s.state:<14}", style=STATE_STYLE.get(s.state, ""))
-            text.append(s.summary() + "\n")
+            text.append((f"{s.standard}: " if several else "") + s.sop_id, style="bold")
+            text.append(f"  {s.title}\n", style="dim")
+            text.append("  ")
+            for n, state in enumerate(s.states):
+                text.append(", " if n else "")
+                text.append(state, style=STATE_STYLE.get(state, ""))
+            if s.document:
+                md = s.metadata
+                facts = [f"version {md.version}" if md and md.version else "no version",
+                         "approved" if md and md.approved else "not approved"]
+                if s.review_due:
+                    facts.append(f"review due {s.review_due.isoformat()}")
+                text.append("  " + ", ".join(facts), style="dim")
+            text.append("\n")
+            for line in s.details():
+                text.append(f"    {line}\n")
+            text.append("\n")
         for name, reason in review.unreadable:
             text.append(f"\nskipped {name}: {reason}", style="yellow")
         if attached:
