@@ -169,3 +169,32 @@ def test_a_document_is_an_sop_only_when_it_names_itself_so(cli, workspace, tmp_p
     assert audit["confidence"] == "medium"
     assert audit["recognised_by"].startswith(
         "the words of its title (internal, audit) at the top; it speaks of micro-credentials; ")
+
+
+def test_bold_headings_front_matter_titles_and_a_role_name_table(cli, workspace, tmp_path):
+    """A shape common in published templates: the title in front matter, bold lines as headings, a
+    Document Control table with placeholders, and an Approvals table of role and name with the approver's name
+    left blank (the row below holds another role, never the approver)."""
+    text = (
+        "---\ntitle: \"Institute Quality Manual\"\nsubtitle: \"SOP-12: Internal and External Audit Procedure\"\n"
+        "---\n\n**Document Control**\n\n| Document ID | Revision | Effective date |\n|---|---|---|\n"
+        "| SOP-12 | _(assigned on release)_ | _(assigned on release)_ |\n\n**Record of Revisions**\n\n"
+        "| Revision | Effective date | Author | Description |\n|---|---|---|---|\n| | | | Initial release |\n\n"
+        "**Approvals**\n\n| Role | Name | Signature / Date |\n|---|---|---|\n| Author | Dana Reyes | |\n"
+        "| Approver | | |\n| QA Representative | Lee Tan | |\n\n## 1.0 PURPOSE\n\nAudits of the quality "
+        "system: the audit programme, the audit plan, auditor competence, the audit report, each nonconformity "
+        "and its corrective action.\n")
+    data = desk_review(cli, workspace, tmp_path / "docs", {"audit-procedure.md": text})
+    audit = next(s for s in data["sops"] if s["sop_id"] == "SOP-AUDIT")
+    assert audit["document"] == "audit-procedure.md" and audit["confidence"] == "low"
+    md = audit["metadata"]
+    assert (md["document_number"], md["prepared_by"], md["approved_by"], md["approved"]) == \
+        ("SOP-12", "Dana Reyes", None, False)
+    assert md["version"] is None and md["effective"] is None  # placeholders, not values
+    assert "Revision history" in audit["sections_present"] and "Document control" in audit["sections_present"]
+    assert audit["states"] == ["incomplete", "draft", "unknown-dates"]
+
+    signed = text.replace("| Approver | | |", "| Approver | Prof. Ana Cruz | 2026-03-02 |")
+    data = desk_review(cli, workspace, tmp_path / "signed", {"audit-procedure.md": signed})
+    md = next(s for s in data["sops"] if s["sop_id"] == "SOP-AUDIT")["metadata"]
+    assert (md["approved_by"], md["approved"], md["reviewed_by"]) == ("Prof. Ana Cruz", True, None)

@@ -174,6 +174,7 @@ def test_the_terminal_shows_every_state_and_why(cli, tmp_path):
     assert rows["SOP-RISK"].split()[1:4] == ["draft", "high", "2.0"]
     assert "SOP-RISK (mc-qms@1.0):\n  SOP-RISK Micro-credential risk management (unsigned).docx: recognised with " \
            "high confidence (its id SOP-RISK at the top; its title at the top; 7 of its 7 keywords)\n" \
+           "  document control: number UTN-MCC-SOP-06, prepared by Siti Aminah\n" \
            "  not approved: no approval recorded\n" in result.out
     assert "  empty sections (a heading, nothing under it): Purpose, Scope," in result.out
     assert "  also recognised as it: Internal audit procedure (university-wide).md" in result.out

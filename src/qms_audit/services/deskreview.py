@@ -48,6 +48,9 @@ class Metadata:
     status: str | None = None
     effective: dt.date | None = None
     next_review: dt.date | None = None
+    document_number: str | None = None
+    prepared_by: str | None = None
+    reviewed_by: str | None = None
 
 
 @dataclass
@@ -74,6 +77,12 @@ class SopFinding:
             return []
         md = self.metadata or Metadata()
         lines = [f"{self.document}: recognised with {self.confidence} confidence ({self.recognised_by})"]
+        control = [f"{label} {value}" for label, value in (("number", md.document_number),
+                                                            ("prepared by", md.prepared_by),
+                                                            ("reviewed by", md.reviewed_by),
+                                                            ("approved by", md.approved_by)) if value]
+        if control:
+            lines.append("document control: " + ", ".join(control))
         if self.sections_missing:
             lines.append("missing sections: " + ", ".join(self.sections_missing))
         if self.sections_empty:
@@ -212,10 +221,19 @@ def _docx_blocks(container, heading_levels: dict[str, int], outline: list[tuple[
 
 def read_markdown(path: Path) -> Document:
     text = decode_text(read_bytes_bounded(path, max_bytes=MAX_DOCUMENT_BYTES, what="document"), shown=path.name)
-    outline = [(len(line) - len(line.lstrip("#")) if line.startswith("#") else 0, line)
-               for line in text.splitlines()]
-    headings = [re.sub(r"^#+\s*", "", line).strip() for level, line in outline if level]
+    outline = [(_markdown_level(line), line) for line in text.splitlines()]
+    headings = [line.strip().strip("#*_ ") for level, line in outline if level]
     return Document(str(path), "md", text, headings, tables=markdown_tables(text), outline=outline)
+
+
+def _markdown_level(line: str) -> int:
+    """A Markdown line's heading level: "## x" is 2; a short line that is bold and nothing else ("**Document
+    Control**"), which many SOPs use as a heading, comes below every "#" level."""
+    if line.startswith("#"):
+        return len(line) - len(line.lstrip("#"))
+    if re.fullmatch(r"\s*(\*\*|__)[^*_]{2,80}\1:?\s*", line):
+        return 7
+    return 0
 
 
 def markdown_tables(text: str) -> list[list[list[str]]]:
@@ -324,15 +342,18 @@ def _title_area(document: Document) -> list[str]:
     in_front_matter = document.text.startswith("---")
     for n, line in enumerate(document.text.splitlines()):
         text = line.strip()
-        if in_front_matter:  # front matter is document control, not a title
+        if in_front_matter:  # front matter is document control; only its title and subtitle head the document
             in_front_matter = n == 0 or text != "---"
+            key, colon, value = text.partition(":")
+            if in_front_matter and colon and key.strip().lower() in ("title", "subtitle") and value.strip():
+                lines.append(value.strip().strip("'\""))
             continue
         if not text:
             continue
         if lines and (text.startswith("##") or re.match(r"^\d+(\.\d+)*\.?\s+\S", text)
-                      or text.lstrip("# ") in sections):
+                      or text.strip("#*_ ") in sections):
             break
-        lines.append(text.lstrip("# "))
+        lines.append(text.strip("#*_ "))
         if len(lines) == 3:
             break
     return lines
@@ -352,7 +373,7 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
     top = _norm(top_text)
     top_words = _words(top_text)
     subject = subject_words(sops)
-    title_lines = [Path(document.path).stem, *area[:1]]
+    title_lines = [Path(document.path).stem, *area]
     best: Recognition | None = None
     for sop in sops:
         keywords = sum(1 for k in sop.keywords if _norm(k) in text)
@@ -371,9 +392,12 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
             reasons.append(f"the words of its title ({_in_order(distinctive, sop.title, ', ')}) at the top")
             if subject:
                 reasons.append(f"it speaks of {_in_order(subject, sop.title, '-')}s")
-        elif any(_title_words(line) == distinctive for line in title_lines):
-            # titled as the SOP without its subject ("Internal audit procedure"): an institution-wide procedure
-            # may serve, but whether its scope takes in the subject is for the auditor to check
+        elif any(distinctive <= _title_words(line) and len(_title_words(line) - distinctive) <= 1
+                 for line in title_lines):
+            # titled as the SOP without its subject ("Internal audit procedure", "Internal and external audit
+            # procedure"): an institution-wide procedure may serve, but whether its scope takes in the subject is
+            # for the auditor to check; a title that names another field ("Information security risk
+            # management") is another procedure
             confidence = "low"
             reasons.append(f"titled '{_in_order(distinctive, sop.title, ' ')}' but never speaks of "
                            f"{_in_order(subject, sop.title, '-')}s: check that its scope covers them")
@@ -423,7 +447,7 @@ COMMON_SECTION_ALIASES: dict[str, tuple[str, ...]] = {
     "References": ("Related documents", "Reference documents", "Normative references", "Supporting documents",
                    "Bibliography"),
     "Revision history": ("Change history", "Version history", "Document history", "Change log", "Changelog",
-                         "Amendment history", "Record of changes", "Revisions"),
+                         "Amendment history", "Record of changes", "Record of revisions", "Revisions"),
 }
 _ALIASES_BY_WORDS = {_words(name): aliases for name, aliases in COMMON_SECTION_ALIASES.items()}
 
@@ -528,6 +552,10 @@ _LABELS = {
     "status": ("document status", "status"),
     "effective": ("effective date", "effective from", "date of effect", "effective"),
     "next_review": ("next review date", "next review", "review date", "review due"),
+    "document_number": ("document no", "document number", "document id", "doc no", "doc id", "sop no",
+                        "sop number", "document code"),
+    "prepared_by": ("prepared by", "author", "authored by", "written by", "drafted by"),
+    "reviewed_by": ("reviewed by", "reviewer", "checked by", "verified by"),
 }
 _FIELD_OF = {label: name for name, labels in _LABELS.items() for label in labels}
 # labels that a PDF's table cells may give separated by spaces only ("Version 2.0"): none that starts a sentence
@@ -549,8 +577,12 @@ def _from_tables(tables: list[list[list[str]]]) -> dict[str, str]:
     a row of labels over rows of values, read by column from the last row that has any value (a revision
     history lists its latest version last)."""
     found: dict[str, str] = {}
-    for rows in tables:
-        labelled = [_label(cells[0]) if cells else None for cells in rows]
+    # labels down a column first: a revision history's columns (Revision | Date | Author) must not keep the
+    # approval block's names from counting, and such a block is document control by its shape
+    firsts = [[_label(cells[0]) if cells else None for cells in rows] for rows in tables]
+    order = sorted(range(len(tables)), key=lambda t: sum(1 for name in firsts[t] if name) < 2)
+    for t in order:
+        rows, labelled = tables[t], firsts[t]
         vertical = sum(1 for name in labelled if name) >= 2
         for index, cells in enumerate(rows):
             if vertical:
@@ -627,7 +659,13 @@ def control_fields(document: Document) -> dict[str, str]:
 
 
 _NOT_AN_APPROVAL = re.compile(r"(?i)^(n/?a|none|-+|tbc|tbd|to be \w+|pending.*|not (yet )?approved.*|draft.*|"
-                              r"\[.*\]|<.*>|_+|\.+|signature|sign(ed)?|name)$")
+                              r"\[.*\]|<.*>|[_*]*\(.*\)[_*]*|_+|\.+|signature|sign(ed)?|name)$")
+
+
+def _a_name(value: str) -> str | None:
+    """A field's value, or None when it is blank or only holds the place of one ("TBC", "[name]")."""
+    value = value.strip()
+    return value[:80] if value and not _NOT_AN_APPROVAL.match(value) else None
 
 
 def metadata(document: Document, fields: dict[str, str] | None = None) -> Metadata:
@@ -636,9 +674,10 @@ def metadata(document: Document, fields: dict[str, str] | None = None) -> Metada
     found = re.match(r"v?(\d+(\.\d+)*)\b", fields.get("version", ""), re.I)
     md.version = found.group(1) if found else None
     md.status = fields.get("status") or None
-    approver = fields.get("approved_by", "").strip()
-    if approver and not _NOT_AN_APPROVAL.match(approver):
-        md.approved_by = approver[:80]
+    md.document_number, md.prepared_by, md.reviewed_by = (_a_name(fields.get(name, "")) for name in
+                                                          ("document_number", "prepared_by", "reviewed_by"))
+    md.approved_by = _a_name(fields.get("approved_by", ""))
+    if md.approved_by:
         md.approved = not (md.status and re.search(r"(?i)draft|pending|not approved|under review", md.status))
     md.effective = parse_date(fields["effective"]) if fields.get("effective") else None
     md.next_review = parse_date(fields["next_review"]) if fields.get("next_review") else None
