@@ -101,7 +101,8 @@ class SopFinding:
         if self.document is None:
             return f"no document recognised as {self.sop_id} {self.title}"
         md = self.metadata or Metadata()
-        parts = [f"'{self.document}' recognised as {self.sop_id}"]
+        parts = [f"'{self.document}' recognised as {self.sop_id} with {self.confidence} confidence; "
+                 f"{', '.join(self.states)}"]
         facts = []
         if md.version:
             facts.append(f"version {md.version}")
