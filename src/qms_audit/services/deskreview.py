@@ -80,7 +80,8 @@ class SopFinding:
         control = [f"{label} {value}" for label, value in (("number", md.document_number),
                                                             ("prepared by", md.prepared_by),
                                                             ("reviewed by", md.reviewed_by),
-                                                            ("approved by", md.approved_by)) if value]
+                                                            ("approved by" if md.approved else "approver named",
+                                                             md.approved_by)) if value]
         if control:
             lines.append("document control: " + ", ".join(control))
         if self.sections_missing:
@@ -666,7 +667,9 @@ _NOT_AN_APPROVAL = re.compile(r"(?i)^(n/?a|none|-+|tbc|tbd|to be \w+|pending.*|n
 def _a_name(value: str) -> str | None:
     """A field's value, or None when it is blank or only holds the place of one ("TBC", "[name]")."""
     value = value.strip()
-    return value[:80] if value and not _NOT_AN_APPROVAL.match(value) else None
+    if not value or _NOT_AN_APPROVAL.match(value):
+        return None
+    return value if len(value) <= 120 else value[:119] + "…"
 
 
 def metadata(document: Document, fields: dict[str, str] | None = None) -> Metadata:
