@@ -53,7 +53,7 @@ def test_docx_uses_real_heading_styles_a_toc_field_and_page_numbers(made):
     doc = Document(str(made / "r.docx"))
     styles = {p.text: p.style.name for p in doc.paragraphs if p.style.name.startswith("Heading")}
     assert styles["1. Executive summary"] == "Heading 1" and styles["2.1 Objectives"] == "Heading 2"
-    assert styles["3.8 Clause 8: Operation"] == "Heading 2"  # the navigation pane lists every clause
+    assert styles["Clause 8: Operation"] == "Heading 2"  # the navigation pane lists every clause
     with zipfile.ZipFile(made / "r.docx") as zf:
         body = zf.read("word/document.xml").decode()
         footer = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("word/footer"))
@@ -63,6 +63,27 @@ def test_docx_uses_real_heading_styles_a_toc_field_and_page_numbers(made):
     assert "PAGE" in footer and "NUMPAGES" in footer
     assert "updateFields" in settings
     assert len(pictures) == 2  # clause scores and PDCA profile
+
+
+def test_clause_headings_carry_the_clause_numbers_and_nothing_that_reads_as_one(made):
+    """Section 3 heads each clause by its own number (\"Clause 4: ...\"): a section number such as 3.4 would read
+    as clause 3.4 of the standard. The contents list the same headings."""
+    from docx import Document
+
+    opened = open_audit(Workspace(made), DEMO)
+    in_scope = opened.snapshot.record.plan.scope.clauses
+    expected = [f"Clause {c.number}: {c.title}" for c in opened.standard.auditable_clauses()
+                if not in_scope or c.number in in_scope]
+    assert expected[:2] == ["Clause 1: Scope", "Clause 4: Context of the organization"]
+    headings = [(p.style.name, p.text) for p in Document(str(made / "r.docx")).paragraphs
+                if p.style.name.startswith("Heading")]
+    texts = [text for _style, text in headings]
+    section = headings[texts.index("3. Results by clause") + 1: texts.index("4. Findings")]
+    assert section == [("Heading 2", text) for text in expected]
+    paragraphs = docx_paragraphs(made / "r.docx")
+    contents = paragraphs[paragraphs.index("3. Results by clause") + 1: paragraphs.index("4. Findings")]
+    assert contents == expected  # the table of contents as filled at save time
+    assert not [t for t in texts if t[:2] == "3." and t[2:3].isdigit()]
 
 
 def test_every_recorded_fact_of_the_demo_is_in_the_docx_and_the_xlsx(made):

@@ -109,3 +109,69 @@ def test_standards_commands_do_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert "HEAVY=\n" in out.stdout, out.stdout[-300:]
+
+
+INHERITING = """\
+id: inherit
+title: Inheritance
+version: "1"
+clauses:
+  - number: "9"
+    title: Performance evaluation
+    pdca: C
+    evidence: {plan: a monitoring plan, check: a review of the results}
+    requirements:
+      - ref: 9.a
+        question: Are results monitored?
+        force: must
+      - ref: 9.b
+        title: Actions taken
+        question: Are actions taken on what monitoring shows?
+        force: should
+        pdca: A
+        evidence: {check: minutes of the follow-up, act: a changed procedure}
+    clauses:
+      - number: "9.2"
+        title: Internal audit
+        requirements:
+          - ref: 9.2.a
+            question: Is there an audit programme?
+            force: must
+  - number: "10"
+    title: Improvement
+    requirements:
+      - ref: 10.a
+        question: Is improvement planned?
+        force: should
+"""
+
+
+def test_a_requirement_takes_the_phase_and_prompts_it_leaves_out_from_its_clause(cli, tmp_path):
+    path = tmp_path / "standards" / "inherit.yaml"
+    path.parent.mkdir()
+    path.write_text(INHERITING, encoding="utf-8")
+    assert cli("standards", "validate", path).code == 0
+    shown = cli("-w", tmp_path, "standards", "show", "inherit", "--json")
+    assert shown.code == 0, shown.err
+    data = json.loads(shown.out)
+    top = data["clauses"][0]
+    reqs = {r["ref"]: r for r in top["requirements"] + top["clauses"][0]["requirements"]
+            + data["clauses"][1]["requirements"]}
+    assert reqs["9.a"]["pdca"] == "C"  # the clause's
+    assert reqs["9.b"]["pdca"] == "A"  # its own
+    assert reqs["9.2.a"]["pdca"] == "C"  # the clause above its sub-clause
+    assert reqs["10.a"]["pdca"] is None  # none anywhere
+    assert reqs["9.a"]["evidence"] == {"plan": "a monitoring plan", "do": None, "check": "a review of the results",
+                                       "act": None}
+    # phase by phase: its own check and act, the clause's plan
+    assert reqs["9.b"]["evidence"] == {"plan": "a monitoring plan", "do": None, "check": "minutes of the follow-up",
+                                       "act": "a changed procedure"}
+    assert reqs["9.2.a"]["evidence"] == reqs["9.a"]["evidence"]
+    assert reqs["10.a"]["evidence"] == {"plan": None, "do": None, "check": None, "act": None}
+    assert reqs["9.a"]["title"] == "Are results monitored?"  # no title: the question
+    assert reqs["9.b"]["title"] == "Actions taken"
+    assert data["source"] is None
+    tree = cli("-w", tmp_path, "standards", "show", "inherit").out
+    assert "source: none cited" in tree
+    assert "- 9.2.a      must   C  Is there an audit programme?" in tree
+    assert "- 10.a       should -  Is improvement planned?" in tree

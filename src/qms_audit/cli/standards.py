@@ -67,7 +67,8 @@ def _clause_tree(clause: Clause, depth: int) -> None:
     click.echo(f"{pad}{clause.number} {clause.title}{tag}")
     for req in clause.requirements:
         sop = f"  SOP {req.sop}" if req.sop else ""
-        click.echo(f"{pad}  - {req.ref:<10} {req.force.value:<6} {req.pdca.value}  {req.title}{sop}")
+        phase = req.pdca.value if req.pdca else "-"
+        click.echo(f"{pad}  - {req.ref:<10} {req.force.value:<6} {phase}  {req.title}{sop}")
     for sub in clause.clauses:
         _clause_tree(sub, depth + 1)
 
@@ -86,7 +87,7 @@ def show_standard(app: AppContext, standard_id: str, version: str | None, as_jso
     s = _summary(std)
     click.echo(f"{std.title}")
     click.echo(f"id {std.id}  version {std.version}  kind {std.kind}  rating {std.rating.kind}")
-    click.echo(f"source: {std.source.citation}")
+    click.echo(f"source: {std.source.citation if std.source else 'none cited'}")
     click.echo(f"{s['requirements']} requirements ({s['must']} must, {s['should']} should) in "
                f"{s['auditable_clauses']} auditable clauses; {s['sops']} SOPs")
     click.echo("")

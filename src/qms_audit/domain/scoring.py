@@ -40,6 +40,8 @@ GRADE_VALUE_FIXED = {
 MATURITY_LABELS = {0: "none", 1: "planned", 2: "done", 3: "checked", 4: "acted"}
 _GRADE_KEYS = {grade: grade.value for grade in Grade}
 _NOT_ASSESSED_KEY = Grade.NOT_ASSESSED.value
+# The phase of a requirement its standard places in none: it counts in its clause, not in the PDCA profile
+NO_PHASE = ""
 
 VERDICT_INCOMPLETE = "incomplete"
 VERDICT_NOT_CONFORMING = "not-conforming"
@@ -220,7 +222,8 @@ def _plan(standard: Standard) -> _Plan:
             if outer is not top:
                 for inner in outer.walk():
                     outers[inner.number].append(outer.number)
-        groups = [(tuple(outers[clause.number]), [(r.ref, r.pdca.value, r.weight) for r in clause.requirements])
+        groups = [(tuple(outers[clause.number]),
+                   [(r.ref, r.pdca.value if r.pdca else NO_PHASE, r.weight) for r in clause.requirements])
                   for clause in top.walk() if clause.requirements]
         if top.informative or not groups:
             continue
@@ -347,7 +350,7 @@ class _Walk:
                ) -> ClauseScore:
         # [applicable weight, assessed weight, weighted value, open majors] of each sub-clause below the top one
         parts: dict[str, list[float]] = {n: [0.0, 0.0, 0.0, 0] for n in holding}
-        by_phase = {p: _Tally() for p in self.phases}
+        by_phase = {p: _Tally() for p in (*self.phases, NO_PHASE)}
         majors = 0
         for within, reqs in groups:
             sums = self._group(number, reqs, by_phase)
@@ -368,7 +371,8 @@ class _Walk:
         tally = _Tally()
         for key, part_tally in by_phase.items():
             tally.merge(part_tally)
-            self.phases[key].merge(part_tally)
+            if key in self.phases:
+                self.phases[key].merge(part_tally)
         self.total.merge(tally)
         return _clause_score(self.rules, number, title, clause_weight, tally, majors,
                              sum(len(reqs) for _, reqs in groups))

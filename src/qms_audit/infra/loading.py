@@ -8,8 +8,10 @@ validation error as `file:line: field: what is wrong (fix)`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from functools import cache
 from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -46,13 +48,22 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
-class Located:
-    """A parsed document plus the line of every key and value in it, keyed by path."""
+# How a kind of document names a place in it for its author: `clause 10, requirement 10.2.a, force` rather than
+# `clauses[9].requirements[1].force`. Given the document and the path; format_path when a kind has none.
+Places = Callable[["Located", Sequence[str | int]], str]
 
-    def __init__(self, data: Any, lines: dict[Path_, int], shown: str) -> None:
+
+class Located:
+    """A parsed document plus the line of every key and value in it, keyed by path, and the text as written of
+    every plain value YAML read as something else than text (a number, a date, true or false)."""
+
+    def __init__(self, data: Any, lines: dict[Path_, int], shown: str, written: dict[Path_, str] | None = None
+                 ) -> None:
         self.data = data
         self.lines = lines
         self.shown = shown
+        self.written: dict[Path_, str] = written if written is not None else {}
+        self.places: Places | None = None
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         path = tuple(path)
@@ -62,8 +73,11 @@ class Located:
             path = path[:-1]
         return self.lines.get((), None)
 
+    def where(self, path: Sequence[str | int]) -> str:
+        return self.places(self, path) if self.places is not None else format_path(path)
+
     def problem(self, path: Sequence[str | int], message: str, hint: str | None = None) -> Problem:
-        return Problem(message, file=self.shown, line=self.line_of(path), where=format_path(path) or None,
+        return Problem(message, file=self.shown, line=self.line_of(path), where=self.where(path) or None,
                        hint=hint)
 
 
@@ -84,6 +98,7 @@ class _Builder:
         self.loader = loader
         self.shown = shown
         self.lines: dict[Path_, int] = {}
+        self.written: dict[Path_, str] = {}
         self.count = 0
         self.problems: list[Problem] = []
 
@@ -99,7 +114,10 @@ class _Builder:
             raise _TooDeep(node)
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if value is not None and not isinstance(value, str):
+                self.written[path] = node.value  # what the author typed, for the "quote it" hint
+            return value
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
@@ -142,6 +160,7 @@ class _Builder:
             result[key] = self.build(value_node, (*path, key), depth + 1, active)
             self.lines[(*path, key)] = line
         self.lines.pop((*path, "<key>"), None)
+        self.written.pop((*path, "<key>"), None)
         return result
 
     def _key(self, key_node: Any, path: Path_, depth: int, active: set[int]) -> str | None:
@@ -209,7 +228,7 @@ def parse_yaml_text(text: str, *, shown: str) -> Located:
                 hint="write the content out instead of repeating aliases")]) from None
         if builder.problems:
             raise InvalidFile(problems=builder.problems)
-        return Located(data, builder.lines, shown)
+        return Located(data, builder.lines, shown, builder.written)
     finally:
         loader.dispose()
 
@@ -283,11 +302,13 @@ PATTERN_HINTS = {
 
 
 def validation_problems(exc: ValidationError, located: Located, model: type[BaseModel],
-                        prefix: Path_ = ()) -> list[Problem]:
+                        prefix: Path_ = (), skip: Collection[Path_] = ()) -> list[Problem]:
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         path = (*prefix, *loc)
+        if path in skip:
+            continue
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
@@ -312,24 +333,115 @@ def validation_problems(exc: ValidationError, located: Located, model: type[Base
     return problems
 
 
+# --- text that YAML reads as something else ----------------------------------------------------------------
+
+_TEXT = "text"
+_Shape = Any  # _TEXT, a model class, ("list", shape), ("dict", shape), or None for anything else
+
+
+def _shape(annotation: Any) -> _Shape:
+    """What a field holds, as far as text goes: text, a model, a list or mapping of them, or something else."""
+    origin = get_origin(annotation)
+    if origin is not None and hasattr(annotation, "__metadata__"):  # Annotated[str, constraints]
+        return _shape(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        shapes = [_shape(arg) for arg in get_args(annotation) if arg is not NoneType]
+        return shapes[0] if len(shapes) == 1 else None
+    if origin in (list, tuple, set, frozenset, Sequence):
+        args = get_args(annotation)
+        inner = _shape(args[0]) if args else None
+        return ("list", inner) if inner is not None else None
+    if origin is dict:
+        args = get_args(annotation)
+        inner = _shape(args[1]) if len(args) == 2 else None
+        return ("dict", inner) if inner is not None else None
+    if annotation is str:
+        return _TEXT
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None  # numbers, enums, literals: pydantic says what is wrong with them
+
+
+@cache
+def _field_shapes(model: type[BaseModel]) -> dict[str, _Shape]:
+    shapes = {(field.alias or name): _shape(field.annotation) for name, field in model.model_fields.items()}
+    return {key: shape for key, shape in shapes.items() if shape is not None}
+
+
+def _non_text(value: Any, shape: _Shape, path: Path_) -> Iterator[tuple[Path_, Any]]:
+    """Every value, at a place that takes text, that YAML read as something else."""
+    if shape is _TEXT:
+        if value is not None and not isinstance(value, str | list | dict):
+            yield path, value
+    elif isinstance(shape, tuple):
+        kind, inner = shape
+        if kind == "list" and isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _non_text(item, inner, (*path, i))
+        elif kind == "dict" and isinstance(value, dict):
+            for key, item in value.items():
+                yield from _non_text(item, inner, (*path, key))
+    elif isinstance(value, dict):
+        for key, inner in _field_shapes(shape).items():
+            if key in value:
+                yield from _non_text(value[key], inner, (*path, key))
+
+
+def misread_text(located: Located, model: type[BaseModel], *, text_only: Collection[str] = ()
+                 ) -> list[tuple[Path_, Problem]]:
+    """Values written without quotes where the model takes text, that YAML reads as something else than what
+    was typed: `2018.10` is the number 2018.1 and `1.10` the number 1.1, `010` is 8, `2026-01-15` a date, `yes`
+    true. Each is refused with the quoted form as the fix. A plain number that reads back as typed (`10`,
+    `4.1`) is taken as text, except in the fields named in `text_only` (a version must always be quoted)."""
+    problems: list[tuple[Path_, Problem]] = []
+    for path, value in _non_text(located.data, model, ()):
+        typed = located.written.get(path, str(value))
+        key = next((part for part in reversed(path) if isinstance(part, str)), "")
+        if isinstance(value, bool):
+            message = f"YAML reads {typed} as {str(value).lower()}, not as text"
+        elif isinstance(value, dt.date):
+            message = f"YAML reads {typed} as a date, not as text"
+        elif str(value) != typed:
+            message = f"YAML reads {typed} as the number {value}, not as the text {typed}"
+        elif key in text_only:
+            message = f"YAML reads {typed} as a number, and {key} must be text"
+        else:
+            continue
+        quoted = json.dumps(typed, ensure_ascii=False)
+        fix = f"quote it: {key}: {quoted}" if isinstance(path[-1], str) else f"quote it: {quoted}"
+        problems.append((path, located.problem(path, message, fix)))
+    return problems
+
+
 Check = Callable[[Any], Iterable[tuple[Sequence[str | int], str, str | None]]]
 
 
 def load_yaml_model(path: Path, model: type[M], *, what: str, max_bytes: int = DEFAULT_MAX_BYTES,
-                    checks: Sequence[Check] = (), base: Path | None = None) -> M:
+                    checks: Sequence[Check] = (), base: Path | None = None, places: Places | None = None,
+                    text_only: Collection[str] | None = None) -> M:
     """Read, parse and validate a YAML document; every problem is located and raised together."""
     located = read_yaml(path, what=what, max_bytes=max_bytes, base=base)
-    return validate_located(located, model, checks=checks)
+    return validate_located(located, model, checks=checks, places=places, text_only=text_only)
 
 
-def validate_located(located: Located, model: type[M], *, checks: Sequence[Check] = ()) -> M:
+def validate_located(located: Located, model: type[M], *, checks: Sequence[Check] = (),
+                     places: Places | None = None, text_only: Collection[str] | None = None) -> M:
+    """`places` names the places of problems for the document's author; with `text_only` (the fields that must
+    be written as text, may be empty), values YAML read as something else than typed are refused too."""
+    if places is not None:
+        located.places = places
     if not isinstance(located.data, dict):
         raise InvalidFile(problems=[located.problem((), "expected a mapping of fields at the top level")])
+    found = misread_text(located, model, text_only=text_only) if text_only is not None else []
+    misread = [problem for _path, problem in found]
+    misread_paths = {path for path, _problem in found}
     try:
         obj = model.model_validate(located.data)
     except ValidationError as exc:
-        problems = validation_problems(exc, located, model)
+        problems = misread + validation_problems(exc, located, model, skip=misread_paths)
         raise InvalidFile(problems=sorted(problems, key=lambda p: (p.line or 0))) from None
+    if misread:
+        raise InvalidFile(problems=sorted(misread, key=lambda p: (p.line or 0)))
     problems = [located.problem(path, message, hint) for check in checks for path, message, hint in check(obj)]
     if problems:
         raise InvalidFile(problems=sorted(problems, key=lambda p: (p.line or 0)))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, StringConstraints
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from qms_audit.model.common import (
     ClauseNumber,
@@ -52,32 +52,60 @@ class Criticality(StrEnum):
 
 
 class EvidencePrompts(StrictModel):
-    """What evidence of each PDCA phase would look like for this requirement."""
+    """What evidence of each PDCA phase would look like. Every phase is optional: a requirement takes the
+    prompts it leaves out from its clause (and a clause from the clause above it); a phase given nowhere has none."""
 
-    plan: NonEmpty = Field(description="A documented plan: policy, procedure, approved design.")
-    do: NonEmpty = Field(description="Records showing the plan was carried out.")
-    check: NonEmpty = Field(description="Monitoring, measurement or review of the results.")
-    act: NonEmpty = Field(description="Improvement made because of what was checked.")
+    plan: NonEmpty | None = Field(default=None, description="A documented plan: policy, procedure, approved design.")
+    do: NonEmpty | None = Field(default=None, description="Records showing the plan was carried out.")
+    check: NonEmpty | None = Field(default=None, description="Monitoring, measurement or review of the results.")
+    act: NonEmpty | None = Field(default=None, description="Improvement made because of what was checked.")
 
-    def for_phase(self, phase: Phase) -> str:
+    def for_phase(self, phase: Phase) -> str | None:
         return {Phase.PLAN: self.plan, Phase.DO: self.do, Phase.CHECK: self.check, Phase.ACT: self.act}[phase]
+
+    @property
+    def complete(self) -> bool:
+        return None not in (self.plan, self.do, self.check, self.act)
+
+    def over(self, outer: EvidencePrompts) -> EvidencePrompts:
+        """These prompts, with the phases they leave out taken from `outer`."""
+        if self.complete:
+            return self
+        return EvidencePrompts(plan=self.plan or outer.plan, do=self.do or outer.do,
+                               check=self.check or outer.check, act=self.act or outer.act)
+
+
+def _drop_default(schema: dict) -> None:
+    """A field that is filled from another when left out has no default of its own to show in the schema."""
+    schema.pop("default", None)
 
 
 class Requirement(StrictModel):
     ref: Ref = Field(description="Stable reference, starting with the clause number, e.g. '4.2.a'.")
-    title: NonEmpty = Field(description="A short label for lists and reports.")
+    title: NonEmpty = Field(default="", json_schema_extra=_drop_default,
+                            description="A short label for lists and reports; the question when left out.")
     question: NonEmpty = Field(description="The audit question, in our own words.")
     force: Force
-    pdca: Phase = Field(description="The PDCA phase this requirement mainly belongs to.")
-    source_clause: NonEmpty = Field(description="The clause of the source text it comes from.")
+    pdca: Phase | None = Field(
+        default=None, description="The PDCA phase this requirement mainly belongs to; its clause's when left out.")
+    source_clause: NonEmpty | None = Field(
+        default=None, description="The clause of the source document it comes from (with `source` at the top).")
     source_modal: SourceModal | None = Field(
         default=None, description="The modal wording of the source statement (must, obliged, should, ...).")
-    evidence: EvidencePrompts
+    evidence: EvidencePrompts = Field(
+        default_factory=EvidencePrompts,
+        description="What evidence of each phase would look like; a phase left out is its clause's.")
     sop: SopId | None = Field(default=None, description="The id of the SOP this requirement relies on.")
     weight: Weight = Field(default=1.0, description="Relative weight in scores (default 1).")
     criticality: Criticality = Criticality.NORMAL
     guidance: str | None = Field(default=None, description="Notes for the auditor: what good looks like.")
     tags: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _title_from_question(self) -> Requirement:
+        if not self.title:
+            self.title = self.question
+        return self
 
     @property
     def can_raise_nc(self) -> bool:
@@ -87,7 +115,11 @@ class Requirement(StrictModel):
 class Clause(StrictModel):
     number: ClauseNumber
     title: NonEmpty
-    pdca: Phase | None = None
+    pdca: Phase | None = Field(
+        default=None, description="The PDCA phase of its requirements (and sub-clauses) that name none.")
+    evidence: EvidencePrompts = Field(
+        default_factory=EvidencePrompts,
+        description="Evidence prompts for its requirements (and sub-clauses) that leave a phase out.")
     informative: bool = Field(default=False, description="Informative clauses carry no requirements.")
     summary: str | None = Field(default=None, description="What the clause covers, in our own words.")
     weight: Weight = 1.0
@@ -98,6 +130,19 @@ class Clause(StrictModel):
         yield self
         for sub in self.clauses:
             yield from sub.walk()
+
+    def pass_down(self, pdca: Phase | None, prompts: EvidencePrompts) -> None:
+        """Give this clause, its requirements and its sub-clauses the PDCA phase and evidence prompts they leave
+        out, from the nearest clause above that gives them (`pdca` and `prompts` are the enclosing clause's)."""
+        if self.pdca is None:
+            self.pdca = pdca
+        self.evidence = self.evidence.over(prompts)
+        for req in self.requirements:
+            if req.pdca is None:
+                req.pdca = self.pdca
+            req.evidence = req.evidence.over(self.evidence)
+        for sub in self.clauses:
+            sub.pass_down(self.pdca, self.evidence)
 
     def all_requirements(self) -> Iterator[Requirement]:
         for clause in self.walk():
@@ -180,7 +225,9 @@ class Standard(StrictModel):
     title: NonEmpty
     version: NonEmpty
     kind: Literal["management-system", "programme-checklist", "self-assessment"] = "management-system"
-    source: Source
+    source: Source | None = Field(
+        default=None, description="The document the clauses are drawn from; an institution's own checklist may "
+                                  "have none.")
     description: str | None = None
     rating: RatingScheme = Field(default_factory=RatingScheme)
     scoring: ScoringRules = Field(default_factory=ScoringRules)
@@ -199,6 +246,7 @@ class Standard(StrictModel):
 
     def model_post_init(self, __context: object) -> None:
         for top in self.clauses:
+            top.pass_down(None, EvidencePrompts())
             for clause in top.walk():
                 for req in clause.requirements:
                     self._by_ref.setdefault(req.ref, req)

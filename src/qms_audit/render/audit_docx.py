@@ -160,9 +160,11 @@ def _dates_criteria_and_method(w: DocxWriter, data: ReportData) -> None:
     w.paragraph(f"From {date(plan.start_date, none='not stated')} to {date(plan.end_date, none='not stated')}"
                 + (f", at {'; '.join(plan.locations)}." if plan.locations else "."))
     w.heading("2.5 Criteria", 2)
-    pinned = (f"; the text as planned, SHA-256 {plan.criteria.sha256[:16]}…, kept with the audit"
+    pinned = (f"the text as planned, SHA-256 {plan.criteria.sha256[:16]}…, kept with the audit"
               if plan.criteria.sha256 else "")
-    w.bullets([f"{std.title}, version {std.version} ({std.source.citation}{pinned})", *plan.criteria.other])
+    notes = [note for note in (std.source.citation if std.source else "", pinned) if note]
+    w.bullets([f"{std.title}, version {std.version}" + (f" ({'; '.join(notes)})" if notes else ""),
+               *plan.criteria.other])
     w.heading("2.6 Method and sampling", 2)
     w.paragraph(plan.method or "Document review, record sampling, interviews and observation.")
     w.paragraph(f"Sampling: {plan.sampling or 'as recorded with each evidence entry.'}")
@@ -188,13 +190,15 @@ def _results_by_clause(w: DocxWriter, data: ReportData) -> None:
          "—" if c.maturity is None else f"{c.maturity:.1f}", f"{c.assessed}/{c.applicable}") for c in data.clauses
     ], widths=[4.6, 2.2, 2.2, 3.5, 2.2, 1.8])
     for clause in data.clauses:
-        w.heading(f"3.{clause.number} Clause {clause.number}: {clause.title}", 2)
+        # the clause's own number heads it: a section number such as 3.4 would read as clause 3.4
+        w.heading(f"Clause {clause.number}: {clause.title}", 2)
         w.paragraph((f"Score {clause.shown.text}, coverage {pct(clause.coverage)}" if clause.shown.scored
                      else clause.shown.text.capitalize()) + f", {clause.band.lower()}"
                     + (", capped by an open major nonconformity" if clause.capped else "")
                     + (f", maturity {clause.maturity:.1f}" if clause.maturity is not None else "") + ".")
         w.table(["Ref", "Requirement", "Rating", "Evidence and notes"], [
-            (r.ref, f"{r.title} ({r.force}, {r.pdca})", r.rating + (f"\n\n{r.rated_by}" if r.rated_by else ""),
+            (r.ref, f"{r.title} ({', '.join(filter(None, (r.force, r.pdca)))})",
+             r.rating + (f"\n\n{r.rated_by}" if r.rated_by else ""),
              _evidence_cell(r)) for r in clause.rows
         ], widths=[1.6, 4.4, 2.8, 7.7])
 

@@ -123,7 +123,8 @@ def _write_rows(ws, meta, opened: OpenedAudit) -> int:
         clause = std.clause_of(req.ref)
         evidence = "\n".join(f"{e.phase.value} {e.kind.value}: {e.text}" for e in result.evidence)
         values = [req.ref, f"{clause.number} {clause.title}", req.title, req.question, req.force.value,
-                  req.pdca.value, evidence, rating_text(opened, req.ref), result.na_reason or "", result.note]
+                  req.pdca.value if req.pdca else "", evidence, rating_text(opened, req.ref), result.na_reason or "",
+                  result.note]
         for col, value in enumerate(values, start=1):
             cell = _put(ws, row, col, value, alignment=wrap)
             if col <= LOCKED:

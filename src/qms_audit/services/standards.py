@@ -10,7 +10,7 @@ from pathlib import Path
 from qms_audit import __version__
 from qms_audit.infra.errors import InvalidFile, NotFound, QmsError, choice_hint
 from qms_audit.infra.files import MIB, atomic_write_bytes, decode_text, read_bytes_bounded, sha256_bytes
-from qms_audit.infra.loading import load_yaml_model, parse_yaml_text, validate_located
+from qms_audit.infra.loading import Located, format_path, load_yaml_model, parse_yaml_text, validate_located
 from qms_audit.infra.locations import Workspace, cache_dir
 from qms_audit.model.audit import Criteria
 from qms_audit.model.standard import Clause, Requirement, Standard
@@ -28,6 +28,7 @@ def standard_problems(std: Standard) -> Iterator[Issue]:
     for i, top in enumerate(std.clauses):
         yield from walk.visit(top, ("clauses", i), None, False)
     yield from _clause_reference_problems(std, list(walk.clause_numbers))
+    yield from _source_problems(std, walk.refs)
     if walk.requirement_count == 0:
         yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
     yield from _rating_problems(std)
@@ -100,6 +101,26 @@ def _clause_reference_problems(std: Standard, clause_numbers: list[str]) -> Iter
                     choice_hint(number, clause_numbers)
 
 
+def _source_problems(std: Standard, paths: dict[str, tuple[str | int, ...]]) -> Iterator[Issue]:
+    """Traceability to the source document: a requirement can cite a clause of it only when the standard names
+    it; and once some requirements cite theirs, every one does (a standard drawn from a document traces all of
+    its requirements; an institution's own checklist may cite none)."""
+    citing = [r for r in std.requirements() if r.source_clause is not None or r.source_modal is not None]
+    if std.source is None:
+        if citing:
+            others = f" (and {len(citing) - 1} other requirement(s))" if len(citing) > 1 else ""
+            field = "source_clause" if citing[0].source_clause is not None else "source_modal"
+            yield (*paths[citing[0].ref], field), f"cites the source document{others}, but the standard names none", \
+                "add `source: {citation: ...}` at the top, or remove source_clause and source_modal"
+        return
+    if not any(r.source_clause is not None for r in citing):
+        return
+    for req in std.requirements():
+        if req.source_clause is None:
+            yield paths[req.ref], "gives no source_clause, while other requirements cite theirs", \
+                "add the clause of the source document it comes from"
+
+
 def _rating_problems(std: Standard) -> Iterator[Issue]:
     if std.rating.kind == "levels":
         values = [lvl.value for lvl in std.rating.levels]
@@ -121,23 +142,74 @@ def _scoring_problems(std: Standard) -> Iterator[Issue]:
         yield ("scoring", "major_cap"), "major_cap must be below pass_threshold", None
 
 
+# A version must be quoted even when it reads back as typed: `1` today is `1.10` tomorrow.
+TEXT_ONLY = ("version",)
+
+_ITEMS = {"clauses": ("number", "clause", "sub-clause"), "requirements": ("ref", "requirement", "requirement"),
+          "sops": ("id", "SOP", "SOP")}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _label(located: Located, path: tuple[str | int, ...], item: object, key: str) -> str | None:
+    """The number, ref or id the author gave the item at `path`, as typed; None when there is no usable one."""
+    value = located.written.get((*path, key))
+    if value is None and isinstance(item, dict):
+        value = item.get(key)
+    text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+    return text if 0 < len(text) <= 24 and text.isprintable() and not any(c.isspace() for c in text) else None
+
+
+def standard_place(located: Located, path: Sequence[str | int]) -> str:
+    """A place in a standard as its author numbers it: `clause 10, requirement 10.2.a, force` for
+    clauses[9].requirements[1].force. An item without a usable number is named by its position."""
+    names: list[str] = []
+    node: object = located.data
+    parts = tuple(path)
+    i = 0
+    while i + 1 < len(parts) and isinstance(node, dict) and parts[i] in _ITEMS and isinstance(parts[i + 1], int):
+        kind, index = str(parts[i]), int(parts[i + 1])
+        items = node.get(kind)
+        item = items[index] if isinstance(items, list) and 0 <= index < len(items) else None
+        key, noun, nested_noun = _ITEMS[kind]
+        label = _label(located, parts[: i + 2], item, key)
+        if label is not None:
+            if kind == "clauses" and names:
+                names.pop()  # a sub-clause's number says which clause it is in
+            names.append(f"{noun} {label}")
+        else:
+            names.append(f"its {_ordinal(index + 1)} {nested_noun}" if names else f"the {_ordinal(index + 1)} {noun}")
+        node = item
+        i += 2
+    rest = format_path(parts[i:])
+    return ", ".join([*names, rest] if rest else names)
+
+
 def check_standard(std: Standard) -> None:
     """For standards built in code (tests, generators): raise like the loader would."""
     issues = list(standard_problems(std))
     if issues:
-        _path, message, _hint = issues[0]
-        raise InvalidFile(f"standard {std.id}: {message}")
+        located = Located(std.model_dump(mode="json"), {}, f"standard {std.id}")
+        located.places = standard_place
+        path, message, hint = issues[0]
+        raise InvalidFile(problems=[located.problem(path, message, hint)])
 
 
 def load_standard_file(path: Path, *, base: Path | None = None) -> Standard:
     return load_yaml_model(path, Standard, what="standard", max_bytes=MAX_STANDARD_BYTES,
-                           checks=[standard_problems], base=base)
+                           checks=[standard_problems], base=base, places=standard_place, text_only=TEXT_ONLY)
 
 
 def load_standard_bytes(data: bytes, *, shown: str) -> Standard:
-    """A standard from the bytes of its file (a copy pinned in an audit folder), checked like a file."""
+    """A standard from the bytes of its file (a copy pinned in an audit folder), checked like a file, except for
+    values YAML reads otherwise than typed: a pinned copy is read as it was when the audit was planned (an
+    unquoted version then read as a number is the version its audit records), and cannot be edited without
+    ceasing to be that text. The workspace's own files are checked for them when loaded."""
     located = parse_yaml_text(decode_text(data, shown=shown), shown=shown)
-    return validate_located(located, Standard, checks=[standard_problems])
+    return validate_located(located, Standard, checks=[standard_problems], places=standard_place)
 
 
 @dataclass

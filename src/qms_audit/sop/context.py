@@ -24,9 +24,11 @@ def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinit
 
     people = {role: person(name) for role, name in profile.roles.model_dump().items()}
     requirements = [
-        {"ref": r.ref, "title": r.title, "question": r.question, "force": r.force.value, "pdca": r.pdca.value,
-         "pdca_label": r.pdca.label, "source_clause": r.source_clause,
-         "evidence": r.evidence.model_dump()}
+        {"ref": r.ref, "title": r.title, "question": r.question, "force": r.force.value,
+         "pdca": r.pdca.value if r.pdca else "", "pdca_label": r.pdca.label if r.pdca else "",
+         "source_clause": r.source_clause or "",
+         # a phase the standard gives no prompt for is an empty cell in the SOP's evidence table
+         "evidence": {phase: prompt or "" for phase, prompt in r.evidence.model_dump().items()}}
         for r in standard.requirements_for_sop(sop.id)
     ]
     return {
@@ -41,7 +43,9 @@ def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinit
         "sop": {"id": sop.id, "title": sop.title, "clause": sop.clause, "purpose": sop.purpose,
                 "required_sections": list(sop.required_sections), "keywords": list(sop.keywords)},
         "standard": {"id": standard.id, "title": standard.title, "version": standard.version,
-                     "citation": standard.source.citation},
+                     # an institution's own checklist cites no document: it is its own source
+                     "citation": standard.source.citation if standard.source
+                     else f"{standard.title}, version {standard.version}"},
         "requirements": requirements,
         "document": {
             "number": sop_number(profile, standard, sop),

@@ -330,7 +330,8 @@ def _clause_sections(std: Standard, snap: AuditSnapshot, score: AuditScore, acti
 def _requirement_row(std: Standard, score: AuditScore, req: Requirement, result: RequirementResult,
                      findings: list[str]) -> RequirementRow:
     return RequirementRow(
-        ref=req.ref, title=req.title, question=req.question, force=req.force.value, pdca=req.pdca.value,
+        ref=req.ref, title=req.title, question=req.question, force=req.force.value,
+        pdca=req.pdca.value if req.pdca else "",
         rating=result_label(std, result), grade=result.grade.value, note=result.note,
         na_reason=result.na_reason or "",
         rated_by=f"{result.rated_by}, {date(result.rated_at)}" if result.rated_by else "",

@@ -164,7 +164,7 @@ class AuditSession:
         if filter_key in ("must", "should"):
             return req.force.value == filter_key
         if filter_key in ("P", "D", "C", "A"):
-            return req.pdca.value == filter_key
+            return req.pdca is not None and req.pdca.value == filter_key
         return True
 
     def _order(self) -> tuple[list[str], dict[str, int]]:

@@ -313,8 +313,9 @@ class AuditScreen(Screen):
         sample = current.sample if current is not None else None
         return [
             Field("phase", "PDCA phase", kind="select", required=True,
-                  value=(current.phase if current is not None else req.pdca).value,
-                  options=[(f"{p.value} {p.label}: {req.evidence.for_phase(p)[:48]}", p.value) for p in Phase]),
+                  value=current.phase.value if current is not None else (req.pdca.value if req.pdca else ""),
+                  options=[(f"{p.value} {p.label}" + (f": {prompt[:48]}" if (prompt := req.evidence.for_phase(p))
+                                                      else ""), p.value) for p in Phase]),
             Field("kind", "Kind", kind="select", required=True,
                   value=current.kind.value if current is not None else "document",
                   options=[(k.value, k.value) for k in EvidenceKind]),

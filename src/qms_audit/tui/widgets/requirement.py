@@ -78,17 +78,21 @@ class RequirementPane(Vertical):
         text = Text()
         text.append(f"{ref}  {req.title}  ", style="bold")
         text.append(req.force.value.upper(), style="bold red" if req.force.value == "must" else "bold yellow")
-        text.append(f"  {req.pdca.label}\n", style="bold")
-        text.append(req.question + "\n")
+        text.append(f"  {req.pdca.label}\n" if req.pdca else "\n", style="bold")
+        if req.question != req.title:  # a requirement written without a title is titled by its question
+            text.append(req.question + "\n")
         self._rating(text, result)
         self._dispute(text, ref)
         _evidence(text, result.evidence)
         _findings(text, session.findings_for(ref), result.evidence)
         self._source(text, ref, req)
-        text.append("\n\nWhat evidence would look like", style="bold")
-        for phase in PHASES:
-            text.append(f"\n{phase.label:<6}", style="bold")
-            text.append(req.evidence.for_phase(phase))
+        prompts = [(phase, req.evidence.for_phase(phase)) for phase in PHASES]
+        if any(prompt for _phase, prompt in prompts):  # a standard may give no prompts at all
+            text.append("\n\nWhat evidence would look like", style="bold")
+            for phase, prompt in prompts:
+                if prompt:
+                    text.append(f"\n{phase.label:<6}", style="bold")
+                    text.append(prompt)
         return text
 
     def _rating(self, text: Text, result: RequirementResult) -> None:
@@ -125,7 +129,9 @@ class RequirementPane(Vertical):
         """Where the requirement comes from, the SOP it relies on, its weight and guidance."""
         standard = self.session.standard
         clause = standard.clause_of(ref)
-        text.append(f"\n\nClause {clause.number} {clause.title}; source {req.source_clause}", style="dim")
+        text.append(f"\n\nClause {clause.number} {clause.title}", style="dim")
+        if req.source_clause:
+            text.append(f"; source {req.source_clause}", style="dim")
         if req.source_modal:
             text.append(f" ({req.source_modal.value})", style="dim")
         if req.sop:
