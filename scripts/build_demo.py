@@ -309,7 +309,7 @@ def _audit(ws: Workspace, tick: Clock, files: Path) -> None:
     rate("9.1.b", Grade.OFI, "Low response rate limits conclusions; consider surveying at certificate issue.")
     ev("9.2.1.a", "P", "document", "Internal audit programme 2025-2027 covers every faculty", actor=AUDITOR)
     rate("9.2.1.a", Grade.CONFORMITY, "Periodic audits planned and held.", actor=AUDITOR)
-    # 9.1.c, 9.2.1.b, 9.2.2.a/b, 9.3.a/b and clause 10 remain for the follow-up visit
+    # 9.1.c, 9.2.1.b, 9.2.2.a/b, 9.3.a and clause 10 remain for the follow-up visit
 
     # --- findings: auditee responses and corrective action ----------------------------------------------
     tick.at("2026-10-14", "16:00")

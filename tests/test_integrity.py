@@ -185,16 +185,16 @@ def test_killed_writer_leaves_a_journal_that_the_next_reader_completes(ws, cli, 
 def test_stale_view_conflicts_instead_of_overwriting(ws):
     workspace = Workspace(ws)
     mine = open_audit(workspace, AID)
-    seen = mine.snapshot.result("4.1.a")
+    seen = mine.snapshot.result("4.2.a")
     theirs = open_audit(workspace, AID)
-    rate(theirs, "4.1.a", Grade.MINOR_NC, actor="Ms Ong", note="their note")
+    rate(theirs, "4.2.a", Grade.MINOR_NC, actor="Ms Ong", note="their note")
     with pytest.raises(Conflict, match="changed by Ms Ong"):
-        rate(mine, "4.1.a", Grade.CONFORMITY, actor="Dr Lee", note="my note",
+        rate(mine, "4.2.a", Grade.CONFORMITY, actor="Dr Lee", note="my note",
              expect={"grade": seen.grade, "note": seen.note})
-    assert open_audit(workspace, AID).snapshot.result("4.1.a").note == "their note"
+    assert open_audit(workspace, AID).snapshot.result("4.2.a").note == "their note"
     # a change that does not touch what they changed goes through
-    add_evidence(mine, "4.1.a", phase=Phase.DO, kind=EvidenceKind.RECORD, text="records seen", actor="Dr Lee")
-    final = open_audit(workspace, AID).snapshot.result("4.1.a")
+    add_evidence(mine, "4.2.a", phase=Phase.DO, kind=EvidenceKind.RECORD, text="records seen", actor="Dr Lee")
+    final = open_audit(workspace, AID).snapshot.result("4.2.a")
     assert final.note == "their note" and len(final.evidence) == 1
 
 

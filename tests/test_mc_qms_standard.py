@@ -1,8 +1,9 @@
 """The shipped mc-qms standard against the clause list of the source paper (Table 1).
 
-The paper's clauses and every modal statement in them are listed below by clause, force and the topic
+The paper's clauses and every normative statement in them are listed below by clause, force and the topic
 the statement is about; each must be matched by a requirement of that clause with that force whose
-title or question names the topic. Adding, dropping or weakening a requirement fails this test.
+title or question names the topic. Adding, dropping or weakening a requirement fails this test. One
+statement comes from outside Table 1: the framework the paper piloted (its preliminary validation results).
 """
 
 from __future__ import annotations
@@ -31,15 +32,16 @@ SEED_CLAUSES = {
 }
 
 MUST, SHOULD = "must", "should"
+FRAMEWORK = "Preliminary validation results"
 # (source clause, force, words of which at least one names the topic of the statement)
 SEED_STATEMENTS = [
-    ("1.1", MUST, ["lifecycle", "life cycle"]),
+    ("1.1", SHOULD, ["lifecycle", "life cycle"]),
     ("1.2", MUST, ["managing unit", "manages micro-credentials", "unit that manages", "management unit"]),
     ("1.2", MUST, ["target group"]),
     ("1.3", SHOULD, ["sop", "procedure"]),
     ("1.3", SHOULD, ["sop", "procedure"]),
-    ("4.1", MUST, ["industry"]),
-    ("4.1", MUST, ["competency standard"]),
+    ("4.1", SHOULD, ["industry"]),
+    ("4.1", SHOULD, ["competency standard"]),
     ("4.2", MUST, ["industry", "employer"]),
     ("4.2", MUST, ["outcome-based", "outcome based"]),
     ("4.2", MUST, ["recogni"]),
@@ -87,6 +89,7 @@ SEED_STATEMENTS = [
     ("8.2", MUST, ["skill set"]),
     ("8.2", MUST, ["competency-based", "competency based", "competences"]),
     ("8.2", MUST, ["learning outcome", "oblt"]),
+    (FRAMEWORK, SHOULD, ["semester learning plan"]),
     ("8.3", MUST, ["standard"]),
     ("8.3", MUST, ["competency-based assessment", "cba"]),
     ("8.3", MUST, ["certification bod", "issu"]),
@@ -101,7 +104,6 @@ SEED_STATEMENTS = [
     ("9.2.2", SHOULD, ["internal audit", "audit"]),
     ("9.2.2", SHOULD, ["audit"]),
     ("9.3", SHOULD, ["effectiveness", "review"]),
-    ("9.3", SHOULD, ["decision", "action"]),
     ("10.1", SHOULD, ["audit finding", "finding"]),
     ("10.1", SHOULD, ["complaint"]),
     ("10.1", SHOULD, ["withdraw", "remov", "correct"]),
@@ -172,7 +174,10 @@ def test_requirements_carry_prompts_for_every_phase(mc_qms):
         prompts = [req.evidence.plan, req.evidence.do, req.evidence.check, req.evidence.act]
         assert all(len(p) > 20 for p in prompts), req.ref
         assert len(set(prompts)) == 4, req.ref
-        assert req.ref.startswith(req.source_clause + "."), req.ref
+        if req.source_clause == FRAMEWORK:
+            assert req.ref.startswith("8.2."), req.ref  # the framework's alignment step sits with 8.2
+        else:
+            assert req.ref.startswith(req.source_clause + "."), req.ref
 
 
 def test_the_risk_examples_of_clause_6_1_are_carried(mc_qms):

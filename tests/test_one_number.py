@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,10 @@ def expected_mean(items: list[Shown | None]) -> tuple[float | None, int, int]:
     """(mean over the audits that scored it, how many scored, how many it applied in)."""
     applied = [s for s in items if s is not None and s.coverage is not None]
     scores = [s.score for s in applied if s.score is not None]
-    return (sum(scores) / len(scores) if scores else None), len(scores), len(applied)
+    # worked out exactly and rounded half-even to 4 places, as the views do: a float sum can land a hair above
+    # or below a half percent and then round the other way
+    exact = sum(map(Fraction, scores)) / len(scores) if scores else None
+    return (None if exact is None else float(round(exact, 4))), len(scores), len(applied)
 
 
 def unrate(root: Path, audit_id: str, refs: list[str]) -> None:

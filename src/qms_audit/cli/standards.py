@@ -13,7 +13,7 @@ from qms_audit.infra import exit_codes
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.files import display_path
 from qms_audit.model.standard import Clause, Force, Standard
-from qms_audit.services.standards import StandardLibrary, load_standard_file
+from qms_audit.services.standards import StandardLibrary, load_standard_file, requirement_sources
 
 
 @click.group()
@@ -73,17 +73,7 @@ def _clause_tree(clause: Clause, depth: int) -> None:
         _clause_tree(sub, depth + 1)
 
 
-@standards.command("show")
-@click.argument("standard_id")
-@click.option("--version", "version", help="A specific version, when several are kept.")
-@click.option("--json", "as_json", is_flag=True, help="The whole standard as JSON.")
-@pass_app
-def show_standard(app: AppContext, standard_id: str, version: str | None, as_json: bool) -> None:
-    """A standard's clauses, requirements and SOPs as a tree."""
-    std = StandardLibrary(app.workspace).get(standard_id, version)
-    if as_json:
-        emit_json(std.model_dump(mode="json"))
-        return
+def _header(std: Standard) -> None:
     s = _summary(std)
     click.echo(f"{std.title}")
     click.echo(f"id {std.id}  version {std.version}  kind {std.kind}  rating {std.rating.kind}")
@@ -91,6 +81,42 @@ def show_standard(app: AppContext, standard_id: str, version: str | None, as_jso
     click.echo(f"{s['requirements']} requirements ({s['must']} must, {s['should']} should) in "
                f"{s['auditable_clauses']} auditable clauses; {s['sops']} SOPs")
     click.echo("")
+
+
+def _sources(std: Standard, as_json: bool) -> None:
+    """One row per requirement with its force, source, source section, source modal and SOP: what a reviewer
+    holds against the source text."""
+    rows = requirement_sources(std)
+    if as_json:
+        emit_json({"id": std.id, "version": std.version, "source": std.source.model_dump(mode="json"),
+                   "requirements": [row.as_json() for row in rows]})
+        return
+    _header(std)
+    click.echo("Every row's source is the document above; `section` is the part of it the requirement was drawn "
+               "from.")
+    print_table(["ref", "force", "section", "modal", "SOP"],
+                [(r.ref, r.force, r.source_clause, r.source_modal or "-",
+                  f"{r.sop} ({r.sop_clause})" if r.sop else "-") for r in rows])
+
+
+@standards.command("show")
+@click.argument("standard_id")
+@click.option("--version", "version", help="A specific version, when several are kept.")
+@click.option("--sources", "sources", is_flag=True,
+              help="One table of every requirement's force, source section, source modal and SOP.")
+@click.option("--json", "as_json", is_flag=True, help="The whole standard (or, with --sources, the table) as JSON.")
+@pass_app
+def show_standard(app: AppContext, standard_id: str, version: str | None, sources: bool, as_json: bool) -> None:
+    """A standard's clauses, requirements and SOPs as a tree; with --sources, where each requirement comes
+    from."""
+    std = StandardLibrary(app.workspace).get(standard_id, version)
+    if sources:
+        _sources(std, as_json)
+        return
+    if as_json:
+        emit_json(std.model_dump(mode="json"))
+        return
+    _header(std)
     for clause in std.clauses:
         _clause_tree(clause, 0)
     if std.sops:

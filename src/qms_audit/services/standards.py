@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from qms_audit import __version__
@@ -196,6 +196,38 @@ def check_standard(std: Standard) -> None:
         located.places = standard_place
         path, message, hint = issues[0]
         raise InvalidFile(problems=[located.problem(path, message, hint)])
+
+
+@dataclass(frozen=True)
+class RequirementSource:
+    """Where one requirement comes from: what a reviewer checks against the source text, one row per
+    requirement."""
+
+    ref: str
+    title: str
+    force: str
+    source: str
+    source_clause: str
+    source_modal: str | None
+    sop: str | None
+    sop_clause: str | None
+
+    def as_json(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def requirement_sources(std: Standard) -> list[RequirementSource]:
+    """Every requirement of the standard in clause order, with the document it was drawn from (the standard's
+    source), the section of that document, the modal wording found there and the SOP it relies on (with the
+    clause that asks for that SOP, so a link to an SOP of another clause stands out)."""
+    sop_clause = {sop.id: sop.clause for sop in std.sops}
+    return [
+        RequirementSource(
+            ref=req.ref, title=req.title, force=req.force.value, source=std.source.citation,
+            source_clause=req.source_clause, source_modal=req.source_modal.value if req.source_modal else None,
+            sop=req.sop, sop_clause=sop_clause.get(req.sop) if req.sop else None)
+        for req in std.requirements()
+    ]
 
 
 def load_standard_file(path: Path, *, base: Path | None = None) -> Standard:
