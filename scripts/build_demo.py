@@ -11,13 +11,14 @@ real hash-chained log and `qms-audit verify` passes on it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from qms_audit.infra import clock
-from qms_audit.infra.locations import Workspace
+from qms_audit.infra.locations import ENV_CONFIG, Workspace
 from qms_audit.model.audit import EvidenceKind, Grade, Participant, TeamMember
 from qms_audit.model.common import Phase
 from qms_audit.services import auditing, capa
@@ -44,20 +45,26 @@ class Clock:
 
 def build(root: Path) -> None:
     ws = Workspace(root)
-    for path in (ws.audits_dir / AUDIT_ID, ws.nc_register_dir):
+    for path in (ws.audits_dir / AUDIT_ID, ws.nc_register_dir, ws.signers_dir):
         if path.exists():
             shutil.rmtree(path)
     tick = Clock(dt.datetime(2026, 9, 21, 8, 0, tzinfo=dt.UTC))
     clock.set_clock(tick)
     files = Path(tempfile.mkdtemp(prefix="demo-evidence-"))
+    # each person signs with a key of their own, made for the demo and thrown away: the demo's trusted signers
+    # (signers/) name them, and nobody's real key is ever used or registered
+    keys = Path(tempfile.mkdtemp(prefix="demo-keys-"))
     try:
-        _audit(ws, tick, files)
+        os.environ[ENV_CONFIG] = str(keys / "nobody")
+        _audit(ws, tick, files, keys)
         register_clock = Clock(dt.datetime(2026, 9, 1, tzinfo=dt.UTC))
         clock.set_clock(register_clock)  # the register keeps its own chain, so its own time line
         _register(ws, register_clock)
     finally:
         clock.set_clock(None)
+        os.environ.pop(ENV_CONFIG, None)
         shutil.rmtree(files, ignore_errors=True)
+        shutil.rmtree(keys, ignore_errors=True)
 
 
 def _file(folder: Path, name: str, text: str) -> Path:
@@ -66,7 +73,7 @@ def _file(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def _audit(ws: Workspace, tick: Clock, files: Path) -> None:
+def _audit(ws: Workspace, tick: Clock, files: Path, keys: Path) -> None:
     tick.at("2026-09-21")
     opened = auditing.create_audit(
         ws, standard_id="mc-qms", audit_id=AUDIT_ID, actor=LEAD,
@@ -365,10 +372,12 @@ def _audit(ws: Workspace, tick: Clock, files: Path) -> None:
     tick.at("2026-11-10")
     capa.update(ws_, f_major, actor="Dr Mei Lin Tan", done=["A1"], done_note="Gate live in the LMS template.")
     tick.at("2026-11-18")
+    os.environ[ENV_CONFIG] = str(keys / "auditor")
     capa.verify(ws_, f_outcomes, by=AUDITOR, result="not-effective", actor=AUDITOR,
                 method="Reviewed the revised blueprint", note="One of the two new tasks still does not assess "
                 "outcome LO4 at the required level.")
     tick.at("2026-11-20")
+    os.environ[ENV_CONFIG] = str(keys / "lead")
     capa.verify(ws_, f_assessor, by=LEAD, result="effective", actor=LEAD,
                 method="Checked the register and one reminder sent on 2026-11-12 for a December expiry.")
     capa.update(ws_, f_assessor, actor="Ms Priya Nair", risk_update="Assessor availability added to the risk "

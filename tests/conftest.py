@@ -89,7 +89,8 @@ def demo_workspace(tmp_path) -> Path:
     """A copy of the repository's workspace including the demo audit, safe to modify."""
     target = tmp_path / "demo-ws"
     target.mkdir()
-    for name in ("standards", "sop_templates", "audits", "ncs", "institution.yaml", "programme.yaml", "templates"):
+    for name in ("standards", "sop_templates", "audits", "ncs", "signers", "institution.yaml", "programme.yaml",
+                 "templates"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns(".lock*", "*.tmp"))

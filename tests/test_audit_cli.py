@@ -39,7 +39,7 @@ def test_new_audit_writes_the_plan(ws, cli):
     plan = record["plan"]
     assert record["status"] == "planned"
     pinned = hashlib.sha256((ws / "standards" / "mc-qms.yaml").read_bytes()).hexdigest()
-    assert plan["criteria"] == {"standard": "mc-qms", "version": "1.0", "other": [], "sha256": pinned}
+    assert plan["criteria"] == {"standard": "mc-qms", "version": "1.1", "other": [], "sha256": pinned}
     assert plan["scope"]["unit_code"] == "FOE"
     assert plan["lead"] == {"name": "Test Auditor", "home_unit": "Quality Assurance Unit", "role": "lead"}
     assert plan["team"][0]["home_unit"] == "Faculty of Business"
@@ -85,7 +85,7 @@ def test_rating_every_grade_and_the_finding_it_raises(ws, cli):
 @pytest.mark.parametrize("args, message", [
     (["audit", "rate", AID, "4.2.d", "--grade", "minor", "--note", "x"], "'should' requirement"),
     (["audit", "rate", AID, "7.4.a", "--grade", "na"], "needs a written justification"),
-    (["audit", "rate", AID, "4.9.z", "--grade", "c"], "not a requirement of mc-qms@1.0"),
+    (["audit", "rate", AID, "4.9.z", "--grade", "c"], "not a requirement of mc-qms@1.1"),
     (["audit", "rate", AID, "4.2.a", "--grade", "excellent"], "is not a grade"),
     (["audit", "rate", AID, "4.2.a", "--grade", "minor"], "needs a finding statement"),
     (["audit", "rate", "no-such-audit", "4.2.a", "--grade", "c"], "unknown audit 'no-such-audit'"),

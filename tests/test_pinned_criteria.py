@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_process
+from tests.conftest import REPO, run_process
 
 AUDIT = "2026-fob-pinned"
 STANDARD = "standards/mc-qms.yaml"
@@ -156,6 +157,11 @@ def test_a_changed_or_missing_copy_is_named(cli, planned):
 
 
 def test_an_audit_planned_before_pinning_is_listed_and_can_be_pinned(cli, demo_workspace):
+    legacy = REPO / "tests" / "samples" / "legacy-unpinned"
+    shutil.rmtree(demo_workspace / "audits" / "demo-2026-foe")
+    shutil.copytree(legacy / "demo-2026-foe", demo_workspace / "audits" / "demo-2026-foe")
+    shutil.copy(legacy / "mc-qms.yaml", demo_workspace / STANDARD)
+    shutil.rmtree(demo_workspace / "signers")  # it was recorded before signatures, in a workspace without signers
     validate = cli("-w", demo_workspace, "standards", "validate")
     assert "planned before criteria were pinned" in validate.out and "demo-2026-foe" in validate.out
     moved = cli("-w", demo_workspace, "--as", "Dr Farah Aziz", "audit", "criteria", "demo-2026-foe", "--move",

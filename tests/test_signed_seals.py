@@ -247,7 +247,7 @@ def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cl
     assert f"Approved by {LEAD}, lead auditor" in text and "DRAFT" not in text
     assert verify(cli, reported).code == 0
     shown = cli("-w", reported, "audit", "show", AUDIT).out
-    assert f"report approved by {LEAD} on " in shown and "criteria mc-qms@1.0, pinned when planned" in shown
+    assert f"report approved by {LEAD} on " in shown and "criteria mc-qms@1.1, pinned when planned" in shown
     # a later change to the findings or results makes the approved text a draft again
     assert cli("-w", reported, "--as", LEAD, "audit", "rate", AUDIT, "4.1.b", "--grade", "conformity").code == 0
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "changed.docx").code == 0

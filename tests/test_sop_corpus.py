@@ -159,7 +159,7 @@ def test_one_document_fills_the_sops_of_several_standards(cli, tmp_path):
     assert {s["document"] for s in audits} == {"UTN-QAU-SOP-09 Micro-credential internal audit procedure v3.0.md"}
     assert all(s["states"] == ["current"] for s in audits)
     shown = cli("-w", workspace, "docs", "check", folder, "--date", ON).out
-    assert "mc-qms@1.0: SOP-AUDIT" in shown and "uni-qa@1.0: SOP-AUDIT" in shown
+    assert "mc-qms@1.1: SOP-AUDIT" in shown and "uni-qa@1.1: SOP-AUDIT" in shown
 
 
 def test_the_terminal_shows_every_state_and_why(cli, tmp_path):
@@ -172,7 +172,7 @@ def test_the_terminal_shows_every_state_and_why(cli, tmp_path):
             and not line.endswith(":")}
     assert rows["SOP-COMMIT"].split()[1:5] == ["incomplete,", "draft,", "unknown-dates", "high"]
     assert rows["SOP-RISK"].split()[1:4] == ["draft", "high", "2.0"]
-    assert "SOP-RISK (mc-qms@1.0):\n  SOP-RISK Micro-credential risk management (unsigned).docx: recognised with " \
+    assert "SOP-RISK (mc-qms@1.1):\n  SOP-RISK Micro-credential risk management (unsigned).docx: recognised with " \
            "high confidence (its id SOP-RISK at the top; its title at the top; 7 of its 7 keywords)\n" \
            "  document control: number UTN-MCC-SOP-06, prepared by Siti Aminah\n" \
            "  not approved: no approval recorded\n" in result.out

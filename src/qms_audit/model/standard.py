@@ -41,7 +41,8 @@ class SourceModal(StrEnum):
     NEED = "need"
     SHALL = "shall"
     SHOULD = "should"
-    # A statement with no modal verb that elaborates a sentence which has one, or states what the system is.
+    # A statement with no modal verb that elaborates a sentence which has one. A plain statement that elaborates
+    # nothing records no source_modal at all (and cannot make a gap a nonconformity: force should).
     INHERITED = "inherited"
 
 

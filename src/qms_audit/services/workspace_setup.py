@@ -12,6 +12,7 @@ from qms_audit.infra.locations import (
     NC_REGISTER,
     PROFILE_FILE,
     PROGRAMME_FILE,
+    SIGNERS,
     SOP_TEMPLATES,
     STANDARDS,
     Workspace,
@@ -67,7 +68,8 @@ def create_workspace(directory: Path, *, with_demo: bool = False) -> Workspace:
         if not (directory / ".gitignore").exists():
             (staging / ".gitignore").write_text(WORKSPACE_GITIGNORE, encoding="utf-8")
         # standards/ last: its presence is what makes the folder a workspace
-        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, *demo_files, "README.md", ".gitignore", STANDARDS):
+        for name in (SOP_TEMPLATES, AUDITS, NC_REGISTER, SIGNERS, *demo_files, "README.md", ".gitignore",
+                     STANDARDS):
             if (staging / name).exists():
                 (staging / name).rename(directory / name)
         staging.rmdir()
@@ -101,6 +103,9 @@ def _stage_demo(source: Path, staging: Path, directory: Path) -> list[str]:
     copied = shutil.ignore_patterns(".lock*", "*.tmp", "__pycache__")
     if (source / NC_REGISTER).is_dir():
         shutil.copytree(source / NC_REGISTER, staging / NC_REGISTER, ignore=copied)
+    # the keys the demo's signed entries were made with; a folder that has trusted signers of its own keeps them
+    if (source / SIGNERS).is_dir() and not (directory / SIGNERS).exists():
+        shutil.copytree(source / SIGNERS, staging / SIGNERS, ignore=copied)
     if (source / AUDITS).is_dir():
         for audit in sorted((source / AUDITS).iterdir()):
             if audit.is_dir() and (audit / "audit.json").is_file():
