@@ -432,20 +432,40 @@ def test_pack_default_period_follows_the_last_review_and_bad_output(cli, ws):
     assert wrong.code == 2 and ".docx or .xlsx" in wrong.err
 
 
-def test_pack_reports_a_fall_in_a_clause_score():
+def test_pack_reports_a_fall_in_a_clause_score_and_says_nothing_stands_out_only_when_nothing_does():
+    from qms_audit.domain.means import ShownMean
     from qms_audit.render.review_docx import highlights
-    from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack
+    from qms_audit.views.review_pack import ClauseLine, InputBlock, Overdue, ReviewPack
     from qms_audit.views.trends import CapaAgeing, Trends
 
     trends = Trends(audits=0, units=[], standards=[], cycles=[], overall={}, clauses={}, ncs={}, ncs_by_clause={},
                     recurring=[], capa=CapaAgeing(), maturity={}, verdicts={})
+    end = dt.date(2026, 10, 31)
     block = InputBlock("c3", "9.3.2 c 3", "Process performance", clauses=[
-        ClauseLine("mc-qms", "8.3", "Assessment and certification", 0.70, 0.85, 4, 0, 3, 1)])
-    quiet = ReviewPack("U", TODAY, TODAY, TODAY, TODAY, TODAY, [], 0, trends, CapaAgeing(), CapaAgeing(), {}, [],
-                       None, [], {"c3": InputBlock("c3", "", "")}, [], None, [])
-    assert highlights(quiet) == ["Nothing stands out: no overdue action, no fall in any clause, no recurring NC."]
+        ClauseLine("mc-qms", "8.3", "Assessment and certification", ShownMean(0.70, 4, 4, 4),
+                   ShownMean(0.85, 3, 3, 3), 0, 3, 1)])
+    quiet = ReviewPack("U", dt.date(2026, 1, 1), end, dt.date(2025, 3, 1), dt.date(2025, 12, 31), TODAY, [], 0,
+                       trends, CapaAgeing(), CapaAgeing(), {}, [], None, [], {"c3": InputBlock("c3", "", "")}, [],
+                       None, [])
+    [nothing] = highlights(quiet)
+    assert nothing.startswith("Nothing stands out: no corrective action and no action of an earlier review was "
+                              "overdue at the end of the period or is overdue today; no clause fell by 5 points")
+    # one overdue action at either date is enough for the sentence to go, and the count is said for both dates
+    for field in ("capa_overdue", "review_overdue"):
+        for counts, said in (((1, 0), "1 at the end of the period (2026-10-31), 0 today (2026-11-28)"),
+                             ((0, 2), "0 at the end of the period (2026-10-31), 2 today (2026-11-28)")):
+            setattr(quiet, field, Overdue(*counts))
+            lines = highlights(quiet)
+            assert not any(line.startswith("Nothing stands out") for line in lines), (field, counts)
+            assert any(said in line for line in lines), lines
+        setattr(quiet, field, Overdue())
     quiet.inputs["c3"] = block
-    assert "Clause 8.3 Assessment and certification fell from 85% to 70%." in highlights(quiet)
+    assert highlights(quiet) == ["Clause 8.3 Assessment and certification fell from 85% to 70%."]
+    # the change is read off the two whole percentages shown: 79.6% after 84.4% shows as 80% after 84%, -4 pts
+    block.clauses[0].now_mean, block.clauses[0].before_mean = ShownMean(0.796, 4, 4, 4), ShownMean(0.844, 3, 3, 3)
+    assert highlights(quiet)[0].startswith("Nothing stands out")
+    block.clauses[0].now_mean = ShownMean(0.794, 4, 4, 4)
+    assert highlights(quiet) == ["Clause 8.3 Assessment and certification fell from 84% to 79%."]
 
 
 # -- the TUI dashboard ----------------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
 """One number everywhere: every view of the same audits gives the same clause scores, and the same "not scored"
 wherever a clause, phase or audit did not reach the standard's coverage threshold.
 
-On the demo audit, `score --json`, the audit report (gathered content, Word and Excel), the audit dashboard and
-`trends --json` are compared clause by clause. On a generated portfolio, in which one audit is made to assess
-too little of a clause and one sub-clause is left unassessed in every audit of the reviewed period, the review
-pack's clause figures, `trends --json` and the management dashboard are compared with means worked out here
-from each audit's own score."""
+On the demo audit, `score --json`, the audit report (gathered content, Word and Excel, its charts included), the
+audit dashboard, `audit list`, `trends --json`, the management dashboard and the review pack (its tables, its
+Figure 1 and its workbook) are compared clause by clause, sub-clause by sub-clause and phase by phase. On a
+generated portfolio, in which one audit is made to assess too little of a clause and one sub-clause is left
+unassessed in every audit of the reviewed period, every audit's `score --json` (clauses, phases, overall) and
+`audit list` are compared with scores worked out here from its requirements, and the review pack's clause
+figures (tables, Figure 1 and workbook, for the period and the previous one), `trends --json` and the
+management dashboard with means worked out here from each audit's own score."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from qms_audit.domain.scoring import AuditScore, open_finding, score_snapshot
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Grade
 from qms_audit.model.common import Phase
-from tests.office_text import docx_tables, xlsx_rows, xlsx_sheets
+from tests.office_text import docx_paragraphs, docx_tables, xlsx_rows, xlsx_sheets
 
 DEMO = "demo-2026-foe"
 NOW = "2026-11-28T10:00:00Z"
@@ -48,6 +51,26 @@ def row_of(text: str, first: str) -> str:
     lines = [line for line in text.splitlines() if line.split()[:1] == [first]]
     assert len(lines) == 1, (first, text)
     return lines[0]
+
+
+def short(score: float | None, coverage: float | None) -> str:
+    """A score in a narrow place (a chart's margin, a one-audit mean): the percentage, else why there is none."""
+    if score is not None:
+        return pct(score)
+    return "not applicable" if coverage is None else "not scored"
+
+
+def recorded_bars(monkeypatch, module) -> list[tuple[list, dict]]:
+    """Every bar chart `module` draws from now on: its rows (label, value, words) and options."""
+    drawn: list[tuple[list, dict]] = []
+    original = module.bar_chart
+
+    def recording(rows, **options):
+        drawn.append((list(rows), options))
+        return original(rows, **options)
+
+    monkeypatch.setattr(module, "bar_chart", recording)
+    return drawn
 
 
 def check_row(line: str, shown_text: str, *, coverage: float | None = None) -> None:
@@ -137,6 +160,78 @@ async def test_every_view_of_the_demo_gives_the_same_clause_scores(cli, demo_wor
         got = trends["clauses"][number][year]
         assert got == (None if c["score"] is None else pytest.approx(c["score"], abs=5e-5)), number
         assert trends["clause_audits"][number][year] == {"scored": int(c["score"] is not None), "audits": 1}
+
+
+async def test_the_demo_gives_the_same_numbers_in_charts_lists_the_pack_and_the_management_dashboard(
+        cli, demo_workspace, tmp_path, monkeypatch):
+    from qms_audit.render import audit_docx, review_docx
+    from qms_audit.tui.app import QmsAuditApp
+    from qms_audit.tui.screens.management import ManagementScreen
+
+    score = json.loads(cli("-w", demo_workspace, "score", DEMO, "--json").out)
+    clauses, phases, subclauses = score["clauses"], score["pdca"], score["subclauses"]
+
+    # the report's charts: a bar exactly where a score is shown, and the words the tables use
+    report_bars = recorded_bars(monkeypatch, audit_docx)
+    assert cli("-w", demo_workspace, "report", DEMO, "-o", tmp_path / "r.docx").code == 0
+    (clause_rows, _), (phase_rows, _) = report_bars
+    for (label, value, text), (number, c) in zip(clause_rows, clauses.items(), strict=True):
+        assert label.split()[0] == number and value == c["score"], label
+        assert text.removesuffix(" (capped)") == short(c["score"], c["coverage"]), label
+    for (label, value, text), (key, phase) in zip(phase_rows, phases.items(), strict=True):
+        assert label == Phase(key).label and value == phase["score"], label
+        assert text == f"{short(phase['score'], phase['coverage'])} ({phase['assessed']}/{phase['applicable']})"
+
+    # the Excel report's phase table
+    assert cli("-w", demo_workspace, "report", DEMO, "--format", "xlsx", "-o", tmp_path / "r.xlsx").code == 0
+    summary = xlsx_sheets(tmp_path / "r.xlsx")["Summary"]
+    start = next(i for i, row in enumerate(summary) if row[:2] == ["PDCA phase", "Score"]) + 1
+    cells = {row[0]: row[1] for row in summary[start:start + len(phases)]}
+    for key, phase in phases.items():
+        got = cells[Phase(key).label]
+        assert got == (phase["shown"] if phase["score"] is None else pytest.approx(phase["score"])), key
+
+    # `audit list`
+    [listed] = json.loads(cli("-w", demo_workspace, "audit", "list", "--json").out)
+    assert listed["overall_shown"] == score["overall_shown"]
+
+    # the review pack over the last twelve months, which hold the demo audit alone: each mean is its own score
+    pack_bars = recorded_bars(monkeypatch, review_docx)
+    for suffix in ("docx", "xlsx"):
+        assert cli("-w", demo_workspace, "review", "pack", "-o", tmp_path / f"pack.{suffix}").code == 0
+    figure, options = pack_bars[0]
+    assert [label for label, _v, _t in figure] == [f"Clause {n}" for n in clauses]
+    for (label, value, text), c in zip(figure, clauses.values(), strict=True):
+        # a mean is kept to four places, far below the whole percentage shown
+        assert value == (None if c["score"] is None else pytest.approx(c["score"], abs=5e-5)), label
+        assert text == f"{short(c['score'], c['coverage'])} (before: no audit)", label
+    assert options["previous"] == [None] * len(clauses)
+    sheet = {str(r["Clause"]): r for r in xlsx_rows(tmp_path / "pack.xlsx", "Clause scores")}
+    for number, c in clauses.items():
+        expected = short(c["score"], c["coverage"]) if c["score"] is None else pytest.approx(c["score"], abs=5e-5)
+        assert sheet[number]["Score"] == expected and sheet[number]["Before"] == "no audit", number
+    rows = [row for t in docx_tables(tmp_path / "pack.docx") if t[0][:2] == ["Clause", "Score"] for row in t[1:]]
+    assert rows, "the pack's inputs show clause tables"
+    for row in rows:
+        sub = subclauses[row[0].split()[0]]
+        assert row[1] == short(sub["score"], sub["coverage"]), row
+        check_row(" ".join(row), row[1])
+    audits = next(t for t in docx_tables(tmp_path / "pack.docx") if t[0][:4] == ["Audit", "Unit", "Start", "Score"])
+    assert audits[1][3] == score["overall_shown"]
+
+    # the management dashboard: the one audit's clause scores, "not scored" where `score` says so
+    app = QmsAuditApp(Workspace(demo_workspace), "Dr Farah Aziz")
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, ManagementScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = plain(app.screen.query_one("#clauses"))
+        overall = plain(app.screen.query_one("#overall"))
+    for number, c in clauses.items():
+        check_row(row_of(shown, number), short(c["score"], c["coverage"]))
+    check_row(row_of(overall, "2026"), score["overall_shown"])
 
 
 # -- many audits: a generated portfolio ------------------------------------------------------------------------
@@ -380,3 +475,59 @@ async def test_management_dashboard_shows_the_trends_figures(cli, portfolio, sco
         assert (f"{count} of {applied} audits scored" in line) == (count < applied), line
     mean, _, _ = expected_mean([s.shown for s in group])
     check_row(row_of(overall, str(latest)), mean_text(mean))
+
+
+def phase_shown(standard, score: AuditScore, key: str) -> Shown:
+    """A PDCA phase's shown score worked out here from the requirement scores."""
+    reqs = [r for r in score.requirements.values() if r.phase == key and r.applicable]
+    applicable = sum(r.weight for r in reqs)
+    assessed = sum(r.weight for r in reqs if r.assessed)
+    raw = sum(r.weight * r.value for r in reqs if r.assessed) / assessed if assessed else None
+    return shown_score(raw, assessed / applicable if applicable else None, standard.scoring.coverage_threshold)
+
+
+def test_every_audit_shows_the_same_clauses_phases_and_overall_in_score_and_the_list(cli, portfolio, scored):
+    root, thinned, _ = portfolio
+    listed = {a["id"]: a for a in json.loads(cli("-w", root, "audit", "list", "--json").out)}
+    assert set(listed) == set(scored)
+    unscored_phases = 0
+    for audit_id, (_year, (std, _snap), own) in scored.items():
+        got = json.loads(cli("-w", root, "score", audit_id, "--json").out)
+        assert got["overall_shown"] == own.shown.text == listed[audit_id]["overall_shown"], audit_id
+        assert {n: c["shown"] for n, c in got["clauses"].items()} == {n: c.shown.text for n, c in own.clauses.items()}
+        for key, phase in got["pdca"].items():
+            expected = phase_shown(std, own, key)
+            assert (phase["score"], phase["shown"]) == (pytest.approx(expected.score) if expected.score is not None
+                                                        else None, expected.text), (audit_id, key)
+            unscored_phases += expected.score is None and expected.coverage is not None
+    assert scored[thinned][2].clauses["9"].shown.text.startswith("not scored")
+    assert unscored_phases, "some phase of the portfolio falls below the coverage threshold"
+
+
+def test_figure_1_and_the_workbook_give_every_clause_for_the_period_and_the_one_before(
+        portfolio, scored, cli, monkeypatch, tmp_path):
+    from qms_audit.domain.means import mean_text
+    from qms_audit.render import review_docx
+
+    root, _, _ = portfolio
+    drawn = recorded_bars(monkeypatch, review_docx)
+    assert cli("-w", root, "review", "pack", "--period", str(PERIOD), "-o", tmp_path / "pack.docx").code == 0
+    assert cli("-w", root, "review", "pack", "--period", str(PERIOD), "-o", tmp_path / "pack.xlsx").code == 0
+    figure, options = drawn[0]
+    numbers = [label.removeprefix("Clause ") for label, _v, _t in figure]
+    now = {n: expected_mean([v[2].shown_for(n) for v in scored.values() if v[0] == PERIOD]) for n in numbers}
+    before = {n: expected_mean([v[2].shown_for(n) for v in scored.values() if v[0] == PERIOD - 1]) for n in numbers}
+    assert now["9"][1] < now["9"][2], "the thinned audit leaves clause 9 out of the period's mean"
+    sheet = {str(r["Clause"]): r for r in xlsx_rows(tmp_path / "pack.xlsx", "Clause scores")}
+    assert set(sheet) == set(numbers)
+    for (label, value, text), previous, number in zip(figure, options["previous"], numbers, strict=True):
+        (mean, count, applied), (prior, _, _) = now[number], before[number]
+        assert value == (None if mean is None else pytest.approx(mean, abs=5e-5)), label
+        assert previous == (None if prior is None else pytest.approx(prior, abs=5e-5)), label
+        assert text == f"{mean_text(mean)} (before: {mean_text(prior)})", label
+        row = sheet[number]
+        assert row["Score"] == (mean_text(mean) if mean is None else pytest.approx(mean, abs=5e-5)), number
+        assert row["Before"] == (mean_text(prior) if prior is None else pytest.approx(prior, abs=5e-5)), number
+        assert (row["Audits"], row["Applicable in"]) == (count, applied), number
+    caption = next(p for p in docx_paragraphs(tmp_path / "pack.docx") if p.startswith("Figure 1."))
+    assert f"previous period, {PERIOD - 1}-01-01 to {PERIOD - 1}-12-31" in caption

@@ -344,3 +344,40 @@ def test_a_verification_dated_before_the_last_action_was_done_is_refused():
     capa = Capa(actions=[action("A1", DONE, done_day=20)])
     with pytest.raises(BadInput, match="before action A1"):
         rules.actions_to_verify(nc(capa), "Dr Lee", dt.date(2026, 11, 19), today=TODAY)
+
+
+# --- overdue as the record stood on a past day ----------------------------------------------------------------
+
+
+def test_an_nc_raised_later_is_not_part_of_a_past_day():
+    assert rules.as_recorded_on(nc(), dt.date(2026, 10, 12)) is None
+    assert not rules.overdue_at_end_of(nc(response_due=dt.date(2026, 10, 1)), dt.date(2026, 10, 12))
+
+
+def test_overdue_at_the_end_of_a_day_ignores_what_was_recorded_after_it():
+    # the response date passed on 31 October with nothing planned; an action planned on 5 November, done on the
+    # 20th, settles it today, but not on 31 October
+    late = CapaAction(id="A1", description="fix", owner="Ms Ong", due=dt.date(2026, 11, 25), status=DONE,
+                      done_at=dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), planned_by="Dr Lee",
+                      planned_at=dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC))
+    finding = nc(Capa(actions=[late]), response_due=dt.date(2026, 10, 20))
+    assert rules.overdue_at_end_of(finding, dt.date(2026, 10, 31))
+    assert not rules.overdue_at_end_of(finding, TODAY)
+    assert rules.as_recorded_on(finding, dt.date(2026, 10, 31)).capa.actions == []
+    # planned on the 5th, due on the 15th: on the 16th it was past due, as it was not done before the 20th
+    then = rules.as_recorded_on(finding.model_copy(update={"capa": Capa(actions=[
+        late.model_copy(update={"due": dt.date(2026, 11, 15)})])}), dt.date(2026, 11, 16))
+    assert then.capa.actions[0].status is PLANNED and rules.is_overdue(then, dt.date(2026, 11, 16))
+
+
+def test_a_closure_and_a_verification_count_from_the_day_they_were_recorded():
+    capa = Capa(actions=[action("A1", DONE, due=dt.date(2026, 11, 15), done_day=10)],
+                verifications=[verification(EFFECTIVE, "A1")], closed_at=NOW, closed_by="Dr Lee")
+    finding = nc(capa)
+    assert rules.as_recorded_on(finding, dt.date(2026, 11, 29)).capa.closed_at is None
+    assert rules.as_recorded_on(finding, dt.date(2026, 11, 29)).capa.verifications == []
+    assert rules.as_recorded_on(finding, TODAY) == finding
+    # a cancelled action was still in hand before it was cancelled
+    cancelled = nc(Capa(actions=[action("A1", CANCELLED, due=dt.date(2026, 11, 1), done_day=20)]))
+    assert rules.overdue_at_end_of(cancelled, dt.date(2026, 11, 10))
+    assert not rules.overdue_at_end_of(cancelled, TODAY)

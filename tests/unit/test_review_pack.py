@@ -34,3 +34,16 @@ def test_nothing_is_left_to_review_by_default_once_the_last_review_reached_today
 def test_the_period_before_is_as_long_in_whole_months_or_days():
     assert previous_period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
     assert previous_period(dt.date(2026, 7, 1), dt.date(2026, 11, 28)) == (dt.date(2026, 1, 31), dt.date(2026, 6, 30))
+
+
+def test_a_review_action_done_late_was_overdue_until_it_was_done():
+    from qms_audit.model.review import ReviewAction
+    from qms_audit.services.reviews import action_state, overdue_on_day
+
+    done = ReviewAction(id="A1", description="train", owner="Dr Lee", due=dt.date(2026, 6, 30), status="done",
+                        closed_on=dt.date(2026, 11, 5))
+    assert overdue_on_day(done, dt.date(2026, 10, 31)) and not overdue_on_day(done, TODAY)
+    assert not overdue_on_day(done, dt.date(2026, 6, 30))  # due that day: late only from the next
+    assert action_state(done, TODAY) == "done late"
+    still_open = done.model_copy(update={"status": "open", "closed_on": None})
+    assert overdue_on_day(still_open, TODAY) and action_state(still_open, TODAY) == "overdue"

@@ -104,14 +104,18 @@ def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
               help="Write the proposal as a programme file (refuses to overwrite programme.yaml).")
 @pass_app
 def programme_suggest(app: AppContext, year: int | None, standard_id: str, output: Path | None) -> None:
-    """Propose next year's programme from earlier results: clauses with NCs come back sooner."""
+    """Propose next year's programme from earlier results, for every unit, keeping the audits programme.yaml
+    already schedules that year: clauses with NCs come back sooner, clauses never assessed come back."""
     from qms_audit.infra.files import atomic_write_text
     from qms_audit.services.profile import maybe_profile
-    from qms_audit.services.programme import programme_yaml, suggest
+    from qms_audit.services.programme import load_programme, programme_yaml, suggest
 
     ws = app.workspace
     year = year or _today().year + 1
-    proposal, reasons = suggest(ws, _digests(app), maybe_profile(ws), year=year, standard_id=standard_id)
+    # the audits the current programme schedules for that year are kept, and the proposal is made around them
+    scheduled = load_programme(ws) if ws.programme_path.exists() else None
+    proposal, reasons = suggest(ws, _digests(app), maybe_profile(ws), year=year, standard_id=standard_id,
+                                scheduled=scheduled)
     text = programme_yaml(proposal)
     if output is None:
         click.echo(text, nl=False)
@@ -122,7 +126,9 @@ def programme_suggest(app: AppContext, year: int | None, standard_id: str, outpu
     if output.resolve() == ws.programme_path.resolve() and output.exists():
         raise BadInput(f"{output}: the current programme is there; write the proposal elsewhere and merge it")
     atomic_write_text(output, text)
-    click.echo(f"wrote {output}: {len(proposal.audits)} audits proposed for {year}")
+    kept = sum(1 for p in scheduled.audits if p in proposal.audits) if scheduled else 0
+    click.echo(f"wrote {output}: {len(proposal.audits) - kept} audits proposed for {year}, {kept} kept as "
+               "scheduled")
     for reason in reasons:
         click.echo(f"  {reason}")
 
@@ -212,6 +218,7 @@ def review() -> None:
 @pass_app
 def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
     """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
+    from qms_audit.domain.presentation import plural
     from qms_audit.infra.clock import parse_period
     from qms_audit.render.build import build_review_pack
     from qms_audit.services.reviews import load_reviews
@@ -226,8 +233,10 @@ def review_pack(app: AppContext, period: str | None, output: Path | None) -> Non
                                    progress=progress_bar("reading audits"))
     for error in pack.errors:
         warn(f"left out (unreadable): {error}")
-    click.echo(f"wrote {path}: {len(pack.audits)} audits in {start.isoformat()}..{stop.isoformat()}, "
+    click.echo(f"wrote {path}: {plural(len(pack.audits), 'audit')} in {start.isoformat()}..{stop.isoformat()}, "
                f"{sum(1 for c in pack.carried if c.state in ('open', 'overdue'))} review actions still open")
+    for what, counts in (("corrective actions", pack.capa_overdue), ("review actions", pack.review_overdue)):
+        click.echo(f"  {what} overdue: {counts.at_end} {pack.end_label}, {counts.today} {pack.today_label}")
 
 
 @review.command("record")

@@ -99,6 +99,32 @@ def is_overdue(finding: Finding, today: dt.date) -> bool:
     return overdue_on(overdue_after(finding), today)
 
 
+def as_recorded_on(finding: Finding, day: dt.date) -> Finding | None:
+    """The finding as its record stood at the end of `day`: None when it was raised later; otherwise its CAPA
+    without what was recorded after that day (actions planned, actions done or cancelled, verifications,
+    the closure). A review of a past period then judges "overdue" as it stood at the period's end, not today."""
+    if finding.raised_at.date() > day:
+        return None
+    capa = finding.capa
+    if capa is None:
+        return finding
+    actions = [a if a.status is ActionStatus.PLANNED or a.done_at is None or a.done_at.date() <= day
+               else a.model_copy(update={"status": ActionStatus.PLANNED, "done_at": None, "done_note": None})
+               for a in capa.actions if a.planned_at.date() <= day]
+    verifications = [v for v in capa.verifications if v.recorded_at.date() <= day]
+    closed = capa.closed_at is not None and capa.closed_at.date() <= day
+    then = capa.model_copy(update={"actions": actions, "verifications": verifications,
+                                   "closed_at": capa.closed_at if closed else None,
+                                   "closed_by": capa.closed_by if closed else None})
+    return finding.model_copy(update={"capa": then})
+
+
+def overdue_at_end_of(finding: Finding, day: dt.date) -> bool:
+    """Whether the NC was open and overdue at the end of `day`, on its record as it stood then."""
+    then = as_recorded_on(finding, day)
+    return then is not None and then.grade.is_nc and is_overdue(then, day)
+
+
 def closed_late(finding: Finding) -> bool:
     """A CAPA closed after the last due date of its actions (or, with none, after the agreed response date)."""
     capa = finding.capa

@@ -11,6 +11,8 @@ from typing import NamedTuple
 from qms_audit.domain.presentation import pct
 
 NOT_SCORED = "not scored"
+NOT_APPLICABLE = "not applicable"
+NO_AUDIT = "no audit"  # a mean over a period in which no audit had it in scope
 
 
 class Shown(NamedTuple):
@@ -31,8 +33,15 @@ class Shown(NamedTuple):
         if self.score is not None:
             return pct(self.score)
         if self.coverage is None:
-            return "not applicable"
+            return NOT_APPLICABLE
         return f"{NOT_SCORED} (coverage {pct(self.coverage)})"
+
+    @property
+    def short(self) -> str:
+        """The same in a narrow place (a chart's margin, a list column): the coverage is shown beside it."""
+        if self.score is not None:
+            return pct(self.score)
+        return NOT_APPLICABLE if self.coverage is None else NOT_SCORED
 
 
 def shown_score(raw: float | None, coverage: float | None, threshold: float) -> Shown:
@@ -49,14 +58,20 @@ def shown_score(raw: float | None, coverage: float | None, threshold: float) -> 
 class ShownMean:
     """A clause, phase or overall score across audits: the mean over the audits that scored it. An audit with
     too little coverage contributes no percentage (not a zero either); `scored` of `audits` says how many
-    counted, `audits` being those where it was applicable."""
+    counted, `audits` being those where it was applicable, `included` those it was part of (in scope), applicable
+    or not (None: not counted, as in the index's sums)."""
 
     mean: float | None
     scored: int
     audits: int
+    included: int | None = None
 
     @property
     def text(self) -> str:
+        """The mean; else "not scored" when the audits it applied in assessed too little of it, "not applicable"
+        when it was part of audits but applied in none, "no audit" when no audit had it in scope."""
+        if self.mean is None and self.audits == 0 and self.included is not None:
+            return NOT_APPLICABLE if self.included else NO_AUDIT
         return mean_text(self.mean)
 
 
@@ -97,14 +112,15 @@ def mean_of_units(total: int, count: int, places: int = 4) -> float | None:
 
 def mean_shown(items: Iterable[tuple[float | None, float | None] | None]) -> ShownMean:
     """The mean of the shown scores across audits, rounded like every portfolio figure."""
-    audits = scored = total = 0
+    audits = scored = total = included = 0
     for item in items:
         applicable, units = contribution(item)
+        included += item is not None
         audits += applicable
         if units is not None:
             scored += 1
             total += units
-    return ShownMean(mean_of_units(total, scored), scored, audits)
+    return ShownMean(mean_of_units(total, scored), scored, audits, included)
 
 
 def shown_mean_of(total: int | None, scored: int, audits: int) -> ShownMean:
@@ -115,3 +131,16 @@ def shown_mean_of(total: int | None, scored: int, audits: int) -> ShownMean:
 def mean_text(mean: float | None) -> str:
     """A mean made by `mean_shown`, as read: None means no audit scored it."""
     return NOT_SCORED if mean is None else pct(mean)
+
+
+def shown_points(value: float) -> int:
+    """The whole percentage `pct` shows for a score or mean."""
+    return int(f"{value * 100:.0f}")
+
+
+def change_points(now: float | None, before: float | None) -> int | None:
+    """The change between two shown figures in percentage points, as a reader works it out from the two numbers
+    shown (74% after 80% is -6, whatever the decimals): None when either is not shown."""
+    if now is None or before is None:
+        return None
+    return shown_points(now) - shown_points(before)

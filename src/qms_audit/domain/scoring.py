@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from qms_audit.domain.capa_rules import is_open
 from qms_audit.domain.means import Shown, shown_score
+from qms_audit.domain.presentation import pct
 from qms_audit.model.audit import Finding, Grade, RequirementResult
 from qms_audit.model.common import PHASES, Phase, number_key
 from qms_audit.model.standard import ScoringRules, Standard
@@ -448,7 +449,7 @@ def _verdict(standard: Standard, overall: float | None, coverage: float | None,
     untouched = [c.number for c in clauses.values() if c.band == "not-assessed"]
     if overall is None or thin or untouched:
         if coverage is not None:
-            reasons.append(f"coverage {coverage:.0%} (threshold {rules.coverage_threshold:.0%})")
+            reasons.append(f"coverage {pct(coverage)} (threshold {pct(rules.coverage_threshold)})")
         if thin:
             reasons.append("clauses below the coverage threshold: " + ", ".join(thin))
         if untouched:
@@ -456,7 +457,7 @@ def _verdict(standard: Standard, overall: float | None, coverage: float | None,
         return VERDICT_INCOMPLETE, "Incomplete: not enough evidence to conclude", reasons
     bands = sorted(rules.bands, key=lambda b: b.min, reverse=True)
     band_index = bands.index(rules.band_for(overall))
-    reasons.append(f"overall score {overall:.0%}: {bands[band_index].label.lower()}")
+    reasons.append(f"overall score {pct(overall)}: {bands[band_index].label.lower()}")
     failing = [c.number for c in clauses.values() if c.score is not None and c.score < rules.pass_threshold]
     if failing and band_index < 2 and len(bands) > 2:
         band_index = 2

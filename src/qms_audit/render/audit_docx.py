@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qms_audit.domain.means import NOT_SCORED, Shown
 from qms_audit.domain.presentation import date, pct
 from qms_audit.model.common import Phase
 from qms_audit.render.charts import bar_chart
@@ -178,13 +177,17 @@ def _results_by_clause(w: DocxWriter, data: ReportData) -> None:
                 f"{pct(std.scoring.coverage_threshold)} of its applicable requirements are assessed; below that it "
                 f"is not scored. An open major nonconformity caps its clause at "
                 f"{pct(std.scoring.major_cap)}. Maturity (0-4) comes from the PDCA phases of the evidence.")
-    # a clause or phase that is not scored gets no bar: its note says why instead of a percentage
-    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, _chart_note(c.shown, "(capped)" if c.capped else ""))
-                         for c in data.clauses], title="Score by clause", threshold=std.scoring.pass_threshold),
-              A4_TEXT_CM, caption="Figure 1. Score by clause (no bar: not enough coverage to show a score)")
-    w.picture(bar_chart([(f"{Phase(p).label}", s.score, _chart_note(s.shown, f"{s.assessed}/{s.applicable}"))
-                         for p, s in score.pdca.items()], title="PDCA profile", threshold=std.scoring.pass_threshold),
-              A4_TEXT_CM, caption="Figure 2. Score by PDCA phase")
+    # a clause or phase that is not scored gets no bar: its words say why instead of a percentage
+    threshold, passing = std.scoring.pass_threshold, f"pass {pct(std.scoring.pass_threshold)}"
+    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, c.shown.short + (" (capped)" if c.capped else ""))
+                         for c in data.clauses], title="Score by clause", threshold=threshold,
+                        threshold_text=passing, text_width=130),
+              A4_TEXT_CM,
+              caption="Figure 1. Score by clause (no bar: not enough coverage to show a score, or not applicable)")
+    w.picture(bar_chart([(f"{Phase(p).label}", s.score, f"{s.shown.short} ({s.assessed}/{s.applicable})")
+                         for p, s in score.pdca.items()], title="PDCA profile", threshold=threshold,
+                        threshold_text=passing, text_width=130),
+              A4_TEXT_CM, caption="Figure 2. Score by PDCA phase (assessed of applicable requirements in brackets)")
     w.table(["Clause", "Score", "Coverage", "Band", "PDCA maturity", "Assessed"], [
         (f"{c.number} {c.title}", c.shown.text + (" (capped)" if c.capped else ""), pct(c.coverage), c.band,
          "—" if c.maturity is None else f"{c.maturity:.1f}", f"{c.assessed}/{c.applicable}") for c in data.clauses
@@ -316,11 +319,6 @@ def _page_furniture(w: DocxWriter, data: ReportData) -> None:
     w.update_fields_on_open()
     w.properties(title=f"Internal audit report {record.title}", subject=f"{std.title} {std.version}",
                  author=record.plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
-
-
-def _chart_note(shown: Shown, note: str) -> str:
-    # the picture leaves room for a short note only: the coverage is in the table below it
-    return note if shown.scored else NOT_SCORED
 
 
 def _evidence_cell(r) -> str:

@@ -27,38 +27,64 @@ def _colour(value: float | None) -> tuple[int, int, int]:
 
 
 def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, threshold: float | None = None,
-              width: int = 900) -> bytes:
-    """Horizontal bars: (label, value in [0, 1] or None, note). Returns PNG bytes."""
+              previous: Sequence[float | None] | None = None, legend: tuple[str, str] | None = None,
+              threshold_text: str = "", width: int = 900, label_width: int = 300, text_width: int = 90) -> bytes:
+    """Horizontal bars: (label, value in [0, 1] or None, the words written beside it). Returns PNG bytes.
+
+    The words are the caller's (a shown score, "not scored", a count): the chart formats no number itself, so it
+    says what the tables say. `previous`: a second, lighter bar under each row (the same in an earlier period),
+    named with the first in `legend`. `threshold`: a line at that value, labelled `threshold_text`."""
     s = SCALE
     label_font, value_font, title_font = _font(13), _font(12), _font(15)
-    row_h = 30
+    row_h = 40 if previous is not None else 30
     top = 46
-    label_w = 300
-    bar_x = label_w + 20
-    bar_w = width - bar_x - 90
+    bar_x = label_width + 20
+    bar_w = width - bar_x - text_width - 10
     height = top + row_h * len(rows) + 40
     image = Image.new("RGB", (width * s, height * s), "white")
     draw = ImageDraw.Draw(image)
     draw.text((10 * s, 10 * s), title, fill=INK, font=title_font)
-    for i, (label, value, note) in enumerate(rows):
+    if legend is not None:
+        _legend(draw, legend, width)
+    for i, (label, value, text) in enumerate(rows):
         y = top + i * row_h
         shown = label if len(label) <= 38 else label[:36] + "..."
         draw.text((10 * s, (y + 6) * s), shown, fill=INK, font=label_font)
-        draw.rectangle([bar_x * s, (y + 5) * s, (bar_x + bar_w) * s, (y + row_h - 7) * s], fill=(240, 240, 240))
-        if value is not None:
-            end = bar_x + bar_w * max(0.0, min(1.0, value))
-            draw.rectangle([bar_x * s, (y + 5) * s, end * s, (y + row_h - 7) * s], fill=_colour(value))
-        # an unscored row says why in its note ("not scored (coverage 33%)"); no number stands beside it
-        text = (note or "not scored") if value is None else f"{value * 100:.0f}%" + (f" {note}" if note else "")
+        low = y + row_h - 7 if previous is None else y + 22
+        _bar(draw, bar_x, bar_w, y + 5, low, value, _colour(value))
+        if previous is not None:
+            _bar(draw, bar_x, bar_w, low + 2, y + row_h - 6, previous[i], PREVIOUS)
+        # an unscored row says why in its words; no bar and no number stands beside it
         draw.text(((bar_x + bar_w + 8) * s, (y + 6) * s), text, fill=INK, font=value_font)
     if threshold is not None:
         x = bar_x + bar_w * threshold
         draw.line([x * s, (top - 4) * s, x * s, (top + row_h * len(rows)) * s], fill=INK, width=2 * s)
-        draw.text(((x - 30) * s, (top + row_h * len(rows) + 4) * s), f"pass {threshold * 100:.0f}%", fill=INK,
-                  font=value_font)
+        draw.text(((x - 30) * s, (top + row_h * len(rows) + 4) * s), threshold_text, fill=INK, font=value_font)
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
+
+
+PREVIOUS = (144, 164, 174)  # the earlier period's bar: lighter than any band colour
+
+
+def _bar(draw: ImageDraw.ImageDraw, x: float, full: float, top: float, bottom: float, value: float | None,
+         colour: tuple[int, int, int]) -> None:
+    """A track the full width, filled up to `value` (nothing filled when there is no value)."""
+    s = SCALE
+    draw.rectangle([x * s, top * s, (x + full) * s, bottom * s], fill=(240, 240, 240))
+    if value is not None:
+        end = x + full * max(0.0, min(1.0, value))
+        draw.rectangle([x * s, top * s, end * s, bottom * s], fill=colour)
+
+
+def _legend(draw: ImageDraw.ImageDraw, names: tuple[str, str], width: int) -> None:
+    """At the top right, which bar of a row is which: the upper one coloured by band, the lower one grey."""
+    s = SCALE
+    font = _font(11)
+    text = f"upper bar: {names[0]}; lower bar (grey): {names[1]}"
+    x = width - 20 - draw.textlength(text, font=font) / s
+    draw.text((x * s, 13 * s), text, fill=INK, font=font)
 
 
 SERIES_COLOURS = [(198, 40, 40), (230, 145, 56), (0, 121, 107), (92, 107, 192), (120, 144, 156)]

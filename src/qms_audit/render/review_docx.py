@@ -3,15 +3,16 @@ outputs section (9.3.3) for the secretary to fill in during the meeting."""
 
 from __future__ import annotations
 
-from qms_audit.domain.means import NOT_SCORED, mean_text
-from qms_audit.domain.presentation import date
+from qms_audit.domain.means import NO_AUDIT, NOT_APPLICABLE, NOT_SCORED, mean_text
+from qms_audit.domain.presentation import date, plural
 from qms_audit.render.charts import bar_chart, column_chart
 from qms_audit.render.docxwriter import DocxWriter
-from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack, change, highlights
+from qms_audit.views.review_pack import ClauseLine, InputBlock, ReviewPack, highlights
 from qms_audit.views.trends import CapaAgeing
 
 A4_TEXT_CM = 16.5
 MAX_AUDIT_ROWS = 400
+MAX_IMPROVEMENT_ROWS = 40
 NO_FINDING = "No finding against these clauses in the period."
 
 
@@ -19,34 +20,33 @@ def _clause_table(w: DocxWriter, clauses: list[ClauseLine], pack: ReviewPack) ->
     if not clauses:
         return
     w.table(["Clause", "Score", "Prev.", "Change", "Audits", "Maj.", "Min.", "Obs/OFI"], [
-        (f"{c.number} {c.title}" + (f" ({c.standard})" if len({x.standard for x in clauses}) > 1 else ""),
-         c.now_text, c.before_text, change(c.now, c.before), c.audits_text, c.majors, c.minors, c.others)
+        (_clause_label(c, clauses), c.now_text, c.before_text, c.change_text, c.audits_text, c.majors, c.minors,
+         c.others)
         for c in clauses], widths=[5.1, 1.6, 1.6, 2.0, 1.7, 1.4, 1.4, 1.7])
     w.paragraph(f"Score: mean over the audits in the period that scored the clause (Audits: how many; \"3 of 5\" "
-                f"when the others assessed too little of it to score it); Prev.: the same over "
-                f"{date(pack.before_from)} to {date(pack.before_to)}.", flags="i")
+                f"when the others assessed too little of it to score it; \"{NO_AUDIT}\": no audit of the period "
+                f"had it in scope); Prev.: the same over {date(pack.before_from)} to {date(pack.before_to)}; Maj., "
+                "Min., Obs/OFI: findings of the period's audits against the clause.", flags="i")
 
 
-def _trend_note(now: float | None, before: float | None) -> str:
-    # a clause no audit scored has no bar: the note says so rather than a zero
-    if now is None:
-        return NOT_SCORED
-    return f"(before {mean_text(before)})" if before is not None else ""
+def _clause_label(c: ClauseLine, clauses: list[ClauseLine]) -> str:
+    return f"{c.number} {c.title}" + (f" ({c.standard})" if len({x.standard for x in clauses}) > 1 else "")
 
 
 def _audits_note(year: dict) -> str:
-    """Over how many audits a year's mean runs, short enough for the chart's margin."""
+    """A year's mean as shown, with over how many audits it runs, short enough for the chart's margin."""
     audits, scored = year["audits"], year["scored"]
     if year["mean"] is None:
         return NOT_SCORED
-    return f"({audits} audits)" if scored == audits else f"({scored} of {audits})"
+    return mean_text(year["mean"]) + (f" ({plural(audits, 'audit')})" if scored == audits
+                                      else f" ({scored} of {audits})")
 
 
 def _findings_table(w: DocxWriter, block: InputBlock, *, empty: str) -> None:
     if not block.findings:
         w.paragraph(empty)
         return
-    w.table(["Finding", "Grade", "Unit", "Ref", "Statement", "Status"], [
+    w.table(["Finding", "Grade", "Unit", "Ref", "Statement", "Status today"], [
         (f.id, f.grade_short, f.unit, f.ref, f.statement, f.stage + (" (overdue)" if f.overdue else ""))
         for f in block.findings], widths=[3.3, 1.9, 2.8, 1.5, 5.0, 2.0])
     if block.more_findings:
@@ -69,13 +69,16 @@ def _block(w: DocxWriter, pack: ReviewPack, key: str, level: int, *, empty: str)
     return block
 
 
-def _capa_table(w: DocxWriter, period: CapaAgeing, backlog: CapaAgeing) -> None:
+def _capa_table(w: DocxWriter, pack: ReviewPack) -> None:
+    period, backlog = pack.capa_period, pack.capa_backlog
+
     def days(c: CapaAgeing) -> str:
         return "—" if c.mean_days_to_close is None else f"{c.mean_days_to_close:.0f}"
 
     w.table(["", "NCs raised in the period", "All NCs to date"], [
-        ("Open", period.open, backlog.open),
-        ("  of which overdue", period.overdue, backlog.overdue),
+        (f"Overdue {pack.end_label}", pack.capa_overdue_of_period.at_end, pack.capa_overdue.at_end),
+        (f"Open {pack.today_label}", period.open, backlog.open),
+        ("  of which overdue today", period.overdue, backlog.overdue),
         *[(f"  open {label}", period.open_by_age[label], backlog.open_by_age[label]) for label in period.open_by_age],
         ("Closed", period.closed, backlog.closed),
         ("  of which closed after the due date", period.closed_late, backlog.closed_late),
@@ -121,8 +124,8 @@ def _document_control(w: DocxWriter, pack: ReviewPack) -> None:
         ("Compared with", f"{date(pack.before_from)} to {date(pack.before_to)}"),
         ("Prepared on", date(pack.prepared_on)),
         ("Audits in the period", f"{len(pack.audits)} (previous period: {pack.audits_before})"),
-        ("History used for trends", f"{t.audits} audits, cycles {t.cycles[0]}-{t.cycles[-1]}" if t.cycles
-         else "none"),
+        ("History used for trends", f"{plural(t.audits, 'audit')} started up to {date(pack.period_to)}, years "
+         f"{t.cycles[0]}-{t.cycles[-1]}" if t.cycles else "none"),
         ("Previous review", f"{previous.title}, held {date(previous.held_on)} (record {previous.id})" if previous
          else "none recorded"),
         ("Integrity", "derived from the records each time; `qms-audit verify --all` checks them"),
@@ -145,10 +148,15 @@ def _summary(w: DocxWriter, pack: ReviewPack) -> None:
         ("Nonconformities raised in audits (major / minor)", f"{majors} / {minors}"),
         ("Nonconformities from other sources", sum(n for s, n in pack.ncs_by_source.items()
                                                    if s != "internal audit")),
-        ("Corrective actions open (overdue)", f"{pack.capa_backlog.open} ({pack.capa_backlog.overdue})"),
-        ("Actions of earlier reviews still open", len(open_actions)),
-        ("Recurring nonconformities (all history)", len(t.recurring)),
-    ], widths=[10, 6.5], bold_first=True)
+        (f"Corrective actions open {pack.today_label}", pack.capa_backlog.open),
+        (f"Corrective actions overdue {pack.end_label}", pack.capa_overdue.at_end),
+        (f"Corrective actions overdue {pack.today_label}", pack.capa_overdue.today),
+        (f"Actions of earlier reviews still open {pack.today_label}", len(open_actions)),
+        (f"Actions of earlier reviews overdue {pack.end_label}", pack.review_overdue.at_end),
+        (f"Actions of earlier reviews overdue {pack.today_label}", pack.review_overdue.today),
+        (f"Recurring nonconformities, audits up to {date(pack.period_to)} (latest in the period)",
+         f"{len(t.recurring)} ({pack.recurring_in_period})"),
+    ], widths=[10.5, 6], bold_first=True)
     w.heading("What stands out", 2)
     w.bullets(highlights(pack))
 
@@ -168,6 +176,9 @@ def _previous_review_actions(w: DocxWriter, pack: ReviewPack) -> None:
             (c.review.id, c.action.id, c.action.description, c.action.owner, date(c.action.due), c.state,
              c.action.note or "")
             for c in pack.carried], widths=[2.4, 1.0, 4.0, 2.3, 2.4, 2.2, 2.2])
+        w.paragraph(f"Status {pack.today_label}. Actions of these reviews overdue {pack.end_label}: "
+                    f"{pack.review_overdue.at_end}; overdue {pack.today_label}: {pack.review_overdue.today}.",
+                    flags="i")
     a_block = pack.inputs["a"]
     if a_block.clauses:
         _clause_table(w, a_block.clauses, pack)
@@ -195,8 +206,12 @@ def _performance(w: DocxWriter, pack: ReviewPack) -> None:
     w.paragraph("ISO 9001:2015 9.3.2 c: trends in the seven areas below.", flags="i")
     _block(w, pack, "c1", 3, empty=NO_FINDING)
     if pack.feedback:
+        listed = {f.id for f in pack.inputs["c1"].findings}
+        shown = sum(1 for f in pack.feedback if f.id in listed)
+        where = ("listed above" if shown == len(pack.feedback)
+                 else f"{shown} of them listed above, all in the NC register")
         w.paragraph(f"{len(pack.feedback)} nonconformit{'y' if len(pack.feedback) == 1 else 'ies'} came from "
-                    "complaints and feedback in the period (included above).")
+                    f"complaints and feedback in the period ({where}).")
     _block(w, pack, "c2", 3, empty=NO_FINDING)
     _block(w, pack, "c3", 3, empty=NO_FINDING)
     _clause_scores_chart(w, pack)
@@ -210,15 +225,19 @@ def _performance(w: DocxWriter, pack: ReviewPack) -> None:
 
 
 def _clause_scores_chart(w: DocxWriter, pack: ReviewPack) -> None:
-    t = pack.trends
-    if not (t.clauses and pack.audits):
+    """Figure 1: every clause in the period beside the previous period, the same figures as the tables."""
+    clauses = pack.clause_scores
+    if not clauses:
         return
-    latest = t.cycles[-1]
-    rows = [(f"Clause {n}", per.get(latest), _trend_note(per.get(latest), per.get(latest - 1)))
-            for n, per in t.clauses.items()]
-    w.picture(bar_chart(rows, title=f"Mean score by clause, {latest}", threshold=None), A4_TEXT_CM,
-              caption=f"Figure 1. Mean score of each clause over the audits of {latest} that scored it, with "
-                      "the year before")
+    rows = [(_clause_label(c, clauses) if len({x.standard for x in clauses}) > 1 else f"Clause {c.number}",
+             c.now, f"{c.now_text} (before: {c.before_text})") for c in clauses]
+    w.picture(bar_chart(rows, title=f"Mean score by clause, {_period(pack)}", previous=[c.before for c in clauses],
+                        legend=("this period", "previous period"), label_width=200, text_width=230),
+              A4_TEXT_CM,
+              caption=f"Figure 1. Mean score of each clause over the audits of the period that scored it (upper "
+                      f"bar), and over the previous period, {date(pack.before_from)} to {date(pack.before_to)} "
+                      f"(lower bar); no bar: {NOT_SCORED}, {NOT_APPLICABLE}, or {NO_AUDIT} of that period had the "
+                      "clause in scope")
 
 
 def _nonconformities_and_capa(w: DocxWriter, pack: ReviewPack) -> None:
@@ -228,10 +247,11 @@ def _nonconformities_and_capa(w: DocxWriter, pack: ReviewPack) -> None:
         w.picture(column_chart([str(y) for y in t.cycles], [
             ("major", [t.ncs[y]["major"] for y in t.cycles]), ("minor", [t.ncs[y]["minor"] for y in t.cycles]),
             ("observation", [t.ncs[y]["observation"] for y in t.cycles])], title="Audit findings per year"),
-            A4_TEXT_CM, caption="Figure 2. Findings raised in audits, per year")
+            A4_TEXT_CM, caption=f"Figure 2. Findings raised in the audits started up to {date(pack.period_to)}, "
+                                f"by the year the audit started")
     if pack.ncs_by_source:
         w.table(["Source of the NC (period)", "NCs"], sorted(pack.ncs_by_source.items()), widths=[10, 3])
-    _capa_table(w, pack.capa_period, pack.capa_backlog)
+    _capa_table(w, pack)
     if t.recurring:
         w.paragraph("Recurring nonconformities: the same requirement nonconforming in consecutive audits of a "
                     "unit, a sign that the corrective action did not remove the cause (ISO 9001:2015 10.2.1 d).")
@@ -244,7 +264,7 @@ def _nonconformities_and_capa(w: DocxWriter, pack: ReviewPack) -> None:
 
 def _audits_in_period(w: DocxWriter, pack: ReviewPack) -> None:
     t = pack.trends
-    w.paragraph(f"{len(pack.audits)} audits started in the period:")
+    w.paragraph(f"{plural(len(pack.audits), 'audit')} started in the period" + (":" if pack.audits else "."))
     if pack.audits:
         w.table(["Audit", "Unit", "Start", "Score", "Verdict", "Maj.", "Min.", "Open"], [
             (a.id, a.unit, date(a.start), a.shown.text, a.verdict_short, a.majors, a.minors, a.open_ncs)
@@ -255,9 +275,11 @@ def _audits_in_period(w: DocxWriter, pack: ReviewPack) -> None:
                         flags="i")
     if t.cycles:
         w.picture(bar_chart([(str(y), t.overall[y]["mean"], _audits_note(t.overall[y]))
-                             for y in t.cycles], title="Mean audit score per year"), A4_TEXT_CM,
-                  caption="Figure 3. Mean overall score per year, over the audits whose score is shown (\"9 of "
-                          "10\": the others assessed too little to be scored)")
+                             for y in t.cycles], title="Mean audit score per year", label_width=80,
+                            text_width=140), A4_TEXT_CM,
+                  caption=f"Figure 3. Mean overall score per year of the audits started up to "
+                          f"{date(pack.period_to)}, over the audits whose score is shown (\"9 of 10\": the others "
+                          "assessed too little to be scored)")
 
 
 def _programme_status(w: DocxWriter, pack: ReviewPack) -> None:
@@ -281,10 +303,12 @@ def _resources_risks_and_improvement(w: DocxWriter, pack: ReviewPack) -> None:
     for key in ("d", "e", "f"):
         _block(w, pack, key, 2, empty=NO_FINDING)
     if pack.improvement:
+        listed = pack.improvement[:MAX_IMPROVEMENT_ROWS]
         w.paragraph(f"{len(pack.improvement)} opportunities for improvement and observations were raised in the "
-                    "period; the most significant:")
+                    "period" + (":" if len(listed) == len(pack.improvement)
+                                else f"; the {len(listed)} most significant:"))
         w.table(["Finding", "Grade", "Unit", "Ref", "Statement"], [
-            (f.id, f.grade_short, f.unit, f.ref, f.statement) for f in pack.improvement[:40]],
+            (f.id, f.grade_short, f.unit, f.ref, f.statement) for f in listed],
             widths=[3.3, 2.0, 3.0, 1.5, 6.7])
 
 
@@ -307,13 +331,18 @@ def _annex(w: DocxWriter) -> None:
     w.bullets([
         "Scores are the weighted conformity of the assessed requirements (docs/scoring.md). A score is shown only "
         "when enough of the applicable requirements were assessed (the standard's coverage threshold); a clause's "
-        "score in the period is the mean over the audits that scored it, and a clause no audit scored reads "
-        f"\"{NOT_SCORED}\".",
+        "score in the period is the mean over the audits that scored it, a clause no audit scored reads "
+        f"\"{NOT_SCORED}\", one no audit of the period had in scope \"{NO_AUDIT}\", and one not applicable in "
+        f"every audit \"{NOT_APPLICABLE}\".",
+        "Every figure of the period is compared with the previous period of the same length; a change is the "
+        "difference of the two whole percentages shown.",
         "Each input shows the clauses the standard maps to it (`review_inputs` in the standard file).",
         "A recurring nonconformity is the same requirement graded nonconforming in two or more consecutive audits "
         "of the same unit against the same standard.",
         "A corrective action is overdue when an action is past its due date, or when no action is planned and the "
-        "response date has passed; it is closed late when it closed after its last due date.",
+        "response date has passed; it is closed late when it closed after its last due date. Overdue actions are "
+        "counted twice: at the end of the period, on the records as they stood that day (actions planned, done or "
+        "cancelled and closures recorded later are left out), and on the day the pack is prepared.",
         "The previous review is the latest one recorded whose period ended before this one; actions of older "
         "reviews are listed while they stay open.",
     ])

@@ -1,8 +1,8 @@
 """The management review pack as an Excel workbook: the same inputs as the Word pack, as filterable tables
 with native charts, and an Outputs sheet to record the review's decisions and actions.
 
-A score cell holds a number only where the score is shown; a clause or audit below the coverage threshold
-reads "not scored", which a chart of that column plots as no bar."""
+A score cell holds a number only where the score is shown; elsewhere it holds the words the Word pack shows
+("not scored", "no audit"), which a chart of that column plots as no bar."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from openpyxl.chart import BarChart, Reference
 
 from qms_audit.domain.means import NOT_SCORED
 from qms_audit.render.sheets import new_workbook, safe_cell, save, table_sheet
-from qms_audit.views.review_pack import ReviewPack, change, highlights
+from qms_audit.services.reviews import overdue_on_day
+from qms_audit.views.review_pack import ClauseLine, ReviewPack, highlights
 
 
 def _score(value: float | None, text: str = NOT_SCORED) -> float | str:
@@ -18,11 +19,17 @@ def _score(value: float | None, text: str = NOT_SCORED) -> float | str:
     return text if value is None else value
 
 
+def _clause_cells(c: ClauseLine) -> tuple[float | str, float | str, str]:
+    """Score, before and change of a clause line, as the Word pack shows them."""
+    return _score(c.now, c.now_text), _score(c.before, c.before_text), c.change_text
+
+
 def build_review_xlsx(pack: ReviewPack) -> bytes:
     wb = new_workbook()
     _summary_sheet(wb, pack)
     _review_actions_sheet(wb, pack)
     _inputs_sheets(wb, pack)
+    _clause_scores_sheet(wb, pack)
     _audits_sheet(wb, pack)
     _clause_trends_sheet(wb, pack)
     _recurring_sheet(wb, pack)
@@ -42,14 +49,19 @@ def _summary_facts(pack: ReviewPack) -> list[tuple[str, object]]:
         ("Prepared on", pack.prepared_on.isoformat()),
         ("Audits in the period", len(pack.audits)),
         ("Audits in the previous period", pack.audits_before),
-        ("Mean audit score", _score(mean_now.mean)),
+        ("Mean audit score", _score(mean_now.mean, mean_now.text)),
         ("Audits whose overall score is shown", mean_now.scored),
         ("Major NCs raised in audits", sum(a.majors for a in pack.audits)),
         ("Minor NCs raised in audits", sum(a.minors for a in pack.audits)),
-        ("Corrective actions open", pack.capa_backlog.open),
-        ("Corrective actions overdue", pack.capa_backlog.overdue),
-        ("Review actions still open", sum(1 for c in pack.carried if c.state in ("open", "overdue"))),
-        ("Recurring nonconformities", len(pack.trends.recurring)),
+        (f"Corrective actions open {pack.today_label}", pack.capa_backlog.open),
+        (f"Corrective actions overdue {pack.end_label}", pack.capa_overdue.at_end),
+        (f"Corrective actions overdue {pack.today_label}", pack.capa_overdue.today),
+        (f"Review actions still open {pack.today_label}",
+         sum(1 for c in pack.carried if c.state in ("open", "overdue"))),
+        (f"Review actions overdue {pack.end_label}", pack.review_overdue.at_end),
+        (f"Review actions overdue {pack.today_label}", pack.review_overdue.today),
+        (f"Recurring nonconformities, audits up to {pack.period_to.isoformat()}", len(pack.trends.recurring)),
+        ("Recurring nonconformities whose latest audit is in the period", pack.recurring_in_period),
         ("Previous review", pack.previous.id if pack.previous else "none recorded"),
     ]
 
@@ -104,12 +116,15 @@ def _findings_per_year_chart(ws, pack: ReviewPack, trend_header: int) -> None:
 
 
 def _review_actions_sheet(wb, pack: ReviewPack) -> None:
-    """Input a: the actions of earlier reviews."""
+    """Input a: the actions of earlier reviews, their status today and whether they were overdue at the end of the
+    period."""
     table_sheet(wb, "a Review actions", ["Review", "Held on", "Action", "Description", "Owner", "Due", "Status",
-                                         "Closed on", "Note"],
+                                         "Closed on", "Overdue at period end", "Note"],
                 [(c.review.id, c.review.held_on, c.action.id, c.action.description, c.action.owner, c.action.due,
-                  c.state, c.action.closed_on, c.action.note or "") for c in pack.carried],
-                widths=[12, 12, 8, 50, 22, 12, 12, 12, 36], table_name="ReviewActions", wrap_columns=(3,))
+                  c.state, c.action.closed_on,
+                  "yes" if c.review.held_on <= pack.end_day and overdue_on_day(c.action, pack.end_day) else "",
+                  c.action.note or "") for c in pack.carried],
+                widths=[12, 12, 8, 50, 22, 12, 12, 12, 12, 36], table_name="ReviewActions", wrap_columns=(3,))
 
 
 def _inputs_sheets(wb, pack: ReviewPack) -> None:
@@ -119,9 +134,8 @@ def _inputs_sheets(wb, pack: ReviewPack) -> None:
     finding_rows = []
     for block in pack.inputs.values():
         for c in block.clauses:
-            clause_rows.append((block.key, block.title, c.standard, c.number, c.title, _score(c.now),
-                                _score(c.before), change(c.now, c.before), c.audits, c.applicable_in, c.majors,
-                                c.minors, c.others))
+            clause_rows.append((block.key, block.title, c.standard, c.number, c.title, *_clause_cells(c), c.audits,
+                                c.applicable_in, c.majors, c.minors, c.others))
         if not block.clauses and block.unmapped and block.key != "a":
             clause_rows.append((block.key, block.title, ", ".join(block.unmapped), "", "no clause maps to this "
                                 "input: bring the data to the review", None, None, "", 0, 0, 0, 0, 0))
@@ -135,6 +149,27 @@ def _inputs_sheets(wb, pack: ReviewPack) -> None:
     table_sheet(wb, "Findings by input", ["Input", "Finding", "Grade", "Source", "Unit", "Ref", "Statement",
                                           "Raised", "Status", "Overdue", "Audit"], finding_rows,
                 widths=[7, 20, 22, 16, 28, 9, 60, 12, 20, 9, 16], table_name="InputFindings", wrap_columns=(6,))
+
+
+def _clause_scores_sheet(wb, pack: ReviewPack) -> None:
+    """Figure 1 of the Word pack: every clause in the period and in the previous period, with a native chart."""
+    ws, count = table_sheet(
+        wb, "Clause scores", ["Standard", "Clause", "Clause title", "Score", "Before", "Change", "Audits",
+                              "Applicable in", "Applicable before"],
+        [(c.standard, c.number, c.title, *_clause_cells(c), c.audits, c.applicable_in, c.before_in)
+         for c in pack.clause_scores], widths=[12, 8, 40, 11, 11, 10, 8, 12, 14], table_name="ClauseScores",
+        percent_columns=(3, 4))
+    if not count:
+        return
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = (f"Mean score by clause, {pack.period_from.isoformat()} to {pack.period_to.isoformat()} and "
+                   "the previous period")
+    chart.add_data(Reference(ws, min_col=4, max_col=5, min_row=1, max_row=count + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=count + 1))
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+    chart.height, chart.width = 10, 18
+    ws.add_chart(chart, "K2")
 
 
 def _audits_sheet(wb, pack: ReviewPack) -> None:
@@ -163,8 +198,9 @@ def _recurring_sheet(wb, pack: ReviewPack) -> None:
 
 def _capa_ageing_sheet(wb, pack: ReviewPack) -> None:
     period, backlog = pack.capa_period, pack.capa_backlog
-    capa_rows = [("Open", period.open, backlog.open),
-                 ("Overdue", period.overdue, backlog.overdue),
+    capa_rows = [(f"Overdue {pack.end_label}", pack.capa_overdue_of_period.at_end, pack.capa_overdue.at_end),
+                 (f"Open {pack.today_label}", period.open, backlog.open),
+                 (f"Overdue {pack.today_label}", period.overdue, backlog.overdue),
                  *[(f"Open {label}", period.open_by_age[label], backlog.open_by_age[label])
                    for label in period.open_by_age],
                  ("Closed", period.closed, backlog.closed),

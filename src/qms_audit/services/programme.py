@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from qms_audit.domain.presentation import pct
 from qms_audit.infra.errors import NotFound, QmsError, choice_hint
 from qms_audit.infra.files import MIB
 from qms_audit.infra.loading import load_yaml_model
@@ -149,93 +150,149 @@ def _units_not_audited(programme: Programme, profile: InstitutionProfile | None)
             and u.name.lower() not in central]
 
 
-def _clause_need(number: str, history: list[AuditDigest], std: Standard, year: int) -> str | None:
-    """How soon a unit's clause is audited again, from the last audit that scored it: 'urgent' (a major NC or
-    two NCs), 'soon' (an NC, or below the pass threshold), 'due' (never audited, or three years ago), 'unscored'
-    (assessed too thinly to be scored), or None (it conformed recently)."""
-    last = next((d for d in reversed(history) if number in d.clauses), None)
-    if last is None:
-        return "due"
+# how soon a unit's clause is audited again, most pressing first, and the window of months each goes to
+NEEDS = ("urgent", "soon", "never", "unscored", "due")
+NEED_WINDOW = {"urgent": "urgent", "soon": "soon", "never": "due", "unscored": "due", "due": "due"}
+
+
+def _clause_need(number: str, history: list[AuditDigest], std: Standard, year: int) -> tuple[str, str] | None:
+    """How soon a unit's clause is audited again, from its audits so far (oldest first), and the detail of why:
+    'urgent' (a major NC or two NCs when last audited), 'soon' (an NC, or a score below the pass band), 'never'
+    (no audit of the unit ever assessed it), 'unscored' (assessed too little to be scored when last audited), 'due'
+    (last audited three years ago or more); None when it conformed recently."""
+    covered = [d for d in history if number in d.clauses and (d.clauses[number].coverage or 0.0) > 0]
+    if not covered:
+        return "never", number
+    last = covered[-1]
     ncs = [f for f in last.findings if f.grade.is_nc and f.live and f.ref and f.ref.split(".")[0] == number]
     shown = last.clauses[number]
-    last_year = last.start.year
     if any(f.grade is Grade.MAJOR_NC for f in ncs) or len(ncs) >= 2:
-        return "urgent"
+        return "urgent", number
     if ncs or (shown.score is not None and shown.score < std.scoring.pass_threshold):
-        return "soon"
-    if year - last_year >= 3:
-        return "due"
-    if not shown.scored and shown.coverage is not None:
+        return "soon", number
+    if year - last.start.year >= 3:
+        return "due", f"{number} ({last.start.year})"
+    if not shown.scored:
         # assessed too thinly to be scored: nothing shows it conformed, so it is audited again
-        return "unscored"
+        return "unscored", f"{number} (coverage {pct(shown.coverage)} in {last.id})"
     return None
 
 
+@dataclass
+class _UnitPlan:
+    """One unit in the proposal: its audits kept from the current programme and what each clause needs."""
+
+    name: str
+    kept: list[PlannedAudit]
+    needs: dict[str, tuple[str, str]]  # clause -> (need, detail)
+
+    def kept_for(self, number: str, standard_id: str) -> PlannedAudit | None:
+        return next((p for p in self.kept if p.standard == standard_id and (not p.clauses or number in p.clauses)),
+                    None)
+
+
+def _units(profile: InstitutionProfile | None, by_unit: dict[str, list[AuditDigest]],
+           kept: list[PlannedAudit]) -> list[str]:
+    """Every unit to plan for: each unit of the institution profile, the central ones included, then any other
+    unit that was audited or is scheduled."""
+    names = [u.name for u in profile.units] if profile else []
+    for name in [*sorted(d[0].unit for d in by_unit.values() if d), *(p.unit for p in kept)]:
+        if not any(_same_unit(name, known) for known in names):
+            names.append(name)
+    return names
+
+
 def suggest(workspace: Workspace, digests: list[AuditDigest], profile: InstitutionProfile | None, *, year: int,
-            standard_id: str = "mc-qms") -> tuple[Programme, list[str]]:
-    """Next year's programme: clauses with nonconformities come back within months, clauses below the pass
-    band within the year, clauses not scored when last audited (too little coverage) later in the year, the rest
-    when three years have passed since they were last audited."""
+            standard_id: str = "mc-qms", scheduled: Programme | None = None) -> tuple[Programme, list[str]]:
+    """Next year's programme, for every unit of the profile: the audits `scheduled` for that year (the current
+    programme's) are kept as they are, and audits are proposed for the clauses they leave out that need one.
+    Clauses with nonconformities come back within months, clauses below the pass band within the year, clauses
+    never assessed in the unit, or not scored when last audited (too little coverage), later in the year, the
+    rest when three years have passed since they were last audited. Returns the programme and, per unit, why."""
     std = StandardLibrary(workspace).get(standard_id)
     clauses = [c.number for c in std.auditable_clauses()]
     by_unit: dict[str, list[AuditDigest]] = defaultdict(list)
     for d in digests:
         if d.standard_key.split("@")[0] == standard_id:
-            by_unit[d.unit].append(d)
-    units = sorted(set(by_unit) | ({u.name for u in profile.units} - {profile.mc_unit, profile.certification_unit,
-                                                                       profile.quality_unit} if profile else set()))
+            by_unit[" ".join(d.unit.lower().split())].append(d)
+    kept = [p for p in (scheduled.audits if scheduled else []) if p.month.startswith(f"{year:04d}-")]
     auditors = [p for p in (profile.people if profile else []) if p.auditor]
     reasons: list[str] = []
-    planned: list[PlannedAudit] = []
+    proposed: list[PlannedAudit] = []
     rotation = 0
-    placed = {"urgent": 0, "soon": 0, "due": 0}
-    for unit in units:
-        history = sorted(by_unit.get(unit, []), key=lambda d: d.start)
-        needs: dict[str, list[str]] = {"urgent": [], "soon": [], "due": [], "unscored": []}
-        for number in clauses:
-            need = _clause_need(number, history, std, year)
-            if need is not None:
-                needs[need].append(number)
-        urgent, soon, due, unscored = needs["urgent"], needs["soon"], needs["due"], needs["unscored"]
-        if not (urgent or soon or due or unscored):
-            reasons.append(f"{unit}: every clause conformed when last audited less than three years ago; "
-                           "no audit proposed")
+    placed = dict.fromkeys(WINDOWS, 0)
+    for name in _units(profile, by_unit, kept):
+        history = sorted(by_unit.get(" ".join(name.lower().split()), []), key=lambda d: (d.start, d.id))
+        needs = {n: need for n in clauses if (need := _clause_need(n, history, std, year)) is not None}
+        unit = _UnitPlan(name, [p for p in kept if _same_unit(p.unit, name)], needs)
+        for planned in unit.kept:
+            covers = {n: need for n, need in needs.items() if unit.kept_for(n, standard_id) is planned}
+            reasons.append(f"{name}: kept as scheduled, {planned.month} ({planned.standard}, "
+                           f"{_clauses(planned.clauses) if planned.clauses else 'all clauses'})"
+                           + (f"; it covers {_why(covers)}" if covers else "")
+                           + _late_note(unit, planned, standard_id, year))
+        left = {n: need for n, need in needs.items() if unit.kept_for(n, standard_id) is None}
+        if not left:
+            reasons.append(f"{name}: " + ("no further audit needed: the scheduled audits cover every clause that "
+                                          "needs one" if unit.kept and needs else
+                                          "every clause conformed when last audited less than three years ago; no "
+                                          "audit proposed"))
             continue
-        # spread each kind of audit over its window so that they do not all fall in one month
-        kind = "urgent" if urgent else ("soon" if soon else "due")
+        kind = NEED_WINDOW[next(k for k in NEEDS if any(need == k for need, _ in left.values()))]
         window = WINDOWS[kind]
-        month = window[placed[kind] % len(window)]
-        placed[kind] += 1
-        candidates = [a for a in auditors if not _same_unit(a.unit, unit)]
+        alongside = next((p for p in unit.kept if int(p.month[5:]) in window), None)
+        month = int(alongside.month[5:]) if alongside else window[placed[kind] % len(window)]
+        placed[kind] += alongside is None
+        candidates = [a for a in auditors if not _same_unit(a.unit, name)]
         lead = candidates[rotation % len(candidates)].name if candidates else "to be named"
         rotation += 1
-        chosen = sorted(set(urgent + soon + due + unscored), key=number_key)
-        why = _why(urgent, soon, due, unscored)
-        planned.append(PlannedAudit(unit=unit, standard=standard_id, clauses=chosen, month=f"{year}-{month:02d}",
-                                    lead=lead, notes=why))
-        reasons.append(f"{unit} in {year}-{month:02d}: {why}")
+        why = _why(left)
+        if alongside is not None:
+            why += f"; alongside the audit already scheduled in {alongside.month}, with which it can be run as one"
+        proposed.append(PlannedAudit(unit=name, standard=standard_id, clauses=sorted(left, key=number_key),
+                                     month=f"{year}-{month:02d}", lead=lead, notes=why))
+        reasons.append(f"{name} in {year}-{month:02d}: {why}")
+    method = ("Proposed from earlier results, for every unit of the institution: clauses with a major or repeated "
+              "nonconformity come back in February or March, clauses with a nonconformity or below the pass band "
+              "from April to June, and clauses never assessed in the unit, assessed too little to be scored, or not "
+              "audited for three years, from September to November. Lead auditors come from other units.")
+    if kept:
+        method += " The audits already scheduled for the year are kept as they were planned."
     programme = Programme(
         name=f"Internal audit programme {year}",
-        owner=profile.roles.audit_programme_owner if profile else "to be named",
-        cycle_start=f"{year}-01", cycle_end=f"{year}-12",
-        method=("Proposed from earlier results: clauses with a major or repeated nonconformity come back in "
-                "February or March, clauses with a nonconformity or below the pass band from April to June, and "
-                "clauses not audited for three years, or assessed too little to be scored, from September to "
-                "November. Lead auditors come from other units."),
-        audits=planned)
+        owner=profile.roles.audit_programme_owner if profile else (scheduled.owner if scheduled else "to be named"),
+        cycle_start=f"{year}-01", cycle_end=f"{year}-12", method=method,
+        audits=sorted([*kept, *proposed], key=lambda p: (p.month, p.unit)))
     return programme, reasons
 
 
-def _why(urgent: list[str], soon: list[str], due: list[str], unscored: list[str]) -> str:
+def _late_note(unit: _UnitPlan, planned: PlannedAudit, standard_id: str, year: int) -> str:
+    """A scheduled audit later in the year than its clauses' nonconformities call for."""
+    late = [n for n, (need, _) in unit.needs.items() if need in ("urgent", "soon")
+            and unit.kept_for(n, standard_id) is planned and planned.month > f"{year}-{WINDOWS[need][-1]:02d}"]
+    return f"; {_clauses(late)} call for an earlier audit (their latest NCs)" if late else ""
+
+
+def _clauses(numbers: list[str]) -> str:
+    return ("clause " if len(numbers) == 1 else "clauses ") + ", ".join(numbers)
+
+
+NEED_TEXT = {
+    "urgent": "major or repeated NCs when last audited",
+    "soon": "NCs or scores below the pass band when last audited",
+    "never": "never assessed in an audit of this unit",
+    "unscored": "assessed too little to be scored when last audited",
+    "due": "not audited for three years (the year last audited in brackets)",
+}
+
+
+def _why(needs: dict[str, tuple[str, str]]) -> str:
     parts = []
-    if urgent:
-        parts.append("major or repeated NCs in clauses " + ", ".join(urgent))
-    if soon:
-        parts.append("NCs or scores below the pass band in clauses " + ", ".join(soon))
-    if due:
-        parts.append("not audited for three years (or never): clauses " + ", ".join(due))
-    if unscored:
-        parts.append("not scored when last audited (too little assessed): clauses " + ", ".join(unscored))
+    for kind in NEEDS:
+        details = [detail for _n, (need, detail) in sorted(needs.items(), key=lambda kv: number_key(kv[0]))
+                   if need == kind]
+        if details:
+            parts.append(f"{_clauses(details)}: {NEED_TEXT[kind]}")
     return "; ".join(parts)
 
 

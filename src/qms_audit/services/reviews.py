@@ -96,7 +96,13 @@ def action_state(action: ReviewAction, today: dt.date) -> str:
     if action.status != "open":
         late = action.closed_on is not None and action.closed_on > action.due
         return f"{action.status}{' late' if late and action.status == 'done' else ''}"
-    return "overdue" if action.due < today else "open"
+    return "overdue" if overdue_on_day(action, today) else "open"
+
+
+def overdue_on_day(action: ReviewAction, day: dt.date) -> bool:
+    """Whether the action was still open at the end of `day` (done or dropped only later) and past its due date."""
+    open_then = action.status == "open" or (action.closed_on is not None and action.closed_on > day)
+    return open_then and action.due < day
 
 
 @dataclass
@@ -110,7 +116,7 @@ def actions_to_report(reviews: list[ManagementReview], period_to: dt.date, today
                       ) -> tuple[ManagementReview | None, list[CarriedAction]]:
     """The previous review (the latest held on or before the period's end whose own period ended earlier) and
     every action the next review must report on: all of that review's, and any still open from earlier ones."""
-    earlier = [r for r in reviews if r.held_on <= period_to and r.period_to < period_to]
+    earlier = reviews_before(reviews, period_to)
     previous = earlier[-1] if earlier else None
     carried: list[CarriedAction] = []
     for review in earlier:
@@ -118,6 +124,18 @@ def actions_to_report(reviews: list[ManagementReview], period_to: dt.date, today
             if review is previous or action.status == "open":
                 carried.append(CarriedAction(review, action, action_state(action, today)))
     return previous, carried
+
+
+def reviews_before(reviews: list[ManagementReview], period_to: dt.date) -> list[ManagementReview]:
+    """The reviews a review of the period ending `period_to` follows up: held by then, on an earlier period."""
+    return [r for r in reviews if r.held_on <= period_to and r.period_to < period_to]
+
+
+def overdue_review_actions(reviews: list[ManagementReview], period_to: dt.date, day: dt.date) -> int:
+    """How many actions of the reviews a review of the period follows up (`reviews_before`) were overdue at the
+    end of `day`: the period's end, or today. Only reviews held by `day` count."""
+    return sum(1 for review in reviews_before(reviews, period_to) if review.held_on <= day
+               for action in review.actions if overdue_on_day(action, day))
 
 
 def parse_decision(text: str) -> Decision:

@@ -372,7 +372,7 @@ def _conclusions(score: AuditScore, body: _ClauseBody) -> list[str]:
     conclusions += [f"{reason[0].upper()}{reason[1:]}." for reason in score.verdict_reasons]
     if weakest:
         conclusions.append("The weakest clauses are " + " and ".join(
-            f"{c.number} {c.title} ({pct(c.score)})" for c in weakest) + ".")
+            f"{c.number} {c.title} ({c.shown.text})" for c in weakest) + ".")
     if good:
         conclusions.append(f"{len(good)} good practice(s) were found and are worth sharing: "
                            + "; ".join(f"{g.ref} {g.title}" for g in good) + ".")

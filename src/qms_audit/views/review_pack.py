@@ -7,7 +7,11 @@ follow-up of earlier reviews' actions, f the opportunities for improvement raise
 
 A clause's figure for a period is the mean of its shown scores over the audits that scored it
 (`scoring.mean_shown`): an audit where the clause did not reach the coverage threshold adds no percentage, and
-a clause scored in no audit of the period reads "not scored".
+a clause scored in no audit of the period reads "not scored" ("no audit" when no audit of the period had it in
+scope). Every figure is compared with the previous period of the same length (`previous_period`).
+
+Overdue corrective actions and review actions are counted twice: at the end of the period, on the records as
+they stood that day, and today, the day the pack is prepared.
 """
 
 from __future__ import annotations
@@ -18,18 +22,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qms_audit.domain.capa_rules import is_overdue, stage
-from qms_audit.domain.means import Shown, ShownMean, mean_shown, mean_text
-from qms_audit.domain.presentation import pct
+from qms_audit.domain.capa_rules import is_overdue, overdue_at_end_of, stage
+from qms_audit.domain.means import Shown, ShownMean, change_points, mean_shown
+from qms_audit.domain.presentation import date
 from qms_audit.infra.clock import add_months
 from qms_audit.infra.errors import BadInput
 from qms_audit.infra.files import atomic_write_bytes
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
-from qms_audit.services.portfolio import AuditDigest, facts_of, open_portfolio, with_details
+from qms_audit.model.standard import Standard
+from qms_audit.services.portfolio import AuditDigest, FindingFacts, facts_of, open_portfolio, with_details
 from qms_audit.services.programme import ProgrammeView
-from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews
+from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews, overdue_review_actions
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.store.facts import FactsFilter, FactsReader, memory_facts
 from qms_audit.views.trends import (
@@ -107,21 +112,46 @@ class ClauseLine:
     standard: str
     number: str
     title: str
-    now: float | None  # mean over the audits of the period that scored the clause; None: scored in none
-    before: float | None  # the same over the period before
-    audits: int  # audits of the period that scored the clause
+    now_mean: ShownMean  # over the audits of the period that scored the clause
+    before_mean: ShownMean  # the same over the period before
     majors: int
     minors: int
     others: int  # observations and OFIs
-    applicable_in: int = 0  # audits of the period where the clause applied, scored or not
+
+    @property
+    def now(self) -> float | None:
+        """The period's mean; None: scored in no audit of the period."""
+        return self.now_mean.mean
+
+    @property
+    def before(self) -> float | None:
+        return self.before_mean.mean
+
+    @property
+    def audits(self) -> int:
+        """Audits of the period that scored the clause."""
+        return self.now_mean.scored
+
+    @property
+    def applicable_in(self) -> int:
+        """Audits of the period where the clause applied, scored or not."""
+        return self.now_mean.audits
+
+    @property
+    def before_in(self) -> int:
+        return self.before_mean.audits
 
     @property
     def now_text(self) -> str:
-        return mean_text(self.now)
+        return self.now_mean.text
 
     @property
     def before_text(self) -> str:
-        return mean_text(self.before)
+        return self.before_mean.text
+
+    @property
+    def change_text(self) -> str:
+        return change(self.now, self.before)
 
     @property
     def audits_text(self) -> str:
@@ -138,6 +168,18 @@ class InputBlock:
     findings: list[FindingLine] = field(default_factory=list)
     more_findings: int = 0
     unmapped: list[str] = field(default_factory=list)  # standards in use that map no clause to this input
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """How many were overdue at the end of the period, on the records as they stood that day, and how many are
+    overdue today."""
+
+    at_end: int = 0
+    today: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.at_end or self.today)
 
 
 @dataclass
@@ -161,6 +203,32 @@ class ReviewPack:
     improvement: list[FindingLine]
     programme: ProgrammeView | None
     errors: list[str]
+    # every auditable clause of the period's standards, now and in the previous period (the pack's Figure 1)
+    clause_scores: list[ClauseLine] = field(default_factory=list)
+    capa_overdue: Overdue = Overdue()  # corrective actions of every NC recorded by then
+    capa_overdue_of_period: Overdue = Overdue()  # the same, of the NCs raised in the period
+    review_overdue: Overdue = Overdue()  # actions of the reviews this one follows up (input a)
+
+    @property
+    def end_day(self) -> dt.date:
+        """The day "at the end of the period" counts on: the period's last day, or today while it runs."""
+        return min(self.period_to, self.prepared_on)
+
+    @property
+    def end_label(self) -> str:
+        if self.period_to <= self.prepared_on:
+            return f"at the end of the period ({date(self.period_to)})"
+        return f"on {date(self.prepared_on)}, before the period ends ({date(self.period_to)})"
+
+    @property
+    def today_label(self) -> str:
+        return f"today ({date(self.prepared_on)})"
+
+    @property
+    def recurring_in_period(self) -> int:
+        """Recurring nonconformities whose latest audit took place in the period."""
+        ids = {a.id for a in self.audits}
+        return sum(1 for r in self.trends.recurring if r.audits and r.audits[-1] in ids)
 
     @property
     def verdicts(self) -> dict[str, int]:
@@ -274,34 +342,37 @@ def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, t
             std_id, _, version = d.standard_key.partition("@")
             standards[d.standard_key] = library.get(std_id, version or None)
     audit_by_clause = _by_clause(audit_findings)
+    clause_scores: list[ClauseLine] = []
     for key_std, std in standards.items():
         now_group = [d for d in in_period if d.standard_key == key_std]
         before_group = [d for d in before if d.standard_key.split("@")[0] == std.id]
+        groups = (now_group, before_group, audit_by_clause)
+        clause_scores += [_clause_line(std, key_std, c.number, *groups) for c in std.auditable_clauses()]
         for key, block in inputs.items():
             numbers = std.review_inputs.get(key, [])  # type: ignore[call-overload]
             if not numbers and key not in ("a",):
                 block.unmapped.append(std.title)
-            for number in numbers:
-                clause = std.clause(number)
-                found = [f for f, _ in audit_by_clause.get((std.id, number), []) if f.standard == key_std]
-                now = mean_shown(d.shown_for(number) for d in now_group)
-                block.clauses.append(ClauseLine(
-                    standard=std.id, number=number, title=clause.title if clause else number,
-                    now=now.mean, before=mean_shown(d.shown_for(number) for d in before_group).mean,
-                    audits=now.scored, applicable_in=now.audits,
-                    majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
-                    minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
-                    others=sum(1 for f in found if not f.grade.is_nc)))
+            block.clauses += [_clause_line(std, key_std, number, *groups) for number in numbers]
     period_by_clause = _by_clause(all_in_period)
     for block in inputs.values():
         _add_findings(block, period_by_clause, register_in_period, today)
 
     nc_period = [f for f, _ in all_in_period if f.grade.is_nc]
-    backlog = [f for f in register if f.withdrawn is None and f.raised_at.date() <= period_to]
+    live_register = [f for f in register if f.withdrawn is None]
     improvement = sorted((f for f, _ in all_in_period if f.grade in (Grade.OFI, Grade.OBSERVATION)),
                          key=lambda f: (-f.grade.severity, f.raised_at, f.id))
     reviews = load_reviews(workspace)
     previous, carried = actions_to_report(reviews, period_to, today)
+    end_day = min(period_to, today)
+    # every NC recorded to date, as it stands today: what the review meets to decide on
+    backlog = _backlog_ageing(facts, FactsFilter(), live_register, today=today)
+    capa_period = findings_ageing(nc_period, today=today)
+    late_at_end = _overdue_at_end(workspace, digests, in_period, live_register, end_day)
+    capa_overdue = Overdue(at_end=len(late_at_end), today=backlog.overdue)
+    capa_overdue_of_period = Overdue(at_end=sum(1 for f in nc_period if _key(f) in late_at_end),
+                                     today=capa_period.overdue)
+    review_overdue = Overdue(at_end=overdue_review_actions(reviews, period_to, end_day),
+                             today=overdue_review_actions(reviews, period_to, today))
     programme_view = None
     if workspace.programme_path.exists():
         from qms_audit.services.programme import load_programme, view
@@ -312,21 +383,56 @@ def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, t
         period_from=period_from, period_to=period_to, before_from=before_from, before_to=before_to,
         prepared_on=today, audits=[_audit_line(d) for d in in_period], audits_before=len(before),
         trends=compute_facts(facts, history, today=today),
-        capa_period=findings_ageing(nc_period, today=today),
-        capa_backlog=_backlog_ageing(facts, history, backlog, today=today),
+        capa_period=capa_period,
+        capa_backlog=backlog,
         ncs_by_source=dict(Counter(f.source.label for f in nc_period)),
         feedback=[finding_line(f, today) for f in register_in_period if f.source in FEEDBACK_SOURCES],
         previous=previous, carried=carried, inputs=inputs,
         improvement=[finding_line(f, today) for f in improvement],
-        programme=programme_view, errors=errors)
+        programme=programme_view, errors=errors, clause_scores=clause_scores, capa_overdue=capa_overdue,
+        capa_overdue_of_period=capa_overdue_of_period, review_overdue=review_overdue)
 
 
-def _backlog_ageing(facts: FactsReader, history: FactsFilter, register: Sequence[Finding], *,
+def _clause_line(std: Standard, key_std: str, number: str, now_group: Sequence[AuditDigest],
+                 before_group: Sequence[AuditDigest],
+                 audit_by_clause: dict[tuple[str, str], list[tuple[Finding, str]]]) -> ClauseLine:
+    """A clause of a standard in the period and in the previous one: the mean of its shown scores over the
+    audits that scored it, and the findings of the period's audits against it."""
+    clause = std.clause(number)
+    found = [f for f, _ in audit_by_clause.get((std.id, number), []) if f.standard == key_std]
+    now = mean_shown(d.shown_for(number) for d in now_group)
+    before = mean_shown(d.shown_for(number) for d in before_group)
+    return ClauseLine(
+        standard=std.id, number=number, title=clause.title if clause else number, now_mean=now, before_mean=before,
+        majors=sum(1 for f in found if f.grade is Grade.MAJOR_NC),
+        minors=sum(1 for f in found if f.grade is Grade.MINOR_NC),
+        others=sum(1 for f in found if not f.grade.is_nc))
+
+
+def _key(finding: Finding) -> tuple[str, str]:
+    return finding.audit_id or "", finding.id
+
+
+def _overdue_at_end(workspace: Workspace, digests: Sequence[AuditDigest], in_period: Sequence[AuditDigest],
+                    register: Sequence[Finding], day: dt.date) -> set[tuple[str, str]]:
+    """The nonconformities (audit, id) whose corrective action was overdue at the end of `day`, judged on their
+    records as they stood then. Only the audits holding an NC still open that day are read finding by finding."""
+    def open_then(f: FindingFacts) -> bool:
+        return (f.live and f.grade.is_nc and f.raised <= day
+                and (f.open or (f.closed is not None and f.closed > day)))
+
+    read = {d.id: d for d in in_period if d.details is not None}
+    wanted = [d for d in digests if d.id not in read and any(open_then(f) for f in d.findings)]
+    records = [f for d in [*read.values(), *with_details(workspace, wanted)] for f in d.details or []]
+    return {_key(f) for f in [*records, *register] if f.withdrawn is None and overdue_at_end_of(f, day)}
+
+
+def _backlog_ageing(facts: FactsReader, where: FactsFilter, register: Sequence[Finding], *,
                     today: dt.date) -> CapaAgeing:
-    """CAPA ageing of every nonconformity raised up to the period's end: the audits' and the register's."""
+    """CAPA ageing today of the nonconformities of the audits `where` chooses and of these register NCs."""
     register_facts = findings_reader(register)
     try:
-        return ageing_of([(facts, history), (register_facts, FactsFilter())], today=today)
+        return ageing_of([(facts, where), (register_facts, FactsFilter())], today=today)
     finally:
         register_facts.conn.close()
 
@@ -393,36 +499,43 @@ def _register_findings(workspace: Workspace) -> list[Finding]:
 
 
 def change(now: float | None, before: float | None) -> str:
-    if now is None or before is None:
+    """The change between the two figures shown, in points: "+3 pts", "same", or "" when either is not shown."""
+    points = change_points(now, before)
+    if points is None:
         return ""
-    points = round((now - before) * 100)
     return f"{points:+d} pts" if points else "same"
 
 
+FALL_POINTS = 5  # a clause whose shown mean fell by this many points or more stands out
+
+
 def highlights(pack: ReviewPack) -> list[str]:
-    """What stands out, in the order a chair would want to hear it."""
+    """What stands out, in the order a chair would want to hear it. "Nothing stands out" is said only when every
+    check below found nothing, and names what was checked."""
     out: list[str] = []
-    late = [c for c in pack.carried if c.state == "overdue"]
-    if late:
-        out.append(f"{len(late)} action(s) from earlier reviews are overdue (input a).")
-    falls = [c for block in pack.inputs.values() for c in block.clauses
-             if c.now is not None and c.before is not None and c.now - c.before <= -0.05]
+    if pack.review_overdue:
+        out.append(f"Actions of earlier reviews overdue: {pack.review_overdue.at_end} {pack.end_label}, "
+                   f"{pack.review_overdue.today} {pack.today_label} (input a).")
     seen: set[tuple[str, str]] = set()
-    for c in falls:
-        if (c.standard, c.number) not in seen:
+    for c in [*pack.clause_scores, *(c for block in pack.inputs.values() for c in block.clauses)]:
+        points = change_points(c.now, c.before)
+        if points is not None and points <= -FALL_POINTS and (c.standard, c.number) not in seen:
             seen.add((c.standard, c.number))
-            out.append(f"Clause {c.number} {c.title} fell from {pct(c.before)} to {pct(c.now)}.")
-    if pack.capa_backlog.overdue:
-        out.append(f"{pack.capa_backlog.overdue} corrective action(s) are overdue; {pack.capa_backlog.open} NC(s) "
-                   "are still open (input c4).")
-    recent = [r for r in pack.trends.recurring if r.years and r.years[-1] >= pack.period_from.year]
-    if recent:
-        out.append(f"{len(recent)} requirement(s) were nonconforming again in consecutive audits of the same unit "
-                   "(input c4): the earlier corrective actions did not hold.")
+            out.append(f"Clause {c.number} {c.title} fell from {c.before_text} to {c.now_text}.")
+    if pack.capa_overdue:
+        out.append(f"Corrective actions overdue: {pack.capa_overdue.at_end} {pack.end_label}, "
+                   f"{pack.capa_overdue.today} {pack.today_label}; {pack.capa_backlog.open} NC(s) are still open "
+                   "(input c4).")
+    if pack.recurring_in_period:
+        out.append(f"{pack.recurring_in_period} requirement(s) were nonconforming again in consecutive audits of the "
+                   "same unit, the latest in the period (input c4): the earlier corrective actions did not hold.")
     majors = sum(a.majors for a in pack.audits)
     if majors:
         out.append(f"{majors} major nonconformit{'y was' if majors == 1 else 'ies were'} raised in the period "
                    "(input c6).")
+    checked = ["no corrective action and no action of an earlier review was overdue at the end of the period or "
+               "is overdue today", f"no clause fell by {FALL_POINTS} points or more",
+               "no nonconformity recurred in the period", "no major nonconformity was raised in the period"]
     if pack.programme is not None:
         overdue = [r for r in pack.programme.rows if r.status == "overdue"]
         conflicts = [r for r in pack.programme.rows if r.conflicts]
@@ -433,6 +546,7 @@ def highlights(pack: ReviewPack) -> list[str]:
             out.append(f"{len(conflicts)} planned audit(s) have a lead or team member from the audited unit.")
         for std_id, numbers in gaps.items():
             out.append(f"The programme does not cover clauses {', '.join(numbers)} of {std_id} this cycle.")
+        checked.append("the audit programme has no overdue audit, no independence conflict and no gap")
     if not out:
-        out.append("Nothing stands out: no overdue action, no fall in any clause, no recurring NC.")
+        out.append("Nothing stands out: " + "; ".join(checked) + ".")
     return out

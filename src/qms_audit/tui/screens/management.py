@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
-from qms_audit.domain.means import mean_text
+from qms_audit.domain.means import change_points, mean_text
 from qms_audit.domain.presentation import plural, sparkline
 from qms_audit.infra import clock
 from qms_audit.infra.errors import QmsError
@@ -93,7 +93,8 @@ def _clauses_block(t: Trends, width: int) -> Group:
         values = [per.get(y) for y in years]
         last = values[-1] if values else None
         previous = values[-2] if len(values) > 1 else None
-        delta = "" if last is None or previous is None else f"{round((last - previous) * 100):+d}"
+        points = change_points(last, previous)
+        delta = "" if points is None else f"{points:+d}"
         counts = t.clause_audits.get(number, {}).get(years[-1], {"scored": 0, "audits": 0})
         clauses.add_row(f"{number:>4}", Text(sparkline(values, low=low), style="cyan"),
                         _score_bar(last, width), mean_text(last),

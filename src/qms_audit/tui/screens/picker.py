@@ -104,7 +104,7 @@ class PickerScreen(Screen):
             s = summary(item)
             ncs = Text(str(s["open_ncs"]), style="bold red" if s["open_ncs"] else "")
             rows.append((str(s["id"]), (s["id"], str(s["status"]).replace("_", " "), s["standard"],
-                                        str(s["auditee"])[:24], s["start_date"] or "", pct(item.overall),
+                                        str(s["auditee"])[:24], s["start_date"] or "", item.shown.short,
                                         pct(item.coverage), ncs)))
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_audits, rows, errors)
