@@ -88,14 +88,18 @@ def _sources(std: Standard, as_json: bool) -> None:
     holds against the source text."""
     rows = requirement_sources(std)
     if as_json:
-        emit_json({"id": std.id, "version": std.version, "source": std.source.model_dump(mode="json"),
+        emit_json({"id": std.id, "version": std.version,
+                   "source": std.source.model_dump(mode="json") if std.source else None,
                    "requirements": [row.as_json() for row in rows]})
         return
     _header(std)
-    click.echo("Every row's source is the document above; `section` is the part of it the requirement was drawn "
-               "from.")
+    if std.source:
+        click.echo("Every row's source is the document above; `section` is the part of it the requirement was "
+                   "drawn from.")
+    else:
+        click.echo("This checklist cites no source document: its requirements are the institution's own.")
     print_table(["ref", "force", "section", "modal", "SOP"],
-                [(r.ref, r.force, r.source_clause, r.source_modal or "-",
+                [(r.ref, r.force, r.source_clause or "-", r.source_modal or "-",
                   f"{r.sop} ({r.sop_clause})" if r.sop else "-") for r in rows])
 
 

@@ -206,8 +206,8 @@ class RequirementSource:
     ref: str
     title: str
     force: str
-    source: str
-    source_clause: str
+    source: str | None  # None for an institution's own checklist that cites no source
+    source_clause: str | None
     source_modal: str | None
     sop: str | None
     sop_clause: str | None
@@ -223,7 +223,8 @@ def requirement_sources(std: Standard) -> list[RequirementSource]:
     sop_clause = {sop.id: sop.clause for sop in std.sops}
     return [
         RequirementSource(
-            ref=req.ref, title=req.title, force=req.force.value, source=std.source.citation,
+            ref=req.ref, title=req.title, force=req.force.value,
+            source=std.source.citation if std.source else None,
             source_clause=req.source_clause, source_modal=req.source_modal.value if req.source_modal else None,
             sop=req.sop, sop_clause=sop_clause.get(req.sop) if req.sop else None)
         for req in std.requirements()
