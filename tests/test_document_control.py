@@ -198,3 +198,16 @@ def test_bold_headings_front_matter_titles_and_a_role_name_table(cli, workspace,
     data = desk_review(cli, workspace, tmp_path / "signed", {"audit-procedure.md": signed})
     md = next(s for s in data["sops"] if s["sop_id"] == "SOP-AUDIT")["metadata"]
     assert (md["approved_by"], md["approved"], md["reviewed_by"]) == ("Prof. Ana Cruz", True, None)
+
+
+def test_mc_qms_names_other_headings_for_its_own_sections(cli, workspace, tmp_path):
+    """An audit procedure laid out by audit stages ("Audit programme management", "Auditor independence",
+    "Audit reporting") holds the audit SOP's own sections through the names mc-qms declares for them."""
+    text = ("# SOP-AUDIT Micro-Credential Internal Audit Procedure\n\n## 5.0 AUDIT PROGRAMME MANAGEMENT\n\n"
+            "A two-year programme of audits of every faculty.\n\n## 6.0 CONDUCTING AUDITS\n\n### 6.4 Audit "
+            "Reporting\n\nReports within ten days.\n\n## 7.0 AUDITOR QUALIFICATIONS\n\n### 7.2 Auditor "
+            "Independence\n\nNo auditor audits their own work.\n")
+    data = desk_review(cli, workspace, tmp_path / "docs", {"audit.md": text})
+    audit = next(s for s in data["sops"] if s["sop_id"] == "SOP-AUDIT")
+    assert {"Audit programme", "Auditor selection and impartiality", "Reporting and follow-up"} <= \
+        set(audit["sections_present"])

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from qms_audit.domain.presentation import pct
 from qms_audit.model.programme import Programme
 
 NOW = "2026-11-28T10:00:00Z"
@@ -109,8 +110,10 @@ def test_clauses_never_assessed_in_a_unit_come_back_with_their_reason(cli, demo_
     [faculty] = [a for a in audits if a["unit"] == unit]
     assert {"9", "10"} <= set(faculty["clauses"])
     assert "clause 10: never assessed in an audit of this unit" in faculty["notes"]
-    assert "clause 9 (coverage 33% in demo-2026-foe): assessed too little to be scored when last audited" \
-        in faculty["notes"]
+    scored = json.loads(cli("-w", ws, "score", "demo-2026-foe", "--json").out)["clauses"]["9"]
+    assert scored["score"] is None and scored["assessed"] < scored["applicable"]
+    assert (f"clause 9 (coverage {pct(scored['coverage'])} in demo-2026-foe): assessed too little to be scored when "
+            "last audited") in faculty["notes"]
     assert any(line.startswith(f"{unit} in ") and "clause 10: never assessed" in line for line in reasons)
 
     # with the demo programme, clause 10 is already scheduled for February: that audit is kept and said to cover

@@ -186,8 +186,10 @@ def test_a_standard_declares_other_names_for_its_sections(cli, tmp_path):
     workspace = create_workspace(tmp_path / "ws").root
     path = workspace / "standards" / "mc-qms.yaml"
     text = path.read_text()
-    anchor = "  - id: SOP-ROLES\n"
-    path.write_text(text.replace(anchor, anchor + "    section_aliases:\n      Procedure: [How evaluations run]\n"
+    anchor = text[text.index("  - id: SOP-ROLES\n"):]
+    anchor = anchor[:anchor.index("    section_aliases:") + len("    section_aliases:")]
+    anchor += text[text.index(anchor) + len(anchor):].split("\n", 1)[0] + "\n"
+    path.write_text(text.replace(anchor, anchor + "      Procedure: [How evaluations run]\n"
                                  "      Key performance indicators: [Measures of success]\n", 1))
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -200,8 +202,7 @@ def test_a_standard_declares_other_names_for_its_sections(cli, tmp_path):
     assert roles["sections_empty"] == ["Key performance indicators"]  # a placeholder only
     assert roles["sections_missing"] == ["Evaluation cycle and reporting"]
 
-    path.write_text(text.replace(anchor, anchor + "    section_aliases:\n      Procedures: [How evaluations run]\n",
-                                 1))
+    path.write_text(text.replace(anchor, anchor + "      Procedures: [How evaluations run]\n", 1))
     bad = cli("-w", workspace, "standards", "validate")
     assert bad.code == 2
     assert "'Procedures' is not one of the required sections of SOP-ROLES" in bad.err

@@ -184,7 +184,7 @@ def read_docx(path: Path) -> Document:
 
 
 def _heading_levels(zf: zipfile.ZipFile, names: set[str], parser) -> dict[str, int]:
-    """The heading level of each heading style of a .docx (Title is 1, as a document's first heading)."""
+    """The heading level of each heading style of a .docx (Title is 1, Heading N is N + 1)."""
     from lxml import etree
 
     levels: dict[str, int] = {}
@@ -195,8 +195,8 @@ def _heading_levels(zf: zipfile.ZipFile, names: set[str], parser) -> dict[str, i
         name = style.find(f"{W}name")
         label = ((name.get(f"{W}val") if name is not None else "") or "").lower()
         if label.startswith(("heading", "title")):
-            number = re.search(r"\d+", label)
-            levels[style.get(f"{W}styleId") or ""] = int(number.group()) if number else 1
+            number = re.search(r"\d+", label)  # the title is above every heading: Heading 1 is level 2
+            levels[style.get(f"{W}styleId") or ""] = int(number.group()) + 1 if number else 1
     return levels
 
 
@@ -501,6 +501,9 @@ def sections(document: Document, sop: SopDefinition, *, has_control_fields: bool
     matter counts as the document-control section."""
     outline = document.outline or [(0, line) for line in document.text.splitlines()]
     headed = [(i, _words(line.lstrip("# "))) for i, (level, line) in enumerate(outline) if level]
+    levels = [outline[i][0] for i, _ in headed]
+    if len(levels) > 1 and levels[0] < min(levels[1:]):
+        headed = headed[1:]  # the document's title, above all its sections, holds none of them
     lines = {_words(line) for line in document.text.splitlines() if len(line) < 90}
     check = SectionCheck([], [], [])
     for section in sop.required_sections:
