@@ -208,3 +208,16 @@ def test_every_caption_says_what_its_figure_shows(reviewed, cli, monkeypatch, tm
             assert value is None and text.startswith(f"{r['Score']} "), label
         # no audit took place in the previous period of the demo
         assert before is None and r["Before"] == "no audit" and text.endswith("(before: no audit)"), label
+
+
+def test_a_period_that_ends_today_gives_one_count(cli, demo_workspace, tmp_path):
+    """Reviewed up to today, the end of the period and today are one day: the command says one count each."""
+    result = cli("-w", demo_workspace, "review", "pack", "--period", "2026-01-01..2026-11-28",
+                 "-o", tmp_path / "pack.docx")
+    assert result.code == 0, result.err
+    tables = docx_tables(tmp_path / "pack.docx")
+    summary = dict(row[:2] for row in next(t for t in tables if t[0] == ["Measure", "Value"])[1:])
+    today = summary["Corrective actions overdue today (2026-11-28)"]
+    assert summary["Corrective actions overdue at the end of the period (2026-11-28)"] == today
+    assert f"corrective actions overdue: {today} today (2026-11-28), the last day of the period" in result.out
+    assert "at the end of the period" not in result.out

@@ -236,7 +236,10 @@ def review_pack(app: AppContext, period: str | None, output: Path | None) -> Non
     click.echo(f"wrote {path}: {plural(len(pack.audits), 'audit')} in {start.isoformat()}..{stop.isoformat()}, "
                f"{sum(1 for c in pack.carried if c.state in ('open', 'overdue'))} review actions still open")
     for what, counts in (("corrective actions", pack.capa_overdue), ("review actions", pack.review_overdue)):
-        click.echo(f"  {what} overdue: {counts.at_end} {pack.end_label}, {counts.today} {pack.today_label}")
+        if pack.period_to == pack.prepared_on:  # the period ends today: one count says both
+            click.echo(f"  {what} overdue: {counts.today} {pack.today_label}, the last day of the period")
+        else:
+            click.echo(f"  {what} overdue: {counts.at_end} {pack.end_label}, {counts.today} {pack.today_label}")
 
 
 @review.command("record")
