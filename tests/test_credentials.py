@@ -454,7 +454,7 @@ def test_a_workbook_catalogue_with_numbers_and_the_national_credit(cli, workspac
 # --- the results workbook ----------------------------------------------------------------------------------------
 
 
-def test_the_results_workbook_has_a_coloured_row_per_credential(cli, tmp_path):
+def test_the_results_workbook_has_a_coloured_row_per_credential(cli, tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
     hostile = tmp_path / "hostile.csv"
@@ -488,6 +488,15 @@ def test_the_results_workbook_has_a_coloured_row_per_credential(cli, tmp_path):
     na = rows[3][by_column["Level (EQF / QF-EHEA), where applicable"]]
     assert (na.value, na.fill.fgColor.rgb[-6:]) == ("not applicable: 'not applicable' in column J 'Level', row 3",
                                                      "E7E6E6")
+    # a large check leaves the sheet of one element per row out, and says so
+    import qms_audit.render.credentials_xlsx as workbook
+
+    monkeypatch.setattr(workbook, "MAX_DETAILED", 6)
+    assert cli("credentials", "check", EDC, OB3, hostile, "--date", TODAY, "-o", tmp_path / "big.xlsx").code == 1
+    big = load_workbook(tmp_path / "big.xlsx")
+    assert big.sheetnames == ["Credentials", "About"] and big["Credentials"].max_row == 8
+    assert ("Elements", "the sheet of one element per row is left out above 6 micro-credentials; the sheet "
+            "Credentials holds every result") in list(big["About"].iter_rows(values_only=True))
     wrong = cli("credentials", "check", EDC, "-o", tmp_path / "results.csv")
     assert wrong.code == 2 and "name it .xlsx" in wrong.err and not (tmp_path / "results.csv").exists()
     long_problems = rows[6][by_column["Problems"]].value
@@ -736,3 +745,34 @@ def test_credentials_with_random_values_are_checked_or_refused_clearly(cli, tmp_
 
 def copy_of(value):
     return json.loads(json.dumps(value))
+
+
+async def test_the_checks_screen_of_an_audit_attaches_the_result(demo_workspace, cli, monkeypatch, tmp_path):
+    from textual.widgets import Input, Select
+
+    from qms_audit.infra.locations import Workspace
+    from qms_audit.tui.app import QmsAuditApp
+    from qms_audit.tui.screens.checks import ChecksScreen
+    from tests.test_tui import plain
+
+    made = cli("-w", demo_workspace, "--as", "Dr Farah Aziz", "audit", "new", "--standard", "eu-mc-2022", "--title",
+               "Issued micro-credentials", "--auditee", "Faculty of Engineering", "--lead",
+               "Dr Farah Aziz (Quality Assurance Unit)", "--id", "eu-2026-foe", "--start", "2026-11-20")
+    assert made.code == 0, made.err
+    monkeypatch.setenv("QMS_AUDIT_NOW", f"{TODAY}T10:00:00Z")
+    monkeypatch.setenv("QMS_AUDIT_STATE", str(tmp_path / "state"))
+    app = QmsAuditApp(Workspace(demo_workspace), "Dr Farah Aziz")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.push_screen(ChecksScreen(Workspace(demo_workspace), "Dr Farah Aziz", audit_id="eu-2026-foe"))
+        await pilot.pause()
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one("#field-file", Input).value = str(OB3_COMPLETE)
+        app.screen.query_one("#field-attach", Select).value = "yes"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "attached 16 evidence entries to audit eu-2026-foe" in plain(app.screen.query_one("#results"))
+    results = json.loads(cli("-w", demo_workspace, "audit", "show", "eu-2026-foe", "--json").out)["results"]
+    participation = [e for e in results["1.1.j"]["evidence"] if e["source"] == "desk-review"]
+    assert len(participation) == 1 and "Form of participation found in 1 of 1" in participation[0]["text"]

@@ -106,7 +106,20 @@ def credentials_check(app: AppContext, paths: tuple[Path, ...], as_json: bool, o
         if not as_json:
             click.echo(f"wrote {display_path(output)}")
     if as_json:
-        emit_json({**check.to_json(), "attached_evidence": attached})
+        import json
+        import sys
+
+        # written a megabyte at a time as it is encoded: a catalogue of 20,000 rows makes a JSON text of 150 MB
+        encoder = json.JSONEncoder(indent=2, ensure_ascii=False, default=str)
+        chunks: list[str] = []
+        size = 0
+        for chunk in encoder.iterencode({**check.to_json(), "attached_evidence": attached}):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > 1 << 20:
+                sys.stdout.write("".join(chunks))
+                chunks, size = [], 0
+        sys.stdout.write("".join(chunks) + "\n")
     else:
         _print_check(check)
         if attached:

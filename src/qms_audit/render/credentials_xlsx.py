@@ -7,6 +7,7 @@ Every text goes through `render.sheets.safe_cell`: a title or reason that starts
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Sequence
@@ -29,6 +30,9 @@ FILLS = {
 LEADING = ["File", "Row", "Format", "Title", "Aligned", "Mandatory missing", "Problems", "Signature"]
 LEADING_WIDTHS = [28, 6, 18, 30, 9, 30, 40, 36]
 ELEMENT_WIDTH = 40
+# Beyond this many micro-credentials the sheet of one element per row (sixteen rows each) is left out: the sheet
+# Credentials holds the same, and built whole it would take a gigabyte for the largest catalogue read
+MAX_DETAILED = 2500
 
 
 def _fill(colour: str) -> PatternFill:
@@ -54,12 +58,13 @@ def element_header(index: int) -> str:
 def render_check(check: CredentialCheck) -> bytes:
     wb = new_workbook()
     _credentials_sheet(wb, check)
-    details = [(r.file, r.row, e.element.name, "yes" if e.element.mandatory else "no", e.status, e.path or "",
-                e.value or "", e.reason or "", e.vocabulary or "", "yes" if e.guess else "")
-               for r in check.everything() for e in r.elements]
-    table_sheet(wb, "Elements", ["File", "Row", "Element", "Mandatory", "Status", "Path", "Value", "Reason",
-                                 "EU term", "Guess"], details, widths=[28, 6, 34, 10, 14, 50, 50, 50, 24, 7],
-                table_name="Elements", wrap_columns=(5, 6, 7))
+    if check.total <= MAX_DETAILED:
+        details = [(r.file, r.row, e.element.name, "yes" if e.element.mandatory else "no", e.status, e.path or "",
+                    e.value or "", e.reason or "", e.vocabulary or "", "yes" if e.guess else "")
+                   for r in check.everything() for e in r.elements]
+        table_sheet(wb, "Elements", ["File", "Row", "Element", "Mandatory", "Status", "Path", "Value", "Reason",
+                                     "EU term", "Guess"], details, widths=[28, 6, 34, 10, 14, 50, 50, 50, 24, 7],
+                    table_name="Elements", wrap_columns=(5, 6, 7))
     skipped = [(f, "could not be read", r) for f, r in check.unreadable] + \
               [(f, "not a credential", r) for f, r in check.passed_over]
     if skipped:
@@ -79,6 +84,26 @@ def row_height(texts: Sequence[str], widths: Sequence[float]) -> float:
     return min(409.0, 15.0 * lines)
 
 
+class _Styles:
+    """Wrapped cells, plain or filled. openpyxl looks a style up in the workbook's registry each time one is set on
+    a cell, which for a catalogue of 20,000 rows is most of the time spent; the few styles used here are set once
+    on a first cell each and copied to the others."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.styles: dict[str | None, object] = {}
+
+    def cell(self, value, colour: str | None = None):
+        cell = safe_cell(self.ws, value, wrap=colour not in self.styles)
+        if colour not in self.styles:
+            if colour is not None:
+                cell.fill = _fill(colour)
+            self.styles[colour] = cell._style
+        else:
+            cell._style = copy.copy(self.styles[colour])
+        return cell
+
+
 def _credentials_sheet(wb, check: CredentialCheck) -> None:
     ws = wb.create_sheet("Credentials")
     headers = LEADING + [element_header(i) for i in range(len(ELEMENTS))]
@@ -93,7 +118,7 @@ def _credentials_sheet(wb, check: CredentialCheck) -> None:
         cell.fill = HEADER_FILL
         header_cells.append(cell)
     ws.append(header_cells)
-    fills = {colour: _fill(colour) for colour in FILLS.values()}
+    style = _Styles(ws)
     results = check.everything()
     ws.row_dimensions[1].height = row_height(headers, widths)
     for n, r in enumerate(results, start=2):
@@ -101,12 +126,9 @@ def _credentials_sheet(wb, check: CredentialCheck) -> None:
                    "\n".join(r.problems), r.signature or ""]
         texts = [str(t) if t is not None else "" for t in leading] + [element_cell(e) for e in r.elements]
         ws.row_dimensions[n].height = row_height(texts, widths)
-        row = [safe_cell(ws, value, wrap=True) for value in leading]
-        row[4].fill = fills[FILLS["found"] if r.aligned else FILLS["missing"]]
-        for e in r.elements:
-            cell = safe_cell(ws, element_cell(e), wrap=True)
-            cell.fill = fills[_colour(e)]
-            row.append(cell)
+        row = [style.cell(value) for value in leading]
+        row[4] = style.cell(leading[4], FILLS["found"] if r.aligned else FILLS["missing"])
+        row += [style.cell(element_cell(e), _colour(e)) for e in r.elements]
         ws.append(row)
     if results:
         table = Table(displayName="Credentials", ref=f"A1:{get_column_letter(len(headers))}{len(results) + 1}")
@@ -140,6 +162,10 @@ def _about_sheet(wb, check: CredentialCheck) -> None:
         if label in fills:
             first.fill = _fill(fills[label])
         ws.append([first, safe_cell(ws, value, wrap=True)])
+    if check.total > MAX_DETAILED:
+        ws.append([safe_cell(ws, "Elements", bold=True),
+                   safe_cell(ws, f"the sheet of one element per row is left out above {MAX_DETAILED:,} "
+                                 "micro-credentials; the sheet Credentials holds every result", wrap=True)])
     if check.unreadable:
         ws.append([safe_cell(ws, "Could not be read", bold=True),
                    safe_cell(ws, f"{len(check.unreadable)} file(s): see the sheet 'Not checked'", wrap=True)])
