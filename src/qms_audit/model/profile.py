@@ -46,6 +46,16 @@ class Numbering(StrictModel):
                              description="Audit report numbers; fields: institution, year, audit.")
 
 
+class NationalCredit(StrictModel):
+    """The credit a national framework counts workload in, as the institution's catalogues write it."""
+
+    name: NonEmpty = Field(description="What catalogues call one credit: 'credit' (Malaysia's MQF), 'SKS' "
+                                       "(Indonesia), ...")
+    hours: Annotated[float, Field(gt=0, le=100)] = Field(
+        description="Notional learning hours of one credit: 40 in Malaysia's MQF; 45 for an Indonesian SKS "
+                    "(Permendikbudristek No. 53/2023).")
+
+
 class InstitutionProfile(StrictModel):
     format: Literal[1] = 1
     name: NonEmpty
@@ -63,9 +73,16 @@ class InstitutionProfile(StrictModel):
     numbering: Numbering = Field(default_factory=Numbering)
     logo: str | None = Field(default=None, description="Path of a logo image inside the workspace.")
     credit_hours: Annotated[float, Field(gt=0, le=100)] = Field(
-        default=40, description="Notional learning hours per national credit (40 in Malaysia's MQF).")
+        default=40, description="Notional learning hours per national credit (40 in Malaysia's MQF); "
+                                "`credits` says the same with the credit's name, and wins when both are given.")
     ects_hours: Annotated[float, Field(ge=25, le=30)] = Field(
         default=27.5, description="Hours per ECTS credit (25-30).")
+    credits: NationalCredit | None = Field(
+        default=None, description="The national credit the catalogues count workload in, by name and hours, "
+                                  "e.g. {name: SKS, hours: 45}.")
+
+    def national_credit(self) -> NationalCredit:
+        return self.credits or NationalCredit(name="credit", hours=self.credit_hours)
 
     def person(self, name: str) -> Person | None:
         key = " ".join(name.lower().split())

@@ -102,6 +102,8 @@ numbering:
   sop: "{institution}-{unit}-SOP-{number:02d}"        # fields: institution, unit, number, sop_id
   report: "{institution}-IAR-{year}-{audit}"          # fields: institution, year, audit
 # logo: templates/logo.png          # an image inside the workspace, for reports
-credit_hours: 40                    # notional learning hours per national credit (Malaysia's MQF: 40)
+credits:                            # the national credit catalogues count workload in
+  name: credit                      # as catalogues write it: "2 credits" (Indonesia: name: SKS)
+  hours: 40                         # notional learning hours of one (Malaysia's MQF: 40; an Indonesian SKS: 45)
 ects_hours: 27.5                    # hours per ECTS credit (25-30)
 """

@@ -1,4 +1,5 @@
-"""The quality manager's checks in the TUI: a desk review of a folder of documents and the catalogue check.
+"""The quality manager's checks in the TUI: a desk review of a folder of documents and the credential check
+(catalogues, Europass and Open Badges credentials).
 
 Both run in a worker thread (the screen stays responsive and shows progress) and call the same functions as
 `qms-audit docs check` and `qms-audit credentials check`.
@@ -29,7 +30,7 @@ class ChecksScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "back", id="checks.back"),
         Binding("r", "desk_review", "desk review", id="checks.desk_review"),
-        Binding("k", "catalogue", "catalogue check", id="checks.catalogue"),
+        Binding("k", "catalogue", "credential check", id="checks.catalogue"),
     ]
     DEFAULT_CSS = """
     ChecksScreen #checks-intro { padding: 0 1; }
@@ -47,8 +48,9 @@ class ChecksScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("Quality checks", "bold"), "\nr: desk review of a folder of the institution's "
                                    "documents (which required SOPs exist, complete, approved, not overdue)\n"
-                                   "k: check a micro-credential catalogue (.xlsx or .csv) against the EU standard "
-                                   "elements"), id="checks-intro")
+                                   "k: check micro-credentials against the EU standard elements: a catalogue (.xlsx, "
+                                   ".csv), Europass or Open Badges credentials, or a folder of them"),
+                          id="checks-intro")
         yield ProgressBar(id="progress", show_eta=False)
         with VerticalScroll():
             yield Static("", id="results")
@@ -115,47 +117,78 @@ class ChecksScreen(Screen):
             text.append(f"\n\nattached {attached} evidence entries to audit {self.audit_id}", style="green")
         self.query_one("#results", Static).update(text)
 
-    # -- catalogue ------------------------------------------------------------------------------------------
+    # -- credentials --------------------------------------------------------------------------------------
 
     def action_catalogue(self) -> None:
+        fields = [Field("file", "Catalogue (.csv, .xlsx), credential (.json, .jsonld, .jwt) or a folder of them",
+                        required=True)]
+        if self.audit_id:
+            fields.append(Field("attach", f"Attach the results as evidence to audit {self.audit_id}?", kind="select",
+                                value="no", options=[("no", "no"), ("yes", "yes")], required=True))
+
         def run(values: dict | None) -> None:
             if values:
-                self.run_catalogue(Path(str(values["file"])).expanduser())
+                self.run_catalogue(Path(str(values["file"])).expanduser(), values.get("attach") == "yes")
 
-        self.app.push_screen(FormScreen("Catalogue check", [Field("file", "Catalogue (.xlsx or .csv)",
-                                                                   required=True)], submit_label="Check"), run)
+        self.app.push_screen(FormScreen("Credential check", fields, submit_label="Check"), run)
 
     @work(thread=True, exclusive=True, group="checks")
-    def run_catalogue(self, path: Path) -> None:
-        from qms_audit.services.credentials import check_catalogue
-        from qms_audit.services.profile import maybe_profile
+    def run_catalogue(self, path: Path, attach: bool = False) -> None:
+        from qms_audit.services.credentials import credential_check
 
-        self.app.call_from_thread(self._start, "checking the catalogue")
+        self.app.call_from_thread(self._start, "checking credentials")
         try:
-            profile = maybe_profile(self.workspace)
-            result = check_catalogue(path, today=clock.today(),
-                                     credit_hours=profile.credit_hours if profile else 40.0,
-                                     ects_hours=profile.ects_hours if profile else 27.5)
+            check, attached = credential_check(
+                self.workspace, [path], today=clock.today(), actor=self.actor,
+                audit_id=self.audit_id if attach else None,
+                progress=lambda done, total: self.app.call_from_thread(self._progress, done, total))
         except QmsError as exc:
             self.app.call_from_thread(self._failed, exc.message)
             return
-        self.app.call_from_thread(self._show_catalogue, result)
+        self.app.call_from_thread(self._show_credentials, check, attached)
 
-    def _show_catalogue(self, result) -> None:
+    def _show_credentials(self, check, attached: int) -> None:
         self._stop()
-        text = Text(f"{result.aligned} of {len(result.rows)} micro-credentials carry every EU Annex I mandatory "
-                    f"element\n\n", style="bold")
-        for row in result.rows:
-            text.append(f"row {row.row:<4} ", style="dim")
-            text.append("aligned  " if row.aligned else "NOT      ", style="green" if row.aligned else "bold red")
-            text.append(f"{row.title or '(no title)'}")
-            if row.ects is not None:
-                text.append(f"  {row.ects:g} ECTS", style="dim")
-            for problem in row.problems:
-                text.append(f"\n           {problem}", style="red")
+        text = Text()
+        for catalogue in check.catalogues:
+            text.append(f"{catalogue.aligned} of {len(catalogue.rows)} micro-credentials carry every EU Annex I "
+                        f"mandatory element ({catalogue.file})\n\n", style="bold")
+            for row in catalogue.rows:
+                text.append(f"row {row.row:<4} ", style="dim")
+                text.append("aligned  " if row.aligned else "NOT      ", style="green" if row.aligned else "bold red")
+                text.append(f"{row.title or '(no title)'}")
+                if row.ects is not None:
+                    text.append(f"  {row.ects:g} ECTS", style="dim")
+                for problem in row.problems:
+                    text.append(f"\n           {problem}", style="red")
+                text.append("\n")
+            if catalogue.missing_columns:
+                text.append("\ncolumns not found: " + ", ".join(catalogue.missing_columns) + "\n", style="yellow")
             text.append("\n")
-        if result.missing_columns:
-            text.append("\ncolumns not found: " + ", ".join(result.missing_columns), style="yellow")
+        for result in check.credentials:
+            text.append(result.file, style="bold")
+            text.append(f"  {result.format}, '{result.title or '(no title)'}'\n", style="dim")
+            verdict = "carries every mandatory element" if not result.missing else \
+                f"lacks {len(result.missing)} mandatory element{'s' if len(result.missing) != 1 else ''}"
+            text.append(f"  {verdict}\n", style="green" if not result.missing else "bold red")
+            for line in [f"signature: {result.signature}", *result.notes]:
+                text.append(f"  {line}\n", style="dim")
+            for element in result.elements:
+                mandatory = element.element.mandatory
+                style = {"found": "green", "not applicable": "dim"}.get(
+                    element.status, "bold red" if mandatory else "yellow")
+                text.append(f"  {element.status:<15}", style=style)
+                text.append(element.element.name + ("" if mandatory else " (optional)"))
+                text.append(f"\n      {element.where()}\n", style="dim")
+            for problem in result.problems:
+                text.append(f"  problem: {problem}\n", style="red")
+            text.append("\n")
+        for name, reason in check.unreadable:
+            text.append(f"could not read {name}: {reason}\n", style="bold red")
+        for name, reason in check.passed_over:
+            text.append(f"passed over {name}: {reason}\n", style="yellow")
+        if attached:
+            text.append(f"\nattached {attached} evidence entries to audit {self.audit_id}", style="green")
         self.query_one("#results", Static).update(text)
 
     # -- progress ------------------------------------------------------------------------------------------
@@ -179,5 +212,5 @@ class ChecksScreen(Screen):
 
     def palette_commands(self):
         yield ("Desk review", "Check a folder of documents for the required SOPs (r)", self.action_desk_review)
-        yield ("Catalogue check", "Check a micro-credential catalogue against the EU elements (k)",
+        yield ("Credential check", "Check a catalogue or issued credentials against the EU elements (k)",
                self.action_catalogue)

@@ -1,0 +1,172 @@
+"""The credential check as a workbook: one row per micro-credential (a credential file or a catalogue row), one
+column per Annex I element, each cell coloured by what was found and holding the path or the reason; then the
+same results one element per row, and the files that could not be read.
+
+Every text goes through `render.sheets.safe_cell`: a title or reason that starts like a formula stays text.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from collections.abc import Sequence
+
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from qms_audit.render.sheets import HEADER_FILL, new_workbook, safe_cell, save, table_sheet
+from qms_audit.render.textsafe import clean
+from qms_audit.services.credentials import CredentialCheck
+from qms_audit.services.credentials.elements import ELEMENTS, MISSING, ElementResult
+
+FILLS = {
+    "found": "C6EFCE",  # green
+    "missing": "FFC7CE",  # red: a mandatory element missing
+    "optional missing": "FFEB9C",  # amber: an optional element missing
+    "not applicable": "E7E6E6",  # grey
+}
+LEADING = ["File", "Row", "Format", "Title", "Aligned", "Mandatory missing", "Problems", "Signature"]
+LEADING_WIDTHS = [28, 6, 18, 30, 9, 30, 40, 36]
+ELEMENT_WIDTH = 40
+# Beyond this many micro-credentials the sheet of one element per row (sixteen rows each) is left out: the sheet
+# Credentials holds the same, and built whole it would take a gigabyte for the largest catalogue read
+MAX_DETAILED = 2500
+
+
+def _fill(colour: str) -> PatternFill:
+    return PatternFill("solid", start_color=colour, end_color=colour)
+
+
+def _colour(result: ElementResult) -> str:
+    if result.status == MISSING and not result.element.mandatory:
+        return FILLS["optional missing"]
+    return FILLS[result.status]
+
+
+def element_cell(result: ElementResult) -> str:
+    """What a cell of an element says: its status, then where it was found or why it is missing."""
+    return f"{result.status}: {result.where()}" if result.where() else result.status
+
+
+def element_header(index: int) -> str:
+    element = ELEMENTS[index]
+    return element.name + ("" if element.mandatory else " (optional)")
+
+
+def render_check(check: CredentialCheck) -> bytes:
+    wb = new_workbook()
+    _credentials_sheet(wb, check)
+    if check.total <= MAX_DETAILED:
+        details = [(r.file, r.row, e.element.name, "yes" if e.element.mandatory else "no", e.status, e.path or "",
+                    e.value or "", e.reason or "", e.vocabulary or "", "yes" if e.guess else "")
+                   for r in check.everything() for e in r.elements]
+        table_sheet(wb, "Elements", ["File", "Row", "Element", "Mandatory", "Status", "Path", "Value", "Reason",
+                                     "EU term", "Guess"], details, widths=[28, 6, 34, 10, 14, 50, 50, 50, 24, 7],
+                    table_name="Elements", wrap_columns=(5, 6, 7))
+    skipped = [(f, "could not be read", r) for f, r in check.unreadable] + \
+              [(f, "not a credential", r) for f, r in check.passed_over]
+    if skipped:
+        table_sheet(wb, "Not checked", ["File", "Why", "Reason"], skipped, widths=[40, 18, 90],
+                    table_name="NotChecked", wrap_columns=(2,))
+    _about_sheet(wb, check)
+    return save(wb)
+
+
+def row_height(texts: Sequence[str], widths: Sequence[float]) -> float:
+    """Points a row needs to show its wrapped texts whole (spreadsheets do not all size wrapped rows on opening):
+    about one character per unit of column width, 15 points a line, at most Excel's 409."""
+    lines = 1
+    for value, width in zip(texts, widths, strict=False):
+        per_line = max(1, int(width * 1.1))
+        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
+    return min(409.0, 15.0 * lines)
+
+
+class _Styles:
+    """Wrapped cells, plain or filled. openpyxl looks a style up in the workbook's registry each time one is set on
+    a cell, which for a catalogue of 20,000 rows is most of the time spent; the few styles used here are set once
+    on a first cell each and copied to the others."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.styles: dict[str | None, object] = {}
+
+    def cell(self, value, colour: str | None = None):
+        cell = safe_cell(self.ws, value, wrap=colour not in self.styles)
+        if colour not in self.styles:
+            if colour is not None:
+                cell.fill = _fill(colour)
+            self.styles[colour] = cell._style
+        else:
+            cell._style = copy.copy(self.styles[colour])
+        return cell
+
+
+def _credentials_sheet(wb, check: CredentialCheck) -> None:
+    ws = wb.create_sheet("Credentials")
+    headers = LEADING + [element_header(i) for i in range(len(ELEMENTS))]
+    widths = LEADING_WIDTHS + [ELEMENT_WIDTH] * len(ELEMENTS)
+    for i, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.freeze_panes = "E2"
+    header_cells = []
+    for h in headers:
+        cell = safe_cell(ws, h, bold=True, wrap=True)
+        cell.fill = HEADER_FILL
+        header_cells.append(cell)
+    ws.append(header_cells)
+    style = _Styles(ws)
+    results = check.everything()
+    ws.row_dimensions[1].height = row_height(headers, widths)
+    for n, r in enumerate(results, start=2):
+        leading = [r.file, r.row, r.format, r.title, "yes" if r.aligned else "no", "; ".join(r.missing),
+                   "\n".join(r.problems), r.signature or ""]
+        texts = [str(t) if t is not None else "" for t in leading] + [element_cell(e) for e in r.elements]
+        ws.row_dimensions[n].height = row_height(texts, widths)
+        row = [style.cell(value) for value in leading]
+        row[4] = style.cell(leading[4], FILLS["found"] if r.aligned else FILLS["missing"])
+        row += [style.cell(element_cell(e), _colour(e)) for e in r.elements]
+        ws.append(row)
+    if results:
+        table = Table(displayName="Credentials", ref=f"A1:{get_column_letter(len(headers))}{len(results) + 1}")
+        table.tableColumns = [TableColumn(id=i + 1, name=clean(h)) for i, h in enumerate(headers)]
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # write-only tables need their columns set by hand: they are
+            ws.add_table(table)
+
+
+def _about_sheet(wb, check: CredentialCheck) -> None:
+    ws = wb.create_sheet("About")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    lines = [
+        ("Checked on", check.checked_on.isoformat()),
+        ("Inputs", ", ".join(check.inputs)),
+        ("Micro-credentials", str(check.total)),
+        ("Carrying every mandatory element", str(check.aligned)),
+        ("Criteria", "EU Council Recommendation 2022/C 243/02, Annex I: eleven mandatory elements (a level where "
+                     "one applies) and five optional ones"),
+        ("found", "the element is there: the cell gives where (a path in the credential's data model, or the "
+                  "catalogue cell) and what it says"),
+        ("missing", "a mandatory element is not there (red); an optional one (amber): the cell says why"),
+        ("not applicable", "a level where none applies, or an optional element the catalogue marks n/a (grey)"),
+        ("Signatures", "described as found in the file; qms-audit does not verify signatures"),
+    ]
+    fills = {"found": FILLS["found"], "missing": FILLS["missing"], "not applicable": FILLS["not applicable"]}
+    for label, value in lines:
+        first = safe_cell(ws, label, bold=True)
+        if label in fills:
+            first.fill = _fill(fills[label])
+        ws.append([first, safe_cell(ws, value, wrap=True)])
+    if check.total > MAX_DETAILED:
+        ws.append([safe_cell(ws, "Elements", bold=True),
+                   safe_cell(ws, f"the sheet of one element per row is left out above {MAX_DETAILED:,} "
+                                 "micro-credentials; the sheet Credentials holds every result", wrap=True)])
+    if check.unreadable:
+        ws.append([safe_cell(ws, "Could not be read", bold=True),
+                   safe_cell(ws, f"{len(check.unreadable)} file(s): see the sheet 'Not checked'", wrap=True)])
+
