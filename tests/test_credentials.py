@@ -529,13 +529,13 @@ def test_the_check_is_attached_as_evidence_to_an_eu_audit(cli, demo_workspace):
     assert before["1.1.f"]["grade"] == "conformity"
     for ref, res in before.items():
         assert after[ref].get("grade") == res.get("grade") and after[ref].get("note") == res.get("note")
-    qa = [e for e in after["1.1.k"]["evidence"] if e["source"] == "desk-review"]
+    qa = [e for e in after["1.1.k"]["evidence"] if e["source"] == "credentials-check"]
     assert len(qa) == 1
     assert (qa[0]["phase"], qa[0]["kind"], qa[0]["sample"]["size"]) == ("D", "record", 2)
     assert qa[0]["text"].startswith(f"Credential check of tests/samples/credentials/edc-mc-example.json, "
                                     f"tests/samples/credentials/open-badge-mc-example.json on {TODAY}: Type of quality "
                                     "assurance found in 0 of 2 micro-credential(s), missing in 2: ")
-    title = [e for e in after["1.1.b"]["evidence"] if e["source"] == "desk-review"]
+    title = [e for e in after["1.1.b"]["evidence"] if e["source"] == "credentials-check"]
     assert "found in 2 of 2 micro-credential(s), e.g. at credentialSubject.hasClaim.title.en" in title[0]["text"]
     again = cli("-w", ws, "--as", "Dr Farah Aziz", "credentials", "check", EDC, OB3, "--audit", "eu-2026-foe",
                 "--date", TODAY)
@@ -543,7 +543,7 @@ def test_the_check_is_attached_as_evidence_to_an_eu_audit(cli, demo_workspace):
     assert cli("-w", ws, "verify", "eu-2026-foe").code == 0
     wrong = cli("-w", ws, "--as", "Dr Farah Aziz", "credentials", "check", EDC, "--audit", "demo-2026-foe")
     assert wrong.code == 2
-    assert wrong.err_lines == ["error: audit demo-2026-foe is against mc-qms@1.0, whose requirements cite no element "
+    assert wrong.err_lines == ["error: audit demo-2026-foe is against mc-qms@1.1, whose requirements cite no element "
                                "of EU Annex I; attach the check to an audit against eu-mc-2022"]
 
 
@@ -774,5 +774,5 @@ async def test_the_checks_screen_of_an_audit_attaches_the_result(demo_workspace,
         await pilot.pause()
         assert "attached 16 evidence entries to audit eu-2026-foe" in plain(app.screen.query_one("#results"))
     results = json.loads(cli("-w", demo_workspace, "audit", "show", "eu-2026-foe", "--json").out)["results"]
-    participation = [e for e in results["1.1.j"]["evidence"] if e["source"] == "desk-review"]
+    participation = [e for e in results["1.1.j"]["evidence"] if e["source"] == "credentials-check"]
     assert len(participation) == 1 and "Form of participation found in 1 of 1" in participation[0]["text"]

@@ -176,7 +176,9 @@ def test_catalogue_check(cli, ws, tmp_path):
     assert result.code == 1
     data = json.loads(result.out)
     assert (data["total"], data["aligned"]) == (6, 3)
-    rows = {r["title"]: r for r in data["catalogues"][0]["rows"]}
+    assert data["rows"] == data["catalogues"][0]["rows"]  # one catalogue keeps its rows on top, as before
+    assert data["file"].endswith("mc-catalogue.csv") and data["missing_columns"] == []
+    rows = {r["title"]: r for r in data["rows"]}
     assert rows["Data analytics basics"]["ects"] == pytest.approx(1.5 * 40 / 27.5, abs=0.01)  # MQF credits
     assert any("in the future" in p for p in rows["Drone surveying"]["problems"])
     leadership = " ".join(rows["Leadership for team leads"]["problems"])

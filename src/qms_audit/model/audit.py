@@ -276,7 +276,7 @@ class Evidence(StrictModel):
     sample: Sample | None = None
     collected_by: NonEmpty
     collected_at: dt.datetime
-    source: Literal["auditor", "desk-review", "import"] = "auditor"
+    source: Literal["auditor", "desk-review", "credentials-check", "import"] = "auditor"
     # Optional so that entries written before edits were possible still load; the log holds every old value.
     edited_by: str | None = Field(default=None, description="Who last changed the entry, if anyone did.")
     edited_at: dt.datetime | None = None

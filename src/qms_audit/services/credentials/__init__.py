@@ -58,12 +58,17 @@ class CredentialCheck:
         return {name: n for name, n in counts.items() if n}
 
     def to_json(self) -> dict[str, Any]:
-        return {"checked_on": self.checked_on.isoformat(), "inputs": self.inputs, "total": self.total,
+        data = {"checked_on": self.checked_on.isoformat(), "inputs": self.inputs, "total": self.total,
                 "aligned": self.aligned, "missing_by_element": self.missing_by_element(),
                 "credentials": [c.to_json() for c in self.credentials],
                 "catalogues": [c.to_json() for c in self.catalogues],
                 "unreadable": [{"file": f, "reason": r} for f, r in self.unreadable],
                 "passed_over": [{"file": f, "reason": r} for f, r in self.passed_over]}
+        if len(self.catalogues) == 1 and not self.credentials:
+            # one catalogue checked alone keeps the shape its results always had: file, columns and rows on top
+            only = data["catalogues"][0]
+            data.update({key: only[key] for key in ("file", "missing_columns", "columns", "rows")})
+        return data
 
 
 def credit_rule(profile, *, credit_name: str | None = None, credit_hours: float | None = None) -> CreditRule:
@@ -207,7 +212,7 @@ def attach_to_audit(opened, check: CredentialCheck, *, actor: str) -> int:
             continue
         add_evidence(opened, req.ref, phase=Phase.DO, kind=EvidenceKind.RECORD, text=text, actor=actor,
                      reference=inputs, sample_size=len(everything), sample_note="issued micro-credentials checked",
-                     source="desk-review")
+                     source="credentials-check")
         added += 1
     return added
 
