@@ -58,12 +58,13 @@ class CredentialCheck:
         return {name: n for name, n in counts.items() if n}
 
     def to_json(self) -> dict[str, Any]:
-        data = {"checked_on": self.checked_on.isoformat(), "inputs": self.inputs, "total": self.total,
-                "aligned": self.aligned, "missing_by_element": self.missing_by_element(),
-                "credentials": [c.to_json() for c in self.credentials],
-                "catalogues": [c.to_json() for c in self.catalogues],
-                "unreadable": [{"file": f, "reason": r} for f, r in self.unreadable],
-                "passed_over": [{"file": f, "reason": r} for f, r in self.passed_over]}
+        data: dict[str, Any] = {
+            "checked_on": self.checked_on.isoformat(), "inputs": self.inputs, "total": self.total,
+            "aligned": self.aligned, "missing_by_element": self.missing_by_element(),
+            "credentials": [c.to_json() for c in self.credentials],
+            "catalogues": [c.to_json() for c in self.catalogues],
+            "unreadable": [{"file": f, "reason": r} for f, r in self.unreadable],
+            "passed_over": [{"file": f, "reason": r} for f, r in self.passed_over]}
         if len(self.catalogues) == 1 and not self.credentials:
             # one catalogue checked alone keeps the shape its results always had: file, columns and rows on top
             only = data["catalogues"][0]
