@@ -120,7 +120,7 @@ class ChecksScreen(Screen):
     # -- credentials --------------------------------------------------------------------------------------
 
     def action_catalogue(self) -> None:
-        fields = [Field("file", "Catalogue (.csv, .xlsx), credential (.json, .jsonld, .jwt) or a folder of them",
+        fields = [Field("file", "Catalogue, credential or folder (.csv .xlsx .json .jsonld .jwt)",
                         required=True)]
         if self.audit_id:
             fields.append(Field("attach", f"Attach the results as evidence to audit {self.audit_id}?", kind="select",
