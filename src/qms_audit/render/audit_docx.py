@@ -291,16 +291,18 @@ def _conclusions(w: DocxWriter, data: ReportData) -> None:
 
 
 def _evidence_register(w: DocxWriter, data: ReportData) -> None:
+    w.landscape_begin()  # seven columns of which one holds long text: on landscape pages, with its heading
     w.heading("Appendix A. Evidence register", 1)
     if not data.evidence:
         w.paragraph("No evidence recorded.")
-        return
-    w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
-        (e.ref, e.id, e.phase, e.kind,
-         e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
-                                                                    if e.file else ""),
-         e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
-        for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 6.0, 1.4, 2.7])
+    else:
+        w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
+            (e.ref, e.id, e.phase, e.kind,
+             e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
+                                                                        if e.file else ""),
+             e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
+            for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 9.0, 1.4, 3.2])
+    w.landscape_end()
 
 
 def _withdrawn_findings(w: DocxWriter, data: ReportData) -> None:

@@ -60,7 +60,7 @@ class DocxWriter:
     REQUIRED_STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Table Grid", "List Bullet",
                        "Caption")
 
-    def __init__(self, template: Path | None = None) -> None:
+    def __init__(self, template: Path | None = None, *, paper: str = "A4") -> None:
         from docx import Document
 
         self.doc = Document(str(template)) if template else Document()
@@ -70,10 +70,33 @@ class DocxWriter:
             for child in list(body):
                 if not child.tag.endswith("}sectPr"):
                     body.remove(child)
+        else:
+            self._page_setup(paper)
         self.style_ids = self._ensure_styles()
         self.pending: list[str] = []
         self.headings: list[tuple[int, str]] = []
         self.has_toc = False
+        self.in_landscape = False
+
+    def _page_setup(self, paper: str) -> None:
+        """A4 (or US Letter) portrait with 2 cm margins: the page our documents are laid out for."""
+        from docx.shared import Cm, Inches
+
+        section = self.doc.sections[0]
+        if paper == "Letter":
+            section.page_width, section.page_height = Inches(8.5), Inches(11)
+        else:
+            section.page_width, section.page_height = Cm(21), Cm(29.7)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Cm(2))
+
+    def usable_width_cm(self, *, landscape: bool | None = None) -> float:
+        """The width a table may take: the page's width (its height in a landscape section) less the margins."""
+        section = self.doc.sections[-1]
+        landscape = self.in_landscape if landscape is None else landscape
+        across = section.page_height if landscape else section.page_width
+        emu = (across or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+        return round(emu / 360000, 2) if emu > 0 else 17.0
 
     def _ensure_styles(self) -> dict[str, str]:
         from docx.enum.style import WD_STYLE_TYPE
@@ -162,17 +185,31 @@ class DocxWriter:
             f"<w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>")
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], *, widths: Sequence[float] | None = None,
-              small: bool = True, bold_first: bool = False) -> None:
-        """A table with a header row repeated on every page. `widths` in centimetres; without them, columns
-        share the width in proportion to how much text they hold."""
+              small: bool = True, bold_first: bool = False, landscape: bool | None = None) -> None:
+        """A table with a header row repeated on every page, in a fixed layout across the usable width.
+
+        `widths` are the columns' shares of that width (in centimetres as laid out on a portrait page, or any
+        unit); without them, columns share it in proportion to how much text they hold. Every column is at
+        least as wide as the longest word of its header and of its cells (words of up to 24 characters), so
+        no such word breaks. A table whose words cannot fit across a portrait page is put on landscape pages
+        (`landscape=True` asks for them, `False` keeps the page as it is)."""
         rows = [list(r) for r in rows]
-        if not widths:
-            widths = self.auto_widths(headers, rows)
+        font_pt = 9.0 if small else 11.0
+        minimums = [column_minimum_cm(h, [r[i] if i < len(r) else None for r in rows], font_pt)
+                    for i, h in enumerate(headers)]
+        shares = list(widths) if widths else self.auto_widths(headers, rows)
+        # a landscape section of its own, unless the table is already on landscape pages (opened by the caller,
+        # with its heading, by `landscape_begin`)
+        turn = not self.in_landscape and (landscape if landscape is not None
+                                          else sum(minimums) > self.usable_width_cm())
+        if turn:
+            self.landscape_begin()
+        widths = fit_widths(shares, minimums, self.usable_width_cm())
         twips = [int(w * 567) for w in widths]
         grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
         flags = "s" if small else ""
         parts = [f'<w:tbl><w:tblPr><w:tblStyle w:val="{self.style_ids["Table Grid"]}"/>'
-                 '<w:tblW w:w="5000" w:type="pct"/><w:tblLayout w:type="fixed"/></w:tblPr>'
+                 f'<w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:tblLayout w:type="fixed"/></w:tblPr>'
                  f"<w:tblGrid>{grid}</w:tblGrid>"]
 
         # Column widths live in the grid (fixed layout); only the header cells repeat them, for older readers.
@@ -199,9 +236,48 @@ class DocxWriter:
         self.pending.append("".join(parts))
         # Word needs a paragraph between two tables
         self.pending.append('<w:p><w:pPr><w:spacing w:after="0"/></w:pPr></w:p>')
+        if turn:
+            self.landscape_end()
+
+    # -- landscape pages: a section of their own, with the document's headers and footers ---------------------
+
+    SECTION_MARK = "\u2063QMS-SECTION-{}\u2063"
+
+    def landscape_begin(self) -> None:
+        """What follows goes on landscape pages (until `landscape_end`)."""
+        if not self.in_landscape:
+            self.pending.append(f"<w:p><w:pPr>{self.SECTION_MARK.format('portrait')}</w:pPr></w:p>")
+            self.in_landscape = True
+
+    def landscape_end(self) -> None:
+        if self.in_landscape:
+            self.pending.append(f"<w:p><w:pPr>{self.SECTION_MARK.format('landscape')}</w:pPr></w:p>")
+            self.in_landscape = False
+
+    def _fill_sections(self) -> None:
+        """Each section break carries the document's own page set-up (turned for landscape pages) and its header
+        and footer references, so every page has the same letterhead, footer and page numbers."""
+        if self.in_landscape:
+            self.landscape_end()
+        if not any(self.SECTION_MARK.format("portrait") in chunk for chunk in self.pending):
+            return
+        from lxml import etree
+
+        final = self.doc.sections[-1]._sectPr
+        kept = "".join(etree.tostring(child, encoding="unicode") for child in final
+                       if etree.QName(child).localname in ("headerReference", "footerReference", "pgMar"))
+        width, height = final.find(f"{{{W_NS}}}pgSz").get(f"{{{W_NS}}}w"), final.find(f"{{{W_NS}}}pgSz").get(
+            f"{{{W_NS}}}h")
+        portrait = f'<w:sectPr>{kept}<w:pgSz w:w="{width}" w:h="{height}"/></w:sectPr>'
+        landscape = (f'<w:sectPr>{kept}<w:pgSz w:w="{height}" w:h="{width}" w:orient="landscape"/>'
+                     "</w:sectPr>")
+        # a sectPr lists its children in a fixed order: references, then pgSz, then pgMar
+        portrait, landscape = (_ordered_section(x) for x in (portrait, landscape))
+        self.pending = [chunk.replace(self.SECTION_MARK.format("portrait"), portrait)
+                        .replace(self.SECTION_MARK.format("landscape"), landscape) for chunk in self.pending]
 
     @staticmethod
-    def auto_widths(headers: Sequence[str], rows: Sequence[Sequence[object]], total: float = 16.5) -> list[float]:
+    def auto_widths(headers: Sequence[str], rows: Sequence[Sequence[object]], total: float = 17.0) -> list[float]:
         weights = []
         for i, header in enumerate(headers):
             lengths = [len(clean(r[i])) for r in rows[:200] if i < len(r) and r[i] is not None]
@@ -283,6 +359,7 @@ class DocxWriter:
     def save_bytes(self) -> bytes:
         if self.has_toc:
             self._fill_toc()
+        self._fill_sections()
         out = io.BytesIO()
         self.doc.save(out)
         spliced = self._splice_body(out.getvalue())
@@ -322,3 +399,66 @@ class DocxWriter:
                 target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.pending.clear()
         return out.getvalue()
+
+
+def _ordered_section(xml: str) -> str:
+    """A sectPr's children in schema order: header and footer references, page size, then margins."""
+    import re
+
+    refs = "".join(re.findall(r"<w:(?:header|footer)Reference\b[^>]*/>", xml))
+    size = "".join(re.findall(r"<w:pgSz\b[^>]*/>", xml))
+    margins = "".join(re.findall(r"<w:pgMar\b[^>]*/>", xml))
+    return f'<w:sectPr>{refs}<w:type w:val="nextPage"/>{size}{margins}</w:sectPr>'
+
+
+# Advance widths of DejaVu Sans in thousandths of an em: the widest of the fonts our documents meet where
+# Calibri is missing (LibreOffice on a server falls back to it), so a width worked out with them is enough in
+# Calibri, Carlito, Arial or Liberation Sans too. Bold is about a tenth wider.
+_CHAR_EM = {
+    **dict(zip("abcdefghijklmnopqrstuvwxyz",
+               (613, 635, 550, 635, 615, 352, 635, 634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392,
+                634, 592, 818, 592, 592, 525), strict=True)),
+    **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+               (684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611,
+                732, 684, 989, 685, 611, 685), strict=True)),
+    **dict.fromkeys("0123456789", 636), **dict.fromkeys(" .,;", 318), **dict.fromkeys(":/", 337),
+    **dict.fromkeys("-", 361), **dict.fromkeys("()[]", 390), **dict.fromkeys("%", 950), **dict.fromkeys("&", 780),
+}
+CELL_PADDING_CM = 0.38 + 0.12  # Word's default cell margins (0.19 cm each side), and room for rounding
+
+
+def text_width_cm(text: str, font_pt: float, *, bold: bool = False) -> float:
+    """How wide a run of text is on the page, in centimetres."""
+    em = sum(_CHAR_EM.get(ch, 640) for ch in text) / 1000
+    return em * font_pt * (1.12 if bold else 1.0) * 2.54 / 72
+
+
+def column_minimum_cm(header: str, cells: Sequence[object], font_pt: float) -> float:
+    """The narrowest a column can be without breaking a word of its header (bold) or of its cells; words
+    longer than 24 characters (addresses, hashes) may break."""
+    words = [(w, True) for w in clean(header).split()]
+    for value in cells[:500]:
+        if value is not None:
+            words.extend((w, False) for w in clean(value).split() if len(w) <= 24)
+    widest = max((text_width_cm(w, font_pt, bold=bold) for w, bold in words), default=0.0)
+    return round(max(widest + CELL_PADDING_CM, 1.0), 2)
+
+
+def fit_widths(shares: Sequence[float], minimums: Sequence[float], usable: float) -> list[float]:
+    """Column widths across `usable` centimetres: in proportion to `shares`, each at least its minimum, the
+    room given to a narrow column taken from the others in proportion to what they have above theirs. When
+    the minimums alone are wider than the page, they are scaled down together (words may then break)."""
+    minimums = list(minimums)[:len(shares)] + [1.0] * max(0, len(shares) - len(minimums))
+    if sum(minimums) >= usable:
+        return [round(m * usable / sum(minimums), 3) for m in minimums]
+    total = sum(shares) or 1.0
+    widths = [max(share * usable / total, low) for share, low in zip(shares, minimums, strict=True)]
+    for _ in range(10):
+        excess = sum(widths) - usable
+        if excess <= 0.001:
+            break
+        spare = [w - low for w, low in zip(widths, minimums, strict=True)]
+        room = sum(spare)
+        widths = [w - excess * sp / room for w, sp in zip(widths, spare, strict=True)]
+        widths = [max(w, low) for w, low in zip(widths, minimums, strict=True)]
+    return [round(w, 3) for w in widths]
