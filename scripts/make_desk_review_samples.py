@@ -59,9 +59,9 @@ def main() -> None:
     OUT.mkdir(parents=True)
     on = dt.date(2025, 9, 1)
     good = approve(sop_markdown("SOP-RISK", on), effective="2025-09-15", next_review="2027-09-15")
-    (OUT / "UTN-QAU-SOP-06 Risk management v1.2.docx").write_bytes(markdown_to_docx_bytes(good, title="SOP-RISK"))
+    (OUT / "UTN-QAU-SOP-06 Risk management v1.2.docx").write_bytes(markdown_to_docx_bytes(good, footer="SOP-RISK"))
     audit = approve(sop_markdown("SOP-AUDIT", on), effective="2025-10-01", next_review="2027-10-01", version="2.0")
-    docx = markdown_to_docx_bytes(audit, title="SOP-AUDIT")
+    docx = markdown_to_docx_bytes(audit, footer="SOP-AUDIT")
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "audit.docx"
         source.write_bytes(docx)
@@ -73,9 +73,9 @@ def main() -> None:
                                                                        "Revision history"]), encoding="utf-8")
     old = approve(sop_markdown("SOP-INDUSTRY", dt.date(2021, 1, 4)), effective="2021-01-15", next_review="2023-01-15",
                   version="1.0")
-    (OUT / "Industry collaboration 2021.docx").write_bytes(markdown_to_docx_bytes(old, title="SOP-INDUSTRY"))
+    (OUT / "Industry collaboration 2021.docx").write_bytes(markdown_to_docx_bytes(old, footer="SOP-INDUSTRY"))
     draft = sop_markdown("SOP-COMMIT", on)
-    (OUT / "management commitment DRAFT.docx").write_bytes(markdown_to_docx_bytes(draft, title="SOP-COMMIT"))
+    (OUT / "management commitment DRAFT.docx").write_bytes(markdown_to_docx_bytes(draft, footer="SOP-COMMIT"))
     (OUT / "broken.docx").write_bytes(b"PK\x03\x04\x14\x00 this zip was cut short")
     (OUT / "locked.docx").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 1024)
     (OUT / "minutes of the faculty board.md").write_text(

@@ -75,7 +75,11 @@ def test_sop_markdown_output_and_a_single_sop(cli, ws, tmp_path):
     result = cli("-w", ws, "sop", "generate", "SOP-RISK", "--format", "md", "-o", tmp_path)
     assert result.code == 0
     text = next(tmp_path.glob("SOP-RISK*.md")).read_text()
-    assert text.startswith("# SOP-RISK") and "## 11. Risk criteria" in text
+    assert text.startswith("# SOP-RISK") and "## 10. Risk criteria" in text
+    # the revision history closes the document, after the sections the standard adds for this SOP
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[-4:] == ["## 10. Risk criteria", "## 11. Risk register", "## 12. Treatment and monitoring",
+                             "## 13. Revision history"]
     unknown = cli("-w", ws, "sop", "generate", "SOP-RISC", "-o", tmp_path)
     assert unknown.code == 2 and "did you mean 'SOP-RISK'" in unknown.err
 

@@ -185,14 +185,16 @@ class DocxWriter:
             f"<w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>")
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]], *, widths: Sequence[float] | None = None,
-              small: bool = True, bold_first: bool = False, landscape: bool | None = None) -> None:
+              small: bool = True, bold_first: bool = False, landscape: bool | None = None,
+              row_height_cm: float | None = None) -> None:
         """A table with a header row repeated on every page, in a fixed layout across the usable width.
 
         `widths` are the columns' shares of that width (in centimetres as laid out on a portrait page, or any
         unit); without them, columns share it in proportion to how much text they hold. Every column is at
         least as wide as the longest word of its header and of its cells (words of up to 24 characters), so
         no such word breaks. A table whose words cannot fit across a portrait page is put on landscape pages
-        (`landscape=True` asks for them, `False` keeps the page as it is)."""
+        (`landscape=True` asks for them, `False` keeps the page as it is). `row_height_cm` makes every body row
+        at least that tall, so that a sign-off table has room for handwritten signatures."""
         rows = [list(r) for r in rows]
         font_pt = 9.0 if small else 11.0
         minimums = [column_minimum_cm(h, [r[i] if i < len(r) else None for r in rows], font_pt)
@@ -228,10 +230,11 @@ class DocxWriter:
                      + "".join(f"<w:tc><w:tcPr>{widths_xml[i] if i < len(widths_xml) else ''}{shade}</w:tcPr>"
                                f"{cell(h, bold_flags)}</w:tc>" for i, h in enumerate(headers)) + "</w:tr>")
         first_flags = bold_flags if bold_first else flags
+        height = f'<w:trHeight w:val="{int(row_height_cm * 567)}" w:hRule="atLeast"/>' if row_height_cm else ""
         for row in rows:
             cells = [f"<w:tc>{cell(row[0], first_flags)}</w:tc>"] if row else []
             cells += [f"<w:tc>{cell(v, flags)}</w:tc>" for v in row[1:]]
-            parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>")
+            parts.append(f"<w:tr><w:trPr><w:cantSplit/>{height}</w:trPr>{''.join(cells)}</w:tr>")
         parts.append("</w:tbl>")
         self.pending.append("".join(parts))
         # Word needs a paragraph between two tables

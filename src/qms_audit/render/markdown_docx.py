@@ -1,17 +1,28 @@
-"""The small Markdown of SOP templates (headings, paragraphs, lists, **bold**, pipe tables) as a Word file."""
+"""The small Markdown of SOP templates (headings, paragraphs, lists, **bold**, pipe tables) as a Word file.
+
+Pipe tables carry a little layout. When the dashes of a table's separator line differ in number
+(`|---|----------|------|`), the columns share the page in those proportions (as in Pandoc); otherwise they
+share it by how much text each holds. Tables written alike (the same header and separator lines, such as the
+step tables of an SOP's Plan, Do, Check and Act) get the same column widths, wide enough for the words of all
+of them, so that they line up down the pages. A table with a "Signature" column is a sign-off block: its rows
+are tall enough to sign in.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from qms_audit.infra.locations import Workspace
-from qms_audit.render.docxwriter import DocxWriter, Run
+from qms_audit.render.docxwriter import DocxWriter, Run, column_minimum_cm, fit_widths
 
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]<>#|])")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}")
+SIGNING_ROW_CM = 1.2  # room for a handwritten signature
 
 
 def _unescape(text: str) -> str:
@@ -56,6 +67,12 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
+def column_shares(separator: str) -> list[float] | None:
+    """The columns' shares of the page from a separator line's dashes, or None when they are all alike."""
+    counts = [cell.count("-") for cell in _cells(separator)]
+    return [float(c) for c in counts] if len(set(counts)) > 1 else None
+
+
 def _list_item(line: str) -> tuple[str, str | None] | None:
     """A list line as (its text, its Word style), or None for any other line: a numbered item keeps the number
     it was typed with, so it needs no numbering style."""
@@ -68,21 +85,73 @@ def _list_item(line: str) -> tuple[str, str | None] | None:
     return None
 
 
+@dataclass
+class PipeTable:
+    headers: list[str]
+    rows: list[list[str]]
+    shares: list[float] | None  # from the separator's dashes
+    key: tuple[str, str]  # header and separator lines as written: tables written alike share their widths
+    end: int  # the index of the line after the table
+
+
+def _pipe_tables(lines: list[str]) -> dict[int, PipeTable]:
+    """Every pipe table of the text, by the index of its header line."""
+    tables: dict[int, PipeTable] = {}
+    i = 0
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if not (stripped.startswith("|") and i + 1 < len(lines) and _SEPARATOR.match(lines[i + 1])):
+            i += 1
+            continue
+        start = i
+        headers = [_unescape(_BOLD.sub(r"\1", c)) for c in _cells(stripped)]
+        shares = column_shares(lines[i + 1])
+        rows = []
+        i += 2
+        while i < len(lines) and lines[i].strip().startswith("|"):
+            cells = [_unescape(_BOLD.sub(r"\1", c)) for c in _cells(lines[i])]
+            rows.append((cells + [""] * len(headers))[: len(headers)])
+            i += 1
+        tables[start] = PipeTable(headers, rows, shares if shares and len(shares) == len(headers) else None,
+                                  (stripped, lines[start + 1].strip()), i)
+    return tables
+
+
+def _shared_widths(w: DocxWriter, tables: list[PipeTable], font_pt: float = 9.0) -> list[float]:
+    """One set of column widths for tables written alike: at least the widest word of each column in any of
+    them, shared across the page as the first one asks."""
+    headers = tables[0].headers
+    rows = [row for table in tables for row in table.rows]
+    minimums = [column_minimum_cm(h, [r[i] for r in rows], font_pt) for i, h in enumerate(headers)]
+    shares = tables[0].shares or w.auto_widths(headers, rows)
+    return fit_widths(shares, minimums, w.usable_width_cm())
+
+
 def render_markdown(w: DocxWriter, markdown: str) -> None:
     lines = markdown.splitlines()
+    tables = _pipe_tables(lines)
+    alike: dict[tuple[str, str], list[PipeTable]] = {}
+    for table in tables.values():
+        alike.setdefault(table.key, []).append(table)
+    widths = {key: _shared_widths(w, group) for key, group in alike.items() if len(group) > 1}
+    # the index of the next line with text, from each line on (one pass: a text may hold many blank lines)
+    next_text = [len(lines)] * (len(lines) + 1)
+    for j in range(len(lines) - 1, -1, -1):
+        next_text[j] = j if lines[j].strip() else next_text[j + 1]
     i = 0
     paragraph: list[str] = []
 
-    def flush_paragraph() -> None:
+    def flush_paragraph(*, keep_next: bool = False) -> None:
         if paragraph:
-            w.runs(inline(" ".join(paragraph)))
+            w.runs(inline(" ".join(paragraph)), keep_next=keep_next)
             paragraph.clear()
 
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
         if not stripped:
-            flush_paragraph()
+            # a paragraph that introduces a table (its legend, say) stays on the table's page
+            flush_paragraph(keep_next=next_text[i] in tables)
             i += 1
             continue
         heading = _HEADING.match(stripped)
@@ -96,16 +165,13 @@ def render_markdown(w: DocxWriter, markdown: str) -> None:
                 w.heading(text, level - 1)
             i += 1
             continue
-        if stripped.startswith("|") and i + 1 < len(lines) and re.match(r"^\s*\|?\s*:?-{3,}", lines[i + 1]):
-            flush_paragraph()
-            headers = [_unescape(_BOLD.sub(r"\1", c)) for c in _cells(stripped)]
-            rows = []
-            i += 2
-            while i < len(lines) and lines[i].strip().startswith("|"):
-                cells = [_unescape(_BOLD.sub(r"\1", c)) for c in _cells(lines[i])]
-                rows.append((cells + [""] * len(headers))[: len(headers)])
-                i += 1
-            w.table(headers, rows)
+        if i in tables:
+            flush_paragraph(keep_next=True)
+            table = tables[i]
+            signing = any(h.strip().lower() == "signature" for h in table.headers)
+            w.table(table.headers, table.rows, widths=widths.get(table.key, table.shares),
+                    row_height_cm=SIGNING_ROW_CM if signing else None)
+            i = table.end
             continue
         item = _list_item(line)
         if item is not None:
@@ -119,7 +185,8 @@ def render_markdown(w: DocxWriter, markdown: str) -> None:
     flush_paragraph()
 
 
-def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None, title: str = "") -> bytes:
+def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None, footer: str = "") -> bytes:
+    """The Word file; `footer` is the reference printed left of the page number on every page."""
     template = None
     if workspace is not None and workspace.report_template_path.exists():
         from qms_audit.infra.office import check_office_file
@@ -128,5 +195,5 @@ def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None,
         template = workspace.report_template_path
     w = DocxWriter(template)
     render_markdown(w, markdown)
-    w.page_numbers(title)
+    w.page_numbers(footer)
     return w.save_bytes()

@@ -1,12 +1,19 @@
-"""What SOP templates see: plain dictionaries built from the profile and the standard (no live objects)."""
+"""What SOP templates see: plain dictionaries built from the profile, the standard and the audit programme (no
+live objects)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from qms_audit.infra.clock import add_months
 from qms_audit.model.profile import InstitutionProfile
+from qms_audit.model.programme import Programme
 from qms_audit.model.standard import SopDefinition, Standard
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
 def sop_number(profile: InstitutionProfile, standard: Standard, sop: SopDefinition) -> str:
@@ -16,7 +23,57 @@ def sop_number(profile: InstitutionProfile, standard: Standard, sop: SopDefiniti
                                         year=0, audit="")
 
 
-def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinition, *, on: dt.date) -> dict:
+def unit_codes(profile: InstitutionProfile) -> dict[str, str]:
+    """Unit name -> its code, for short column headings: the profile's code, or (for a central unit the profile
+    names but does not list) a code made from its name: "Quality Assurance Unit" -> "QAU", "Registry" -> "REG"
+    (never a single letter, which a RACI table would read as R, A, C or I)."""
+    codes = {u.name: u.code for u in profile.units}
+    for name in (profile.mc_unit, profile.certification_unit, profile.quality_unit):
+        words = re.findall(r"[A-Za-z]+", name)
+        initials = "".join(w[0] for w in words if w[0].isupper())
+        codes.setdefault(name, initials if len(initials) > 1 else "".join(words)[:3].upper() or name)
+    return codes
+
+
+def _month(value: str) -> str:
+    year, month = value.split("-")
+    return f"{MONTH_NAMES[int(month) - 1]} {year}"
+
+
+def _months_between(start: str, end: str) -> int:
+    """Months of a cycle from its first month to its last, both included: 2026-01 to 2027-12 is 24."""
+    (y1, m1), (y2, m2) = (map(int, start.split("-")), map(int, end.split("-")))
+    return (y2 * 12 + m2) - (y1 * 12 + m1) + 1
+
+
+def cycle_words(months: int) -> tuple[str, str]:
+    """A cycle's length as a noun and as an adjective: (two years, two-year), (18 months, 18-month)."""
+    if months % 12 == 0:
+        years = months // 12
+        count = NUMBER_WORDS[years] if years < len(NUMBER_WORDS) else str(years)
+        return (f"{count} year{'s' if years != 1 else ''}", f"{count}-year")
+    return f"{months} months", f"{months}-month"
+
+
+def audit_cycle(profile: InstitutionProfile, programme: Programme | None) -> dict:
+    """The audit cycle an SOP states: the audit programme's own (programme.yaml), so that the SOP and the
+    programme say the same; without a programme, the profile's review cycle, on which SOPs are reviewed too."""
+    if programme is not None:
+        months = _months_between(programme.cycle_start, programme.cycle_end)
+        source = "programme"
+        start, end = _month(programme.cycle_start), _month(programme.cycle_end)
+        name, owner = programme.name, programme.owner
+    else:
+        months = profile.review_cycle_months
+        source = "profile"
+        start = end = name = owner = ""
+    length, span = cycle_words(months)
+    return {"months": months, "length": length, "span": span, "source": source, "start": start, "end": end,
+            "programme": name, "programme_owner": owner}
+
+
+def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinition, *, on: dt.date,
+                programme: Programme | None = None) -> dict:
     def person(name: str) -> dict:
         p = profile.person(name)
         return {"name": name, "position": (p.position if p else None) or "", "unit": p.unit if p else "",
@@ -37,6 +94,7 @@ def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinit
             "city": profile.city or "", "mc_unit": profile.mc_unit, "certification_unit": profile.certification_unit,
             "quality_unit": profile.quality_unit,
             "units": [{"name": u.name, "code": u.code, "head": u.head or ""} for u in profile.units],
+            "code": unit_codes(profile),
             "review_cycle_months": profile.review_cycle_months,
         },
         "people": people,
@@ -47,6 +105,7 @@ def sop_context(profile: InstitutionProfile, standard: Standard, sop: SopDefinit
                      "citation": standard.source.citation if standard.source
                      else f"{standard.title}, version {standard.version}"},
         "requirements": requirements,
+        "audit_cycle": audit_cycle(profile, programme),
         "document": {
             "number": sop_number(profile, standard, sop),
             "version": "0.1",
