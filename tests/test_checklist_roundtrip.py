@@ -92,34 +92,97 @@ def test_dry_run_then_import_records_logged_changes(cli, exported, tmp_path):
     assert "no changes" in again.out and "already recorded" in again.out
 
 
-@pytest.mark.parametrize("changes, cell, message", [
-    ({"9.3.a": {"Rating": "minor NC", "Note": "x"}}, "Checklist!H", "'should' requirement"),
-    ({"9.1.c": {"Rating": "excellent"}}, "Checklist!H", "'excellent' is not a rating"),
-    ({"9.1.c": {"Rating": "not applicable"}}, "Checklist!I", "needs a reason"),
-    ({"9.2.1.b": {"Rating": "minor NC"}}, "Checklist!K", "needs a finding statement"),
+@pytest.mark.parametrize("changes, bad, cell, message", [
+    ({"9.3.a": {"Rating": "minor NC", "Note": "x"}}, "9.3.a", "Checklist!H", "'should' requirement"),
+    ({"9.1.c": {"Rating": "excellent"}}, "9.1.c", "Checklist!H", "'excellent' is not a rating"),
+    ({"9.1.c": {"Rating": "not applicable"}}, "9.1.c", "Checklist!I", "needs a reason"),
+    ({"9.2.1.b": {"Rating": "minor NC"}}, "9.2.1.b", "Checklist!K", "needs a finding statement"),
     ({"9.1.c": {"New evidence: what it is": "x", "New evidence: phase": "Q", "New evidence: kind": "data"}},
-     "Checklist!L", "not a PDCA phase"),
-    ({"9.1.c": {"New evidence: phase": "P"}}, "Checklist!N", "needs a description"),
+     "9.1.c", "Checklist!L", "not a PDCA phase"),
+    ({"9.1.c": {"New evidence: phase": "P"}}, "9.1.c", "Checklist!N", "needs a description"),
     ({"9.1.c": {"New evidence: what it is": "x", "New evidence: phase": "P", "New evidence: kind": "memo"}},
-     "Checklist!M", "not an evidence kind"),
+     "9.1.c", "Checklist!M", "not an evidence kind"),
     ({"9.1.c": {"New evidence: what it is": "x", "New evidence: phase": "P", "New evidence: kind": "data",
-                "Sample size": 10, "Population": 5}}, "Checklist!Q", "larger than its population"),
+                "Sample size": 10, "Population": 5}}, "9.1.c", "Checklist!Q", "larger than its population"),
     ({"9.1.c": {"New evidence: what it is": "x", "New evidence: phase": "P", "New evidence: kind": "data",
-                "File in the audit folder": "../../../../etc/passwd"}}, "Checklist!R", "leaves the audit folder"),
+                "File in the audit folder": "../../../../etc/passwd"}}, "9.1.c", "Checklist!R",
+     "leaves the audit folder"),
     ({"9.1.c": {"New evidence: what it is": "x", "New evidence: phase": "P", "New evidence: kind": "data",
-                "File in the audit folder": "/etc/passwd"}}, "Checklist!R", "leaves the audit folder"),
-    ({"9.1.c": {"Ref": "9.9.z"}}, "Checklist!A", "unknown requirement '9.9.z'"),
+                "File in the audit folder": "/etc/passwd"}}, "9.1.c", "Checklist!R", "leaves the audit folder"),
+    ({"9.1.c": {"Ref": "9.9.z"}}, "9.1.c", "Checklist!A", "unknown requirement '9.9.z'"),
+    ({"9.1.c": {"Rating": "conformity"}, "9.3.a": {"Ref": "9.1.c", "Rating": "OFI", "Note": "y"}}, "9.1.c",
+     "Checklist!A", "'9.1.c' appears on more than one row"),
 ])
-def test_invalid_rows_are_refused_with_the_cell_and_nothing_changes(cli, exported, tmp_path, changes, cell, message):
+def test_an_invalid_row_is_refused_with_its_cell_and_the_valid_rows_are_recorded(cli, exported, tmp_path, changes,
+                                                                                   bad, cell, message):
     ws, path = exported
-    bad = edit(path, tmp_path / "bad.xlsx", {"4.1.a": {"Note": "a valid change on another row"}, **changes})
-    folder = ws / "audits" / DEMO
-    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
-    result = cli("-w", ws, "checklist", "import", DEMO, bad)
+    bad_file = edit(path, tmp_path / "bad.xlsx", {"4.1.a": {"Note": "a valid change on another row"}, **changes})
+    before = shown(cli, ws)
+    result = cli("-w", ws, "checklist", "import", DEMO, bad_file)
     assert result.code == 2, result.out
     assert cell in result.err and message in result.err, result.err
-    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
-    assert after == before  # not even the valid row was applied
+    assert "recorded 1 change(s)" in result.out and "row(s) refused" in result.out
+    after = shown(cli, ws)
+    assert after["results"]["4.1.a"]["note"] == "a valid change on another row"  # the valid row is recorded
+    assert after["results"].get(bad) == before["results"].get(bad)  # nothing of the refused row is
+    assert after["findings"] == before["findings"]
+    assert cli("-w", ws, "verify", DEMO).code == 0
+
+
+def row_of(path, ref: str) -> int:
+    return next(r[0].row for r in load_workbook(path)["Checklist"].iter_rows(min_row=2) if r[0].value == ref)
+
+
+def test_one_conflicting_row_leaves_the_valid_one_recorded_and_names_its_cell(cli, exported, tmp_path):
+    ws, path = exported
+    assert cli("-w", ws, "--as", "Ms Ong", "audit", "rate", DEMO, "9.1.c", "--grade", "ofi", "--note",
+               "response rate low").code == 0
+    filled = edit(path, tmp_path / "f.xlsx", {"9.1.c": {"Rating": "conformity"},
+                                              "4.1.a": {"Note": "Strategic plan read again"}})
+    dry = cli("-w", ws, "checklist", "import", DEMO, filled, "--dry-run")
+    assert dry.code == 2 and "would 4.1.a: note changed" in dry.out
+    assert shown(cli, ws)["results"]["4.1.a"]["note"] != "Strategic plan read again"  # a dry run records nothing
+    result = cli("-w", ws, "checklist", "import", DEMO, filled)
+    assert result.code == 2
+    assert "4.1.a: note changed" in result.out and "recorded 1 change(s) in audit demo-2026-foe" in result.out
+    assert f"1 row(s) refused, nothing of them recorded: 9.1.c (Checklist!A{row_of(filled, '9.1.c')})" in result.out
+    assert (f"Checklist!H{row_of(filled, '9.1.c')} (Rating): 9.1.c was rated 'OFI' in the audit after this workbook "
+            "was exported ('not assessed'); your 'conformity' was not applied") in result.err
+    data = shown(cli, ws)
+    assert data["results"]["4.1.a"]["note"] == "Strategic plan read again"
+    assert data["results"]["9.1.c"]["grade"] == "ofi" and data["results"]["9.1.c"]["note"] == "response rate low"
+    log = json.loads(cli("-w", ws, "audit", "log", DEMO, "--json").out)
+    assert log[-1]["action"] == "result.note" and log[-1]["target"] == "4.1.a"
+    # corrected, the same workbook imports again: the row recorded before counts as unchanged
+    fixed = edit(filled, tmp_path / "fixed.xlsx", {"9.1.c": {"Rating": "OFI"}})
+    again = cli("-w", ws, "checklist", "import", DEMO, fixed)
+    assert again.code == 0 and again.out.strip() == "no changes", again.out + again.err
+
+
+@pytest.mark.parametrize("cells, says", [
+    ({"New evidence: what it is": "Tracer study", "New evidence: phase": "C", "New evidence: kind": "data",
+      "Sample size": "ten"}, ["sample size 'ten' is not a number"]),
+    ({"Sample size": "ten"}, ["sample size 'ten' is not a number", "needs a description of what it is",
+                              "needs its PDCA phase", "needs its kind"]),
+    ({"New evidence: what it is": "Tracer study", "New evidence: phase": "C", "New evidence: kind": "data",
+      "Sample size": 12.5}, ["sample size '12.5' is not a whole number of at least 1"]),
+    ({"New evidence: what it is": "Tracer study", "New evidence: phase": "C", "New evidence: kind": "data",
+      "Sample size": 12, "Population": "all"}, ["population 'all' is not a number"]),
+])
+def test_each_error_names_the_real_problem_of_its_cell(cli, exported, tmp_path, cells, says):
+    """A sample size typed as words is not a number, whatever else the row lacks: each cell says what is
+    wrong with it, with its value."""
+    ws, path = exported
+    filled = edit(path, tmp_path / "f.xlsx", {"9.1.c": cells})
+    result = cli("-w", ws, "checklist", "import", DEMO, filled)
+    assert result.code == 2
+    row = row_of(filled, "9.1.c")
+    lines = result.err.splitlines()
+    for text in says:
+        assert any(text in line and "Checklist!" in line and f"{row} (" in line for line in lines), result.err
+    if "Sample size" in cells and not isinstance(cells["Sample size"], int):
+        assert f"Checklist!P{row} (Sample size): sample size '{cells['Sample size']}'" in result.err
+    assert len(lines) == len(says)  # one line per problem, nothing else said about the row
 
 
 def test_a_row_changed_in_the_audit_meanwhile_is_a_conflict(cli, exported, tmp_path):
@@ -203,7 +266,8 @@ def test_formula_like_text_is_exported_as_text(cli, demo_workspace, tmp_path):
 
 def test_a_formula_cell_is_refused_by_name_and_wipes_nothing(cli, exported, tmp_path):
     """A workbook written by a script holds formulas without a cached result: read as values they would be
-    blank, and a blank note would wipe the auditor's note. The cell is named and nothing is imported."""
+    blank, and a blank note would wipe the auditor's note. The cell is named and nothing of its row is imported;
+    the other rows are."""
     ws, path = exported
     note_before = shown(cli, ws)["results"]["8.1.c"]["note"]
     assert note_before  # the demo's 8.1.c has a note to lose
@@ -212,14 +276,12 @@ def test_a_formula_cell_is_refused_by_name_and_wipes_nothing(cli, exported, tmp_
     header = [c.value for c in load_workbook(bad)["Checklist"][1]]
     row = next(r[0].row for r in load_workbook(bad)["Checklist"].iter_rows(min_row=2) if r[0].value == "8.1.c")
     cell = f"Checklist!{chr(ord('A') + header.index('Note'))}{row}"
-    folder = ws / "audits" / DEMO
-    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
+    before = shown(cli, ws)["results"]["8.1.c"]
     result = cli("-w", ws, "checklist", "import", DEMO, bad)
     assert result.code == 2, result.out
-    assert f"{cell}: holds a formula (=UPPER(\"x\")); the import reads typed values only" in result.err, result.err
-    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".lock")}
-    assert after == before
-    assert shown(cli, ws)["results"]["8.1.c"]["note"] == note_before
+    assert f"{cell} (Note): holds a formula (=UPPER(\"x\")); the import reads typed values only" in result.err
+    assert shown(cli, ws)["results"]["8.1.c"] == before and before["note"] == note_before
+    assert shown(cli, ws)["results"]["4.1.a"]["note"] == "a valid change on another row"
 
 
 def _with_checklist_sheet(path, out, sheet_xml: bytes) -> None:

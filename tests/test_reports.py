@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import zipfile
@@ -107,7 +108,8 @@ def test_every_recorded_fact_of_the_demo_is_in_the_docx_and_the_xlsx(made):
         if result.note:
             assert result.note in result_rows[req.ref][3] and checklist[req.ref]["Note"] == result.note
         if result.rated_by:
-            assert result.rated_by in result_rows[req.ref][2] and result.rated_by in checklist[req.ref]["Rated by"]
+            assert result.rated_by in result_rows[req.ref][2] and checklist[req.ref]["Rated by"] == result.rated_by
+            assert same_time(checklist[req.ref]["Rated on"], result.rated_at)
         if result.na_reason:
             assert result.na_reason in docx and checklist[req.ref]["N/A reason"] == result.na_reason
         for ev in result.evidence:
@@ -115,6 +117,7 @@ def test_every_recorded_fact_of_the_demo_is_in_the_docx_and_the_xlsx(made):
             row = evidence_sheet[ev.id]
             assert (row["Ref"], row["PDCA"], row["Kind"], row["Evidence"]) == (req.ref, ev.phase.value, ev.kind.value,
                                                                                ev.text)
+            assert same_time(row["Collected"], ev.collected_at)
             if ev.reference:
                 assert ev.reference in docx and row["Reference"] == ev.reference
             if ev.sample:
@@ -127,6 +130,8 @@ def test_every_recorded_fact_of_the_demo_is_in_the_docx_and_the_xlsx(made):
         for text in (f.statement, f.evidence):
             assert text in docx
         assert row["Statement"] == f.statement and row["Evidence"] == f.evidence
+        assert same_time(row["Raised"], f.raised_at) and row["Raised by"] == f.raised_by
+        assert same_time(row["Correction due"], f.response_due)
         if f.response:
             assert f.response.position in docx and row["Auditee position"] == f.response.position
             if f.response.text:
@@ -146,11 +151,23 @@ def test_every_recorded_fact_of_the_demo_is_in_the_docx_and_the_xlsx(made):
             assert a.description in docx and a.owner in docx and date(a.due) in docx
             assert actions[(f.id, a.id)]["Description"] == a.description
             assert actions[(f.id, a.id)]["Owner"] == a.owner
+            assert same_time(actions[(f.id, a.id)]["Due"], a.due)
+            assert same_time(actions[(f.id, a.id)]["Done"], a.done_at)
         for v in c.verifications:
             assert v.method in docx and v.by in docx and v.method in row["Effectiveness reviews"]
         if c.closed_at:
-            assert row["Closed"].endswith(c.closed_by)
+            assert same_time(row["Closed"], c.closed_at) and row["Closed by"] == c.closed_by
     assert checked > 80
+
+
+def same_time(cell: object, recorded: dt.date | dt.datetime | None) -> bool:
+    """A date cell read back (openpyxl gives a datetime) holds the recorded date or time, to the second (a
+    spreadsheet stores a time as a fraction of a day, and the zone is dropped as the report prints it)."""
+    if recorded is None:
+        return cell in (None, "")  # a blank cell, as the register's rows read it
+    if not isinstance(recorded, dt.datetime):
+        recorded = dt.datetime.combine(recorded, dt.time())
+    return isinstance(cell, dt.datetime) and abs(cell - recorded.replace(tzinfo=None)) < dt.timedelta(seconds=1)
 
 
 def test_xlsx_register_is_a_filterable_table_with_colours_and_native_charts(made):
@@ -159,7 +176,9 @@ def test_xlsx_register_is_a_filterable_table_with_colours_and_native_charts(made
     assert "Findings" in register.tables
     rules = [r for cf in register.conditional_formatting for r in cf.rules]
     formulas = " ".join(f for r in rules for f in r.formula)
-    assert '$R2="yes"' in formulas and "Major nonconformity" in formulas
+    header = [c.value for c in register[1]]
+    overdue = chr(ord("A") + header.index("Overdue"))
+    assert f'${overdue}2="yes"' in formulas and "Major nonconformity" in formulas
     assert len(wb["Summary"]._charts) == 2
     summary = {row[0]: row[1] for row in xlsx_sheets(made / "r.xlsx")["Summary"] if row and row[0]}
     assert summary["Verdict"] == "Not conforming"

@@ -101,8 +101,9 @@ def credentials_check(app: AppContext, paths: tuple[Path, ...], as_json: bool, o
     if output is not None:
         from qms_audit.infra.files import atomic_write_bytes, display_path
         from qms_audit.render.credentials_xlsx import render_check
+        from qms_audit.services.profile import paper_for
 
-        atomic_write_bytes(output, render_check(check))
+        atomic_write_bytes(output, render_check(check, paper=paper_for(workspace)))
         if not as_json:
             click.echo(f"wrote {display_path(output)}")
     if as_json:

@@ -41,11 +41,12 @@ def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
     from qms_audit.infra.files import atomic_write_bytes
     from qms_audit.render.checklist_xlsx import export_checklist
     from qms_audit.services.auditing import open_audit
+    from qms_audit.services.profile import paper_for
 
     if output.suffix.lower() != ".xlsx":
         raise BadInput(f"{output}: the file name should end in .xlsx")
     opened = open_audit(app.workspace, audit_id, actor=app.actor)
-    atomic_write_bytes(output, export_checklist(opened))
+    atomic_write_bytes(output, export_checklist(opened, paper=paper_for(app.workspace)))
     click.echo(f"wrote {output} ({len(opened.scoped_requirements())} requirements)")
 
 
@@ -55,7 +56,9 @@ def checklist_export(app: AppContext, audit_id: str, output: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @pass_app
 def checklist_import(app: AppContext, audit_id: str, workbook: Path, dry_run: bool) -> None:
-    """Read a filled-in workbook back; every change is checked first, then recorded and logged."""
+    """Read a filled-in workbook back: the valid rows are recorded and logged; a row with a problem is refused
+    whole, each problem named by its cell (exit code 2 when any row is refused)."""
+    from qms_audit.infra.errors import InvalidFile
     from qms_audit.render.checklist_xlsx import read_checklist
     from qms_audit.services.checklist import apply_import, open_for_import, plan_import
 
@@ -63,13 +66,18 @@ def checklist_import(app: AppContext, audit_id: str, workbook: Path, dry_run: bo
     plan = plan_import(opened, read_checklist(workbook, audit_id))
     for note in plan.skipped:
         click.echo(f"skipped  {note}")
-    if not plan.changes:
-        click.echo("no changes")
-        return
     for change in plan.changes:
         click.echo(f"{'would ' if dry_run else ''}{change.description}  [{change.cell}]")
-    if dry_run:
+    if not plan.changes:
+        click.echo("no changes" + (" from the valid rows" if plan.refused else ""))
+    elif dry_run:
         click.echo(f"{len(plan.changes)} change(s) would be recorded; run without --dry-run to record them")
-        return
-    apply_import(opened, plan, actor=app.actor)
-    click.echo(f"recorded {len(plan.changes)} change(s) in audit {audit_id}")
+    else:
+        apply_import(opened, plan, actor=app.actor)
+        click.echo(f"recorded {len(plan.changes)} change(s) in audit {audit_id}")
+    if plan.refused:
+        rows = ", ".join(f"{r.ref or '(no ref)'} ({r.row.split(' ')[0]})" for r in plan.refused)
+        click.echo(f"{len(plan.refused)} row(s) refused, nothing of them {'would be ' if dry_run else ''}recorded: "
+                   f"{rows}; the reasons follow. Correct those cells and import the workbook again (the rows "
+                   "already recorded count as unchanged).")
+        raise InvalidFile(problems=plan.problems)

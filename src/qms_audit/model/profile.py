@@ -80,6 +80,8 @@ class InstitutionProfile(StrictModel):
     credits: NationalCredit | None = Field(
         default=None, description="The national credit the catalogues count workload in, by name and hours, "
                                   "e.g. {name: SKS, hours: 45}.")
+    paper: Literal["A4", "Letter"] = Field(
+        default="A4", description="The paper documents and workbooks are laid out and printed on: A4 or Letter.")
 
     def national_credit(self) -> NationalCredit:
         return self.credits or NationalCredit(name="credit", hours=self.credit_hours)

@@ -68,7 +68,8 @@ def build_xlsx(workspace: Workspace, audit_id: str) -> bytes:
     from qms_audit.views.report_content import gather
 
     opened = open_audit(workspace, audit_id)
-    return build_workbook(gather(opened, maybe_profile(workspace)))
+    profile = maybe_profile(workspace)
+    return build_workbook(gather(opened, profile), opened.snapshot, paper=profile.paper if profile else "A4")
 
 
 def soffice() -> str | None:

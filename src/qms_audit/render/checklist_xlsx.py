@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile
+from qms_audit.render.sheets import BOLD, REGULAR, print_setup, set_paper, set_row_height
 from qms_audit.render.textsafe import clean, looks_like_formula
 from qms_audit.services.auditing import OpenedAudit
 from qms_audit.services.checklist import (
@@ -26,7 +27,11 @@ from qms_audit.services.checklist import (
 SHEET = "Checklist"
 META = "_export"
 LOCKED = 7  # the first seven columns are the standard and the record: read-only
-WIDTHS = [9, 22, 28, 46, 7, 6, 40, 18, 24, 36, 30, 11, 12, 36, 18, 8, 9, 22]
+WIDTHS = [9, 20, 26, 40, 7, 6, 36, 16, 22, 34, 30, 11, 12, 34, 18, 9, 11, 22]
+# One column of text, a portrait page wide: LibreOffice does not scale a sheet of one column to the page, so
+# the column itself must fit
+INSTRUCTIONS_WIDTHS = [72]
+META_WIDTHS = [12, 18, 50]  # the hidden record of the export: ref, rating, note
 MAX_ROWS = 20000
 
 
@@ -41,13 +46,15 @@ def _put(sheet, row: int, col: int, value: object, **style):
     return cell
 
 
-def export_checklist(opened: OpenedAudit) -> bytes:
+def export_checklist(opened: OpenedAudit, *, paper: str = "A4") -> bytes:
+    """The fill-in workbook of an audit; it prints on `paper` (the institution's, A4 or Letter)."""
     from openpyxl import Workbook
 
     std = opened.standard
     grades = ([str(lvl.value) for lvl in std.rating.levels] + ["not applicable", "not assessed"]
               if std.uses_levels else GRADE_CHOICES)
     wb = Workbook()
+    set_paper(wb, paper)
     intro = wb.active
     intro.title = "Instructions"
     ws = wb.create_sheet(SHEET)
@@ -65,7 +72,7 @@ def export_checklist(opened: OpenedAudit) -> bytes:
 
 
 def _write_instructions(intro, opened: OpenedAudit, grades: list[str]) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment
 
     std = opened.standard
     lines = [
@@ -89,20 +96,29 @@ def _write_instructions(intro, opened: OpenedAudit, grades: list[str]) -> None:
         f"  qms-audit checklist import {opened.id} THIS-FILE.xlsx              records the changes (logged)",
         "If the audit was changed in the meantime on a row you also changed, that row is refused as a conflict.",
     ]
+    wrap = Alignment(wrap_text=True, vertical="top")
     for i, line in enumerate(lines, start=1):
-        _put(intro, i, 1, line, font=Font(bold=line in ("How to fill it in", "Bringing it back") or i == 1))
-    intro.column_dimensions["A"].width = 130
+        bold = line in ("How to fill it in", "Bringing it back") or i == 1
+        _put(intro, i, 1, line, font=BOLD if bold else REGULAR, alignment=wrap)
+        set_row_height(intro, i, [line], INSTRUCTIONS_WIDTHS, bold=bold)
+    intro.column_dimensions["A"].width = INSTRUCTIONS_WIDTHS[0]
+    print_setup(intro, INSTRUCTIONS_WIDTHS)
 
 
 def _write_headers(ws, meta, opened: OpenedAudit) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, PatternFill
     from openpyxl.utils import get_column_letter
 
     header_fill = PatternFill("solid", start_color="D9E2F3", end_color="D9E2F3")
     wrap = Alignment(wrap_text=True, vertical="top")
     for col, name in enumerate(COLUMNS, start=1):
-        _put(ws, 1, col, name, font=Font(bold=True), fill=header_fill, alignment=wrap)
+        _put(ws, 1, col, name, font=BOLD, fill=header_fill, alignment=wrap)
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS[col - 1]
+    set_row_height(ws, 1, COLUMNS, WIDTHS, bold=True)
+    print_setup(ws, WIDTHS, title_rows=1)
+    for col, width in enumerate(META_WIDTHS, start=1):
+        meta.column_dimensions[get_column_letter(col)].width = width
+    print_setup(meta, META_WIDTHS)
     for row, values in enumerate([("audit", opened.id), ("standard", opened.standard.key),
                                   ("ref", "rating at export", "note at export")], start=1):
         for col, value in enumerate(values, start=1):
@@ -132,6 +148,7 @@ def _write_rows(ws, meta, opened: OpenedAudit) -> int:
         for col in range(LOCKED + 1, len(COLUMNS) + 1):
             ws.cell(row=row, column=col).protection = unlocked
             ws.cell(row=row, column=col).alignment = wrap
+        set_row_height(ws, row, values, WIDTHS)
         _put(meta, row + 2, 1, req.ref)
         _put(meta, row + 2, 2, rating_text(opened, req.ref))
         _put(meta, row + 2, 3, result.note)
@@ -190,12 +207,14 @@ def _formula(cell) -> str | None:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _cell(cell) -> SheetCell:
+def _cell(cell, column: str | None = None) -> SheetCell:
+    """A cell as the import reads it, named by its address and, in a requirement's row, its column's name (a
+    problem then reads 'Checklist!P12 (Sample size): ...')."""
+    where = f"{SHEET}!{cell.coordinate}" + (f" ({column})" if column else "")
     formula = _formula(cell)
     if formula is not None:
-        return SheetCell("", "", f"{SHEET}!{cell.coordinate}", formula)
-    return SheetCell(_text(cell.value), "" if cell.value is None else clean(str(cell.value)),
-                     f"{SHEET}!{cell.coordinate}")
+        return SheetCell("", "", where, formula)
+    return SheetCell(_text(cell.value), "" if cell.value is None else clean(str(cell.value)), where)
 
 
 def read_checklist(path: Path, audit_id: str) -> ChecklistRows:
@@ -232,7 +251,7 @@ def read_checklist(path: Path, audit_id: str) -> ChecklistRows:
     rows = []
     for row in ws.iter_rows(min_row=2, max_col=len(COLUMNS)):
         # max_col gives every row all the columns, blank cells included
-        cells = {name: _cell(cell) for name, cell in zip(COLUMNS, row, strict=True)}
+        cells = {name: _cell(cell, name) for name, cell in zip(COLUMNS, row, strict=True)}
         if any(c.text for c in cells.values()):
             rows.append(cells)
     return ChecklistRows(file=shown, audit_id=_text(meta["B1"].value), standard_key=_text(meta["B2"].value),

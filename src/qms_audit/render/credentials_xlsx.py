@@ -8,15 +8,22 @@ Every text goes through `render.sheets.safe_cell`: a title or reason that starts
 from __future__ import annotations
 
 import copy
-import math
 import warnings
-from collections.abc import Sequence
 
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from qms_audit.render.sheets import HEADER_FILL, new_workbook, safe_cell, save, table_sheet
+from qms_audit.render.sheets import (
+    HEADER_FILL,
+    WRAP_LEFT,
+    new_workbook,
+    print_setup,
+    safe_cell,
+    save,
+    set_row_height,
+    table_sheet,
+)
 from qms_audit.render.textsafe import clean
 from qms_audit.services.credentials import CredentialCheck
 from qms_audit.services.credentials.elements import ELEMENTS, MISSING, ElementResult
@@ -28,8 +35,8 @@ FILLS = {
     "not applicable": "E7E6E6",  # grey
 }
 LEADING = ["File", "Row", "Format", "Title", "Aligned", "Mandatory missing", "Problems", "Signature"]
-LEADING_WIDTHS = [28, 6, 18, 30, 9, 30, 40, 36]
-ELEMENT_WIDTH = 40
+LEADING_WIDTHS = [24, 6, 16, 26, 9, 28, 36, 30]
+ELEMENT_WIDTH = 32
 # Beyond this many micro-credentials the sheet of one element per row (sixteen rows each) is left out: the sheet
 # Credentials holds the same, and built whole it would take a gigabyte for the largest catalogue read
 MAX_DETAILED = 2500
@@ -55,33 +62,23 @@ def element_header(index: int) -> str:
     return element.name + ("" if element.mandatory else " (optional)")
 
 
-def render_check(check: CredentialCheck) -> bytes:
-    wb = new_workbook()
+def render_check(check: CredentialCheck, *, paper: str = "A4") -> bytes:
+    wb = new_workbook(paper)
     _credentials_sheet(wb, check)
     if check.total <= MAX_DETAILED:
         details = [(r.file, r.row, e.element.name, "yes" if e.element.mandatory else "no", e.status, e.path or "",
                     e.value or "", e.reason or "", e.vocabulary or "", "yes" if e.guess else "")
                    for r in check.everything() for e in r.elements]
         table_sheet(wb, "Elements", ["File", "Row", "Element", "Mandatory", "Status", "Path", "Value", "Reason",
-                                     "EU term", "Guess"], details, widths=[28, 6, 34, 10, 14, 50, 50, 50, 24, 7],
-                    table_name="Elements", wrap_columns=(5, 6, 7))
+                                     "EU term", "Guess"], details, widths=[24, 6, 30, 10, 12, 40, 40, 40, 20, 7],
+                    table_name="Elements")
     skipped = [(f, "could not be read", r) for f, r in check.unreadable] + \
               [(f, "not a credential", r) for f, r in check.passed_over]
     if skipped:
-        table_sheet(wb, "Not checked", ["File", "Why", "Reason"], skipped, widths=[40, 18, 90],
-                    table_name="NotChecked", wrap_columns=(2,))
+        table_sheet(wb, "Not checked", ["File", "Why", "Reason"], skipped, widths=[40, 18, 80],
+                    table_name="NotChecked")
     _about_sheet(wb, check)
     return save(wb)
-
-
-def row_height(texts: Sequence[str], widths: Sequence[float]) -> float:
-    """Points a row needs to show its wrapped texts whole (spreadsheets do not all size wrapped rows on opening):
-    about one character per unit of column width, 15 points a line, at most Excel's 409."""
-    lines = 1
-    for value, width in zip(texts, widths, strict=False):
-        per_line = max(1, int(width * 1.1))
-        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
-    return min(409.0, 15.0 * lines)
 
 
 class _Styles:
@@ -110,22 +107,22 @@ def _credentials_sheet(wb, check: CredentialCheck) -> None:
     widths = LEADING_WIDTHS + [ELEMENT_WIDTH] * len(ELEMENTS)
     for i, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.page_setup.orientation = "landscape"
+    print_setup(ws, widths, title_rows=1)
     ws.freeze_panes = "E2"
     header_cells = []
     for h in headers:
         cell = safe_cell(ws, h, bold=True, wrap=True)
         cell.fill = HEADER_FILL
         header_cells.append(cell)
+    set_row_height(ws, 1, headers, widths, bold=True)  # before the row: a write-only sheet streams it
     ws.append(header_cells)
     style = _Styles(ws)
     results = check.everything()
-    ws.row_dimensions[1].height = row_height(headers, widths)
     for n, r in enumerate(results, start=2):
         leading = [r.file, r.row, r.format, r.title, "yes" if r.aligned else "no", "; ".join(r.missing),
                    "\n".join(r.problems), r.signature or ""]
         texts = [str(t) if t is not None else "" for t in leading] + [element_cell(e) for e in r.elements]
-        ws.row_dimensions[n].height = row_height(texts, widths)
+        set_row_height(ws, n, texts, widths)
         row = [style.cell(value) for value in leading]
         row[4] = style.cell(leading[4], FILLS["found"] if r.aligned else FILLS["missing"])
         row += [style.cell(element_cell(e), _colour(e)) for e in r.elements]
@@ -141,13 +138,14 @@ def _credentials_sheet(wb, check: CredentialCheck) -> None:
 
 def _about_sheet(wb, check: CredentialCheck) -> None:
     ws = wb.create_sheet("About")
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 100
-    lines = [
-        ("Checked on", check.checked_on.isoformat()),
+    widths = [28, 90]
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
+    print_setup(ws, widths)
+    lines: list[tuple[str, object]] = [
+        ("Checked on", check.checked_on),
         ("Inputs", ", ".join(check.inputs)),
-        ("Micro-credentials", str(check.total)),
-        ("Carrying every mandatory element", str(check.aligned)),
+        ("Micro-credentials", check.total),
+        ("Carrying every mandatory element", check.aligned),
         ("Criteria", "EU Council Recommendation 2022/C 243/02, Annex I: eleven mandatory elements (a level where "
                      "one applies) and five optional ones"),
         ("found", "the element is there: the cell gives where (a path in the credential's data model, or the "
@@ -157,16 +155,17 @@ def _about_sheet(wb, check: CredentialCheck) -> None:
         ("Signatures", "described as found in the file; qms-audit does not verify signatures"),
     ]
     fills = {"found": FILLS["found"], "missing": FILLS["missing"], "not applicable": FILLS["not applicable"]}
-    for label, value in lines:
-        first = safe_cell(ws, label, bold=True)
+    if check.total > MAX_DETAILED:
+        lines.append(("Elements", f"the sheet of one element per row is left out above {MAX_DETAILED:,} "
+                                  "micro-credentials; the sheet Credentials holds every result"))
+    if check.unreadable:
+        lines.append(("Could not be read", f"{len(check.unreadable)} file(s): see the sheet 'Not checked'"))
+    for n, (label, value) in enumerate(lines, start=1):
+        first = safe_cell(ws, label, bold=True, wrap=True)
         if label in fills:
             first.fill = _fill(fills[label])
-        ws.append([first, safe_cell(ws, value, wrap=True)])
-    if check.total > MAX_DETAILED:
-        ws.append([safe_cell(ws, "Elements", bold=True),
-                   safe_cell(ws, f"the sheet of one element per row is left out above {MAX_DETAILED:,} "
-                                 "micro-credentials; the sheet Credentials holds every result", wrap=True)])
-    if check.unreadable:
-        ws.append([safe_cell(ws, "Could not be read", bold=True),
-                   safe_cell(ws, f"{len(check.unreadable)} file(s): see the sheet 'Not checked'", wrap=True)])
+        second = safe_cell(ws, value)
+        second.alignment = WRAP_LEFT  # a date or a count reads from the left like the texts beneath it
+        set_row_height(ws, n, [label, value], widths)
+        ws.append([first, second])
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, Reference
 
 from qms_audit.domain.means import NOT_SCORED
-from qms_audit.render.sheets import new_workbook, safe_cell, save, table_sheet
+from qms_audit.render.sheets import (
+    DATE_FORMAT,
+    MONTH_FORMAT,
+    SummaryRows,
+    axes,
+    month_start,
+    new_workbook,
+    save,
+    table_sheet,
+)
 from qms_audit.services.reviews import overdue_on_day
 from qms_audit.views.review_pack import ClauseLine, ReviewPack, highlights
 
@@ -25,7 +34,7 @@ def _clause_cells(c: ClauseLine) -> tuple[float | str, float | str, str]:
 
 
 def build_review_xlsx(pack: ReviewPack) -> bytes:
-    wb = new_workbook()
+    wb = new_workbook(pack.paper)
     _summary_sheet(wb, pack)
     _review_actions_sheet(wb, pack)
     _inputs_sheets(wb, pack)
@@ -44,9 +53,11 @@ def _summary_facts(pack: ReviewPack) -> list[tuple[str, object]]:
     mean_now = pack.mean_score
     return [
         ("Institution", pack.institution),
-        ("Period reviewed", f"{pack.period_from.isoformat()} to {pack.period_to.isoformat()}"),
-        ("Compared with", f"{pack.before_from.isoformat()} to {pack.before_to.isoformat()}"),
-        ("Prepared on", pack.prepared_on.isoformat()),
+        ("Period reviewed: first day", pack.period_from),
+        ("Period reviewed: last day", pack.period_to),
+        ("Compared with: first day", pack.before_from),
+        ("Compared with: last day", pack.before_to),
+        ("Prepared on", pack.prepared_on),
         ("Audits in the period", len(pack.audits)),
         ("Audits in the previous period", pack.audits_before),
         ("Mean audit score", _score(mean_now.mean, mean_now.text)),
@@ -66,53 +77,50 @@ def _summary_facts(pack: ReviewPack) -> list[tuple[str, object]]:
     ]
 
 
+# The summary's columns: the facts' labels (and the years), then the year table's figures
+SUMMARY_WIDTHS = [46, 9, 12, 9, 9, 14, 9, 13]
+
+
 def _summary_sheet(wb, pack: ReviewPack) -> None:
-    """The facts, what stands out, and the yearly trend with a native chart of it."""
+    """The facts, what stands out, and the yearly trend with a native chart of it beneath."""
     ws = wb.create_sheet("Summary")
-    ws.column_dimensions["A"].width = 46
-    for col in "BCDEFG":
-        ws.column_dimensions[col].width = 13
-    facts = _summary_facts(pack)
-    for label, value in facts:
-        ws.append([safe_cell(ws, label, bold=True),
-                   safe_cell(ws, value, number_format="0%" if label == "Mean audit score" else None)])
-    ws.append([])
-    ws.append([safe_cell(ws, "What stands out", bold=True)])
-    lines = highlights(pack)
-    for line in lines:
-        ws.append([safe_cell(ws, line)])
-    ws.append([])
-    trend_header = len(facts) + len(lines) + 4  # the row the year table's header lands on
-    _year_table(ws, pack)
-    _findings_per_year_chart(ws, pack, trend_header)
-
-
-def _year_table(ws, pack: ReviewPack) -> None:
+    rows = SummaryRows(ws, SUMMARY_WIDTHS)
+    for label, value in _summary_facts(pack):
+        rows.fact(label, value, number_format="0%" if label == "Mean audit score" else None)
+    rows.blank()
+    rows.heading("What stands out")
+    for line in highlights(pack):
+        rows.paragraph(line)
+    rows.blank()
+    trend_header = rows.next
     t = pack.trends
-    ws.append([safe_cell(ws, h, bold=True) for h in ("Year", "Audits", "Mean score", "Major", "Minor",
-                                                      "Observation", "OFI", "Audits scored")])
+    rows.header(("Year", "Audits", "Mean score", "Major", "Minor", "Observation", "OFI", "Audits scored"))
     for y in t.cycles:
-        ws.append([safe_cell(ws, str(y)), t.overall[y]["audits"],
-                   safe_cell(ws, _score(t.overall[y]["mean"]), number_format="0%"),
-                   t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"],
-                   t.overall[y]["scored"]])
+        rows.figures([str(y), t.overall[y]["audits"], _score(t.overall[y]["mean"]), t.ncs[y]["major"],
+                      t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"], t.overall[y]["scored"]],
+                     percent=(2,))
+    rows.new_page()
+    _findings_per_year_chart(ws, pack, trend_header, f"A{rows.next}")
 
 
-def _findings_per_year_chart(ws, pack: ReviewPack, trend_header: int) -> None:
+def _findings_per_year_chart(ws, pack: ReviewPack, trend_header: int, anchor: str) -> None:
     cycles = pack.trends.cycles
     if not cycles:
         return
+    ncs = pack.trends.ncs
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.title = "Audit findings per year"
+    axes(chart, categories="Year", values="Findings",
+         peak=max(ncs[y]["major"] + ncs[y]["minor"] + ncs[y]["observation"] for y in cycles))
     data = Reference(ws, min_col=4, max_col=6, min_row=trend_header, max_row=trend_header + len(cycles))
     cats = Reference(ws, min_col=1, min_row=trend_header + 1, max_row=trend_header + len(cycles))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.height, chart.width = 8, 16
-    ws.add_chart(chart, "I2")
+    chart.height, chart.width = 8, 18
+    ws.add_chart(chart, anchor)
 
 
 def _review_actions_sheet(wb, pack: ReviewPack) -> None:
@@ -124,7 +132,7 @@ def _review_actions_sheet(wb, pack: ReviewPack) -> None:
                   c.state, c.action.closed_on,
                   "yes" if c.review.held_on <= pack.end_day and overdue_on_day(c.action, pack.end_day) else "",
                   c.action.note or "") for c in pack.carried],
-                widths=[12, 12, 8, 50, 22, 12, 12, 12, 12, 36], table_name="ReviewActions", wrap_columns=(3,))
+                widths=[12, 12, 8, 46, 20, 12, 12, 12, 12, 32], table_name="ReviewActions")
 
 
 def _inputs_sheets(wb, pack: ReviewPack) -> None:
@@ -148,7 +156,7 @@ def _inputs_sheets(wb, pack: ReviewPack) -> None:
                 widths=[7, 40, 12, 8, 40, 11, 11, 10, 8, 12, 8, 8, 9], table_name="Inputs", percent_columns=(5, 6))
     table_sheet(wb, "Findings by input", ["Input", "Finding", "Grade", "Source", "Unit", "Ref", "Statement",
                                           "Raised", "Status", "Overdue", "Audit"], finding_rows,
-                widths=[7, 20, 22, 16, 28, 9, 60, 12, 20, 9, 16], table_name="InputFindings", wrap_columns=(6,))
+                widths=[7, 17, 16, 14, 24, 8, 50, 12, 16, 9, 15], table_name="InputFindings")
 
 
 def _clause_scores_sheet(wb, pack: ReviewPack) -> None:
@@ -165,11 +173,12 @@ def _clause_scores_sheet(wb, pack: ReviewPack) -> None:
     chart.type = "bar"
     chart.title = (f"Mean score by clause, {pack.period_from.isoformat()} to {pack.period_to.isoformat()} and "
                    "the previous period")
+    axes(chart, categories="Clause", values="Mean score", share=True)
     chart.add_data(Reference(ws, min_col=4, max_col=5, min_row=1, max_row=count + 1), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=count + 1))
-    chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-    chart.height, chart.width = 10, 18
-    ws.add_chart(chart, "K2")
+    # one bar pair per clause: tall enough for every label, beneath the table so that it prints with it
+    chart.height, chart.width = max(10.0, 0.9 * count), 18
+    ws.add_chart(chart, f"A{count + 3}")
 
 
 def _audits_sheet(wb, pack: ReviewPack) -> None:
@@ -214,7 +223,7 @@ def _capa_ageing_sheet(wb, pack: ReviewPack) -> None:
 def _improvement_sheet(wb, pack: ReviewPack) -> None:
     table_sheet(wb, "Improvement", ["Finding", "Grade", "Unit", "Ref", "Statement", "Raised"],
                 [(f.id, f.grade, f.unit, f.ref, f.statement, f.raised) for f in pack.improvement],
-                widths=[20, 26, 28, 9, 70, 12], table_name="Improvement", wrap_columns=(4,))
+                widths=[17, 16, 24, 8, 60, 12], table_name="Improvement")
 
 
 def _programme_sheet(wb, pack: ReviewPack) -> None:
@@ -222,13 +231,16 @@ def _programme_sheet(wb, pack: ReviewPack) -> None:
         return
     table_sheet(wb, "Programme", ["Month", "Unit", "Standard", "Clauses", "Lead", "Status", "Audit",
                                   "Independence"],
-                [(r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or "all",
-                  r.planned.lead, r.status, r.audit or "", "; ".join(r.conflicts) or "ok")
-                 for r in pack.programme.rows], widths=[9, 30, 12, 14, 22, 12, 16, 40], table_name="Programme")
+                [(month_start(r.planned.month), r.planned.unit, r.planned.standard,
+                  ", ".join(r.planned.clauses) or "all", r.planned.lead, r.status, r.audit or "",
+                  "; ".join(r.conflicts) or "ok")
+                 for r in pack.programme.rows], widths=[9, 30, 12, 14, 22, 12, 16, 40], table_name="Programme",
+                formats={0: MONTH_FORMAT})
 
 
 def _outputs_sheet(wb) -> None:
     """The review's outputs, to fill in at the meeting."""
     table_sheet(wb, "Outputs", ["Kind", "Decision or action", "Owner", "Due"],
                 [("improvement", "", "", None), ("qms-change", "", "", None), ("resources", "", "", None)]
-                + [("action", "", "", None) for _ in range(6)], widths=[14, 70, 24, 12], table_name="Outputs")
+                + [("action", "", "", None) for _ in range(6)], widths=[14, 70, 24, 12], table_name="Outputs",
+                formats={3: DATE_FORMAT})

@@ -4,12 +4,16 @@ each change is recorded through `services.auditing` and logged like any other ed
 `qms_audit.render.checklist_xlsx` writes the workbook and reads it back into the plain rows defined here; the
 rules live here. The export carries, on a hidden sheet, the values each requirement had when it was exported.
 On import a cell counts as changed when it differs from that value; if the audit itself changed meanwhile too,
-the row is refused as a conflict rather than overwriting someone's work. Nothing is recorded unless every row
-of the workbook is valid.
+the row is refused as a conflict rather than overwriting someone's work.
+
+The row is the unit of an import: a row with any problem (a bad value, a conflict, a formula) is refused whole,
+every problem of it named by its cell, and the valid rows are recorded. A workbook that is not this audit's
+checklist as exported (another audit, renamed columns) is refused whole.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +34,7 @@ GRADE_CHOICES = ["conformity", "good practice", "OFI", "observation", "minor NC"
                  "not assessed"]
 PHASE_CHOICES = ["P", "D", "C", "A"]
 KIND_CHOICES = [k.value for k in EvidenceKind]
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")  # as a cell holding a number reads back (12, 12.5)
 GRADE_TEXT = {Grade.CONFORMITY: "conformity", Grade.GOOD_PRACTICE: "good practice", Grade.OFI: "OFI",
               Grade.OBSERVATION: "observation", Grade.MINOR_NC: "minor NC", Grade.MAJOR_NC: "major NC",
               Grade.NOT_APPLICABLE: "not applicable", Grade.NOT_ASSESSED: "not assessed"}
@@ -39,7 +44,7 @@ GRADE_TEXT = {Grade.CONFORMITY: "conformity", Grade.GOOD_PRACTICE: "good practic
 class SheetCell:
     text: str  # the value as text, trimmed ('' when blank)
     typed: str  # the same, untrimmed: a note keeps its own spacing
-    where: str  # 'Checklist!H5', to point at it in a problem
+    where: str  # 'Checklist!H5 (Rating)', to point at it in a problem
     formula: str | None = None  # the formula the cell holds: never read as a value (see `_Planner.formulas`)
 
 
@@ -70,10 +75,24 @@ class PlannedChange:
 
 
 @dataclass
+class RefusedRow:
+    """A row of the workbook that is not imported, and every reason, each naming its cell."""
+
+    ref: str
+    row: str  # the row's first cell, 'Checklist!A12 (Ref)'
+    problems: list[Problem]
+
+
+@dataclass
 class ImportPlan:
-    changes: list[PlannedChange]
+    changes: list[PlannedChange]  # of the valid rows only
     unchanged_rows: int
     skipped: list[str]
+    refused: list[RefusedRow] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for row in self.refused for p in row.problems]
 
 
 def rating_text(opened: OpenedAudit, ref: str) -> str:
@@ -94,12 +113,14 @@ def open_for_import(workspace: Workspace, audit_id: str, *, actor: str) -> Opene
 
 
 def plan_import(opened: OpenedAudit, sheet: ChecklistRows) -> ImportPlan:
-    """Every change the workbook asks for, each checked; InvalidFile naming every bad cell when any is wrong."""
+    """Every change the valid rows ask for, and the rows refused with their reasons; InvalidFile when the
+    workbook is not this audit's checklist as exported."""
     _check_workbook(opened, sheet)
     return _Planner(opened, sheet).plan()
 
 
 def apply_import(opened: OpenedAudit, plan: ImportPlan, *, actor: str) -> None:
+    """Record the changes of the valid rows, each through the record layer (atomic, logged like any edit)."""
     for change in plan.changes:
         if change.kind == "rate":
             assert change.grade is not None
@@ -142,12 +163,12 @@ def parse_rating(text: str, std: Standard) -> tuple[Grade | None, int | None, st
 
 
 class _Planner:
-    """One pass over the rows: the changes planned, and every problem found on the way."""
+    """One pass over the rows: the changes of each valid row, and every problem of each refused one."""
 
     def __init__(self, opened: OpenedAudit, sheet: ChecklistRows) -> None:
         self.opened = opened
         self.sheet = sheet
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = []  # of the row being planned
         self.skipped: list[str] = []
 
     def problem(self, where: str, message: str, hint: str | None = None) -> None:
@@ -155,28 +176,39 @@ class _Planner:
 
     def plan(self) -> ImportPlan:
         refs = [r.ref for r in self.opened.scoped_requirements()]
-        seen: dict[str, str] = {}
+        rows_of: dict[str, list[str]] = {}
+        for cells in self.sheet.rows:
+            rows_of.setdefault(cells["Ref"].text, []).append(cells["Ref"].where)
         changes: list[PlannedChange] = []
+        refused: list[RefusedRow] = []
         unchanged = 0
         for cells in self.sheet.rows:
-            if self.formulas(cells):
+            self.problems = []
+            row_changes = self.checked_row(cells, refs, rows_of)
+            if self.problems:
+                refused.append(RefusedRow(cells["Ref"].text, cells["Ref"].where, self.problems))
                 continue
-            ref_cell = cells["Ref"]
-            ref = ref_cell.text
-            if ref not in refs:
-                self.problem(ref_cell.where, f"unknown requirement '{ref}'", choice_hint(ref, refs))
-                continue
-            if ref in seen:
-                self.problem(ref_cell.where, f"'{ref}' appears twice (also {seen[ref]})",
-                             "keep one row per requirement")
-                continue
-            seen[ref] = ref_cell.where
-            row_changes = self.row(ref, cells)
             changes.extend(row_changes)
             unchanged += not row_changes
-        if self.problems:
-            raise InvalidFile(problems=self.problems)
-        return ImportPlan(changes, unchanged, self.skipped)
+        return ImportPlan(changes, unchanged, self.skipped, refused)
+
+    def checked_row(self, cells: dict[str, SheetCell], refs: list[str], rows_of: dict[str, list[str]]
+                    ) -> list[PlannedChange]:
+        """The changes of one row; its problems, if any, are in `self.problems`."""
+        if self.formulas(cells):
+            return []
+        ref_cell = cells["Ref"]
+        ref = ref_cell.text
+        if ref not in refs:
+            self.problem(ref_cell.where, f"unknown requirement '{ref}'", choice_hint(ref, refs))
+            return []
+        twins = [where for where in rows_of[ref] if where != ref_cell.where]
+        if twins:
+            # which of the rows holds the auditor's last word cannot be told: none of them is imported
+            self.problem(ref_cell.where, f"'{ref}' appears on more than one row (also {', '.join(twins)})",
+                         "keep one row per requirement")
+            return []
+        return self.row(ref, cells)
 
     def formulas(self, cells: dict[str, SheetCell]) -> bool:
         """A formula's result is not in the file when a script wrote the workbook, and is not something an
@@ -231,7 +263,8 @@ class _Planner:
             self.problem(where, error or f"'{wanted}' is not a rating",
                          None if std.uses_levels else choice_hint(wanted.lower(), [g.lower() for g in GRADE_CHOICES]))
         elif grade.is_nc and req is not None and not req.can_raise_nc:
-            self.problem(where, f"{ref} is a 'should' requirement: it cannot be a nonconformity", "rate it OFI")
+            self.problem(where, f"{ref} is a 'should' requirement: it cannot be a nonconformity ('{wanted}')",
+                         "rate it OFI")
         elif grade is Grade.NOT_APPLICABLE and not (na_reason or result.na_reason):
             self.problem(cells["N/A reason"].where, f"{ref} rated not applicable needs a reason")
         elif not (statement or note.strip()) and statement_needed(grade, self.opened.snapshot.findings_for(ref)):
@@ -245,61 +278,85 @@ class _Planner:
         return None
 
     def evidence(self, ref: str, cells: dict[str, SheetCell]) -> PlannedChange | None:
-        """The evidence entry a row adds, or None when it adds none, repeats one recorded, or is refused."""
-        what = cells["New evidence: what it is"].text
-        phase_text = cells["New evidence: phase"].text
-        kind_text = cells["New evidence: kind"].text
+        """The evidence entry a row adds, or None when it adds none, repeats one recorded, or is refused. Every
+        cell of the entry is checked, so that each wrong one is named with its own reason."""
+        what_cell = cells["New evidence: what it is"]
+        what = what_cell.text
+        phase_cell, kind_cell = cells["New evidence: phase"], cells["New evidence: kind"]
         reference, size_text, population_text, file_text = (
             cells[c].text for c in ("New evidence: reference", "Sample size", "Population", "File in the audit folder"))
+        if not (what or phase_cell.text or kind_cell.text or reference or size_text or population_text
+                or file_text):
+            return None
+        before = len(self.problems)
         if not what:
-            if phase_text or kind_text or reference or size_text or population_text or file_text:
-                self.problem(cells["New evidence: what it is"].where,
-                             f"new evidence for {ref} needs a description of what it is")
-            return None
-        try:
-            phase = Phase.parse(phase_text)
-        except ValueError:
-            self.problem(cells["New evidence: phase"].where, f"'{phase_text}' is not a PDCA phase", "P, D, C or A")
-            return None
-        try:
-            kind = EvidenceKind(kind_text.lower())
-        except ValueError:
-            self.problem(cells["New evidence: kind"].where, f"'{kind_text}' is not an evidence kind",
-                         choice_hint(kind_text.lower(), KIND_CHOICES))
-            return None
+            self.problem(what_cell.where, f"new evidence for {ref} needs a description of what it is")
+        phase = self.phase(ref, phase_cell)
+        kind = self.kind(ref, kind_cell)
         sample = self.sample(cells, size_text, population_text)
-        if sample is None:
-            return None
         file_path = self.evidence_file(cells["File in the audit folder"]) if file_text else None
-        if file_text and file_path is None:
+        if len(self.problems) > before or phase is None or kind is None or sample is None:
             return None
         for ev in self.opened.snapshot.result(ref).evidence:
             if (ev.phase, ev.kind, ev.text, ev.reference or "") == (phase, kind, what, reference):
                 self.skipped.append(f"{ref}: evidence '{what[:40]}' is already recorded")
                 return None
         size, population = sample
-        return PlannedChange(ref=ref, cell=cells["New evidence: what it is"].where, kind="evidence",
+        return PlannedChange(ref=ref, cell=what_cell.where, kind="evidence",
                              description=f"{ref}: + evidence ({phase.value} {kind.value}) {what[:60]}",
                              evidence={"phase": phase, "kind": kind, "text": what, "reference": reference or None,
                                        "sample_size": size, "population": population, "file": file_path})
 
+    def phase(self, ref: str, cell: SheetCell) -> Phase | None:
+        if not cell.text:
+            self.problem(cell.where, f"new evidence for {ref} needs its PDCA phase", "P, D, C or A")
+            return None
+        try:
+            return Phase.parse(cell.text)
+        except ValueError:
+            self.problem(cell.where, f"'{cell.text}' is not a PDCA phase", "P, D, C or A")
+            return None
+
+    def kind(self, ref: str, cell: SheetCell) -> EvidenceKind | None:
+        if not cell.text:
+            self.problem(cell.where, f"new evidence for {ref} needs its kind", choice_hint("", KIND_CHOICES))
+            return None
+        try:
+            return EvidenceKind(cell.text.lower())
+        except ValueError:
+            self.problem(cell.where, f"'{cell.text}' is not an evidence kind",
+                         choice_hint(cell.text.lower(), KIND_CHOICES))
+            return None
+
     def sample(self, cells: dict[str, SheetCell], size_text: str, population_text: str
                ) -> tuple[int | None, int | None] | None:
         """(sample size, population), either possibly None; None itself when they are refused."""
-        numbers: list[int | None] = []
-        for name, value in (("Sample size", size_text), ("Population", population_text)):
-            if value and not value.isdigit():
-                self.problem(cells[name].where, f"'{value}' is not a whole number")
-                return None
-            numbers.append(int(value) if value else None)
-        size, population = numbers
+        size = self.count(cells["Sample size"], "sample size")
+        population = self.count(cells["Population"], "population")
+        if (size_text and size is None) or (population_text and population is None):
+            return None
         if population is not None and size is None:
-            self.problem(cells["Sample size"].where, "a population needs its sample size")
+            self.problem(cells["Sample size"].where, f"a population ({population}) needs its sample size")
             return None
         if size is not None and population is not None and population < size:
-            self.problem(cells["Population"].where, f"the sample ({size}) is larger than its population")
+            self.problem(cells["Population"].where, f"the sample ({size}) is larger than its population "
+                                                    f"({population})")
             return None
         return size, population
+
+    def count(self, cell: SheetCell, name: str) -> int | None:
+        """A count typed in a cell: a whole number of at least 1; None for a blank cell, and for anything else
+        (with the problem named: not a number at all, or not a whole one)."""
+        if not cell.text:
+            return None
+        if not NUMBER.fullmatch(cell.text):
+            self.problem(cell.where, f"{name} '{cell.text}' is not a number", "a whole number of at least 1, e.g. 12")
+            return None
+        number = float(cell.text)
+        if not number.is_integer() or number < 1:
+            self.problem(cell.where, f"{name} '{cell.text}' is not a whole number of at least 1", "e.g. 12")
+            return None
+        return int(number)
 
     def evidence_file(self, cell: SheetCell) -> Path | None:
         """The file the cell names, inside the audit folder; None when it is refused."""

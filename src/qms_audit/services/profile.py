@@ -52,6 +52,12 @@ def maybe_profile(workspace: Workspace) -> InstitutionProfile | None:
     return load_profile(workspace) if workspace.profile_path.exists() else None
 
 
+def paper_for(workspace: Workspace | None) -> str:
+    """The paper the institution prints on (A4 unless its profile says Letter); A4 outside a workspace."""
+    profile = maybe_profile(workspace) if workspace is not None else None
+    return profile.paper if profile is not None else "A4"
+
+
 def home_unit_of(workspace: Workspace, name: str) -> str | None:
     profile = maybe_profile(workspace)
     if profile is None:
@@ -106,4 +112,5 @@ credits:                            # the national credit catalogues count workl
   name: credit                      # as catalogues write it: "2 credits" (Indonesia: name: SKS)
   hours: 40                         # notional learning hours of one (Malaysia's MQF: 40; an Indonesian SKS: 45)
 ects_hours: 27.5                    # hours per ECTS credit (25-30)
+paper: A4                           # paper for reports and workbooks: A4 or Letter
 """

@@ -208,6 +208,7 @@ class ReviewPack:
     capa_overdue: Overdue = Overdue()  # corrective actions of every NC recorded by then
     capa_overdue_of_period: Overdue = Overdue()  # the same, of the NCs raised in the period
     review_overdue: Overdue = Overdue()  # actions of the reviews this one follows up (input a)
+    paper: str = "A4"  # the institution's paper (its profile), which the pack is laid out for
 
     @property
     def end_day(self) -> dt.date:
@@ -390,7 +391,8 @@ def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, t
         previous=previous, carried=carried, inputs=inputs,
         improvement=[finding_line(f, today) for f in improvement],
         programme=programme_view, errors=errors, clause_scores=clause_scores, capa_overdue=capa_overdue,
-        capa_overdue_of_period=capa_overdue_of_period, review_overdue=review_overdue)
+        capa_overdue_of_period=capa_overdue_of_period, review_overdue=review_overdue,
+        paper=profile.paper if profile else "A4")
 
 
 def _clause_line(std: Standard, key_std: str, number: str, now_group: Sequence[AuditDigest],
