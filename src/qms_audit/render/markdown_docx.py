@@ -185,15 +185,17 @@ def render_markdown(w: DocxWriter, markdown: str) -> None:
     flush_paragraph()
 
 
-def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None, footer: str = "") -> bytes:
-    """The Word file; `footer` is the reference printed left of the page number on every page."""
+def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None, footer: str = "",
+                           paper: str = "A4") -> bytes:
+    """The Word file on `paper` (A4 or Letter; an institution template keeps its own page set-up); `footer` is
+    the reference printed left of the page number on every page."""
     template = None
     if workspace is not None and workspace.report_template_path.exists():
         from qms_audit.infra.office import check_office_file
 
         check_office_file(workspace.report_template_path, what="report template")
         template = workspace.report_template_path
-    w = DocxWriter(template)
+    w = DocxWriter(template, paper=paper)
     render_markdown(w, markdown)
     w.page_numbers(footer)
     return w.save_bytes()

@@ -88,7 +88,7 @@ def _capa_table(w: DocxWriter, pack: ReviewPack) -> None:
 
 
 def build_review_docx(pack: ReviewPack) -> bytes:
-    w = DocxWriter()
+    w = DocxWriter(paper=pack.paper)
     _cover(w, pack)
     _document_control(w, pack)
     w.contents_page()

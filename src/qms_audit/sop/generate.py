@@ -111,7 +111,8 @@ def generate(workspace: Workspace, rows: list[SopRow], out_dir: Path, fmt: str, 
 
             path = out_dir / f"{stem}.docx"
             footer = footer_reference(markdown, row.sop.id, context["document"])
-            atomic_write_bytes(path, markdown_to_docx_bytes(markdown, workspace=workspace, footer=footer))
+            atomic_write_bytes(path, markdown_to_docx_bytes(markdown, workspace=workspace, footer=footer,
+                                                            paper=inputs.profile.paper))
         written.append(path)
     return written
 
