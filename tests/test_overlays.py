@@ -21,7 +21,12 @@ from qms_audit.services.standards import StandardLibrary, check_standard
 from qms_audit.store.index import StandardFiles
 from tests.conftest import REPO
 
-SHIPPED = [("eu-mc-2022", "id"), ("eu-mc-2022", "ms")]
+SHIPPED = [("eu-mc-2022", "id"), ("eu-mc-2022", "ms"), ("mc-readiness", "id"), ("mc-readiness", "ms")]
+COVERAGE = {
+    "eu-mc-2022": "44 of 44 requirements, 14 of 14 clauses, 8 of 8 grades, 4 of 4 score bands; complete (350 texts)",
+    "mc-readiness": "35 of 35 requirements, 8 of 8 clauses, 8 of 8 grades, 5 of 5 levels, 4 of 4 score bands; "
+                    "complete (285 texts)",
+}
 LANGUAGE_COLUMN = {"id": 1, "ms": 2}
 
 
@@ -50,8 +55,9 @@ def test_shipped_overlays_translate_every_text_of_their_standard(cli):
     assert result.code == 0, result.err
     for standard_id, language in SHIPPED:
         line = next(x for x in result.lines if f"standards/{standard_id}.{language}.yaml" in x)
-        assert "44 of 44 requirements, 14 of 14 clauses, 8 of 8 grades, 4 of 4 score bands" in line
-        assert line.endswith("complete (350 texts)")
+        assert line.endswith(f": {COVERAGE[standard_id]}"), line
+    for language in ("id", "ms"):
+        assert f"  mc-qms.{language}.yaml  {language} (" in result.out  # no overlay yet: said so
     library = overlays(REPO)
     for standard_id, language in SHIPPED:
         std = standard(REPO, standard_id)
@@ -102,7 +108,7 @@ def test_an_unknown_ref_is_refused_with_one_line_naming_file_place_and_hint(cli,
     assert result.err_lines == [
         "error: standards/eu-mc-2022.id.yaml:5: requirement 1.1.aa, ref: eu-mc-2022 has no requirement 1.1.aa "
         "(did you mean '1.1.a'?)"]
-    assert "1 of 5 file(s) invalid" in result.out
+    assert "1 of 7 file(s) invalid" in result.out  # 3 standards, 4 overlays
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -247,7 +253,8 @@ def test_overlays_are_not_listed_as_standards(cli, workspace):
     assert names == ["eu-mc-2022.yaml", "mc-qms.yaml", "mc-readiness.yaml"]
     listed = json.loads(cli("-w", workspace, "standards", "list", "--json").out)
     assert sorted(s["id"] for s in listed) == ["eu-mc-2022", "mc-qms", "mc-readiness"]
-    assert [p.name for p in overlays(workspace).files()] == ["eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml"]
+    assert [p.name for p in overlays(workspace).files()] == [
+        "eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "mc-readiness.id.yaml", "mc-readiness.ms.yaml"]
 
 
 def test_a_standard_cannot_take_an_id_that_reads_as_an_overlay_name(cli, workspace):
@@ -290,13 +297,13 @@ def glossary_rows() -> dict[str, list[str]]:
     return rows
 
 
-def checked_terms() -> dict[str, list[str]]:
-    """The terms the glossary marks ✓: English (its words before any parenthesis) -> the row."""
-    rows: dict[str, list[str]] = {}
+def checked_terms() -> dict[str, list[list[str]]]:
+    """The terms the glossary marks ✓, by their English word (before any parenthesis): one row per sense."""
+    rows: dict[str, list[list[str]]] = {}
     for line in (REPO / "docs" / "glossary.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) >= 5 and "✓" in cells[0]:
-            rows[cells[0].replace("✓", "").split("(")[0].strip()] = cells
+            rows.setdefault(cells[0].replace("✓", "").split("(")[0].strip(), []).append(cells)
     return rows
 
 
@@ -322,6 +329,18 @@ def test_grade_and_band_labels_are_the_glossarys_terms(standard_id, language):
            {name: rows[label][column].lower() for name, label in english_bands.items()}
 
 
+@pytest.mark.parametrize("language", ["id", "ms"])
+def test_readiness_level_labels_are_the_glossarys_terms(language):
+    rows = glossary_rows()
+    std = standard(REPO, "mc-readiness")
+    loaded = overlays(REPO).for_standard(std, language)
+    assert loaded is not None and loaded.overlay is not None
+    column = LANGUAGE_COLUMN[language]
+    english = {lvl.value: lvl.label for lvl in std.rating.levels}
+    assert {lvl.value: (lvl.label or "").lower() for lvl in loaded.overlay.levels} == \
+           {value: rows[label][column].lower() for value, label in english.items()}
+
+
 @pytest.mark.parametrize(("standard_id", "language"), SHIPPED)
 def test_wherever_the_english_uses_a_checked_term_the_translation_uses_the_glossarys(standard_id, language):
     column = LANGUAGE_COLUMN[language]
@@ -330,9 +349,9 @@ def test_wherever_the_english_uses_a_checked_term_the_translation_uses_the_gloss
     terms = checked_terms()
     misses = []
     for text in standard_texts(loaded.standard, loaded.overlay):
-        for english, row in terms.items():
-            term = row[column].lower()
-            if english.lower() in text.english.lower() and term not in (text.translated or "").lower():
-                misses.append(f"{text.place}: '{english}' is '{term}'")
+        for english, senses in terms.items():
+            translated = (text.translated or "").lower()
+            if english.lower() in text.english.lower() and not any(row[column].lower() in translated for row in senses):
+                misses.append(f"{text.place}: '{english}' is '{' or '.join(row[column] for row in senses)}'")
     assert misses == []
     assert len(terms) >= 8
