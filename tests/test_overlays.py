@@ -149,6 +149,26 @@ def test_sop_ids_and_section_names_are_the_standards(cli, workspace):
         "of SOP-AUDIT (did you mean 'Purpose'?)"]
 
 
+def test_translated_sop_sections_keep_their_english_names_as_aliases(workspace):
+    write_overlay(workspace, "mc-qms.id.yaml", (
+        'standard: mc-qms\nversion: "1.1"\nlanguage: id\nsops:\n'
+        "  - id: SOP-GEN\n    title: Prosedur umum pengelolaan sistem kredensial mikro\n"
+        "    sections:\n      Purpose: Tujuan\n"
+        "      Micro-credential lifecycle overview: Gambaran siklus hidup kredensial mikro\n"))
+    std = standard(workspace, "mc-qms")
+    localised = overlays(workspace).localised(std, "id")
+    sop = localised.standard.sop("SOP-GEN")
+    assert sop is not None and sop.title == "Prosedur umum pengelolaan sistem kredensial mikro"
+    assert sop.required_sections[:2] == ["Document control", "Tujuan"]
+    assert sop.section_aliases["Tujuan"] == ["Purpose"]
+    assert sop.section_aliases["Gambaran siklus hidup kredensial mikro"] == [
+        "Micro-credential lifecycle overview", "Lifecycle", "Process overview"]
+    assert "Micro-credential lifecycle overview" not in sop.section_aliases
+    check_standard(localised.standard)  # still a valid standard: every alias names a required section
+    assert "SOP SOP-GEN purpose" in localised.missing and "SOP SOP-GEN section Records" in localised.missing
+    assert std.sop("SOP-GEN").required_sections[1] == "Purpose"
+
+
 def test_the_header_must_name_the_standard_and_language_of_the_file(cli, workspace):
     write_overlay(workspace, "eu-mc-2022.id.yaml", 'standard: mc-qms\nversion: "2022"\nlanguage: ms\n')
     result = cli("-w", workspace, "standards", "validate")
