@@ -38,8 +38,11 @@ def test_init_creates_a_workspace_with_shipped_standards(cli, tmp_path):
     target = tmp_path / "new-ws"
     result = cli("init", target)
     assert result.code == 0, result.err
-    names = sorted(p.stem for p in (target / "standards").glob("*.yaml"))
-    assert names == ["eu-mc-2022", "mc-qms", "mc-readiness"]
+    files = sorted(p.name for p in (target / "standards").glob("*.yaml"))
+    # the standards, and the Indonesian and Malay translations (overlays) of two of them
+    assert files == ["eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "eu-mc-2022.yaml", "mc-qms.yaml",
+                     "mc-readiness.id.yaml", "mc-readiness.ms.yaml", "mc-readiness.yaml"]
+    names = ["eu-mc-2022", "mc-qms", "mc-readiness"]
     assert (target / "sop_templates").is_dir()
     assert (target / "audits").is_dir()
     listed = cli("-w", target, "standards", "list", "--json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from qms_audit.infra.errors import QmsError
 from qms_audit.infra.files import display_path
 from qms_audit.model.standard import Clause, Force, Standard
 from qms_audit.services.standards import StandardLibrary, load_standard_file, requirement_sources
+
+if TYPE_CHECKING:
+    from qms_audit.services.overlays import LoadedOverlay
 
 
 @click.group()
@@ -134,39 +138,82 @@ def show_standard(app: AppContext, standard_id: str, version: str | None, source
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
 def validate_standards(app: AppContext, files: tuple[Path, ...]) -> None:
-    """Check standard files (all of the workspace's by default); one line per problem."""
+    """Check standard files and their translation overlays (all of the workspace's by default); one line per
+    problem, and what each overlay translates."""
+    from qms_audit.services.overlays import OverlayLibrary, check_overlay_file, is_overlay_file
+
     library: StandardLibrary | None = None
     if files:
         base = None
         try:
             base = app.workspace.root
+            library = StandardLibrary(app.workspace)
         except QmsError:
             base = None
-        targets = list(files)
+        targets = [p for p in files if not is_overlay_file(p)]
+        overlays = [check_overlay_file(p, library, base=base) for p in files if is_overlay_file(p)]
     else:
         library = StandardLibrary(app.workspace)
         base = app.workspace.root
         targets = library.files()
         if not targets:
             raise QmsError(f"no standard files in {display_path(app.workspace.standards_dir)}/")
+        overlays = OverlayLibrary(library).load_all()
     failed = 0
+    standards_read: list[Standard] = []
     for path in targets:
         shown = display_path(path, base)
         try:
-            std = library.load(path) if library else load_standard_file(path, base=base)
+            std = library.load(path) if library and not files else load_standard_file(path, base=base)
         except QmsError as exc:
             failed += 1
             for line in exc.lines():
                 click.echo(f"error: {line}", err=True)
             continue
+        standards_read.append(std)
         s = _summary(std)
         click.echo(f"ok  {shown}  ({std.id} {std.version}: {s['clauses']} clauses, {s['requirements']} "
                    f"requirements, {s['sops']} SOPs)")
+    failed += _overlay_report(overlays, [] if files else standards_read, base)
     if not files:
         _pinned_audits(app)
     if failed:
-        click.echo(f"{failed} of {len(targets)} file(s) invalid")
+        click.echo(f"{failed} of {len(targets) + len(overlays)} file(s) invalid")
         raise click.exceptions.Exit(exit_codes.BAD_INPUT)
+
+
+def _overlay_report(overlays: list[LoadedOverlay], standards: list[Standard], base: Path | None) -> int:
+    """One line per translation overlay: what it covers, or why it is not used; with `standards` (a whole
+    workspace checked), one line per standard and language that has none. Returns the number invalid."""
+    from qms_audit.model.overlay import LANGUAGES
+
+    if not overlays and not standards:
+        return 0
+    click.echo("\ntranslations (standards/<id>.<language>.yaml; a text left out is shown in English):")
+    failed = 0
+    for loaded in overlays:
+        shown = display_path(loaded.path, base)
+        if loaded.error is not None:
+            failed += 1
+            for line in loaded.error.lines():
+                click.echo(f"error: {line}", err=True)
+            continue
+        std, overlay, cover = loaded.standard, loaded.overlay, loaded.coverage()
+        if std is None or overlay is None or cover is None:
+            continue
+        language = f"{loaded.language} ({LANGUAGES[loaded.language]})"
+        if loaded.stale:
+            click.echo(f"  {shown}  {language}: stale: translates {std.id} {overlay.version}, the standard is "
+                       f"{std.version}; not used (shown in English) until its texts are checked against "
+                       f'{std.version} and it says version: "{std.version}"')
+        else:
+            click.echo(f"  {shown}  {language}: {cover.summary()}")
+    written = {(o.path.name.split(".")[0].split("@")[0], o.language) for o in overlays}
+    for std in standards:
+        for language, name in LANGUAGES.items():
+            if (std.id, language) not in written:
+                click.echo(f"  {std.id}.{language}.yaml  {language} ({name}): none; {std.id} is shown in English")
+    return failed
 
 
 def _pinned_audits(app: AppContext) -> None:

@@ -18,6 +18,13 @@ def standard_schema() -> dict[str, Any]:
     return _with_header(Standard.model_json_schema(), "qms-audit:standard.schema.json", "qms-audit standard")
 
 
+def overlay_schema() -> dict[str, Any]:
+    from qms_audit.model.overlay import Overlay
+
+    return _with_header(Overlay.model_json_schema(), "qms-audit:overlay.schema.json",
+                        "qms-audit translation overlay of a standard")
+
+
 def profile_schema() -> dict[str, Any]:
     from qms_audit.model.profile import InstitutionProfile
 
@@ -35,6 +42,7 @@ def programme_schema() -> dict[str, Any]:
 # file name -> generator; the drift test walks this table
 SCHEMAS = {
     "standard.schema.json": standard_schema,
+    "overlay.schema.json": overlay_schema,
     "profile.schema.json": profile_schema,
     "programme.schema.json": programme_schema,
 }

@@ -13,6 +13,7 @@ from qms_audit.infra.files import MIB, atomic_write_bytes, decode_text, read_byt
 from qms_audit.infra.loading import Located, format_path, load_yaml_model, parse_yaml_text, validate_located
 from qms_audit.infra.locations import Workspace, cache_dir
 from qms_audit.model.audit import Criteria
+from qms_audit.model.overlay import LANGUAGES, overlay_name_parts
 from qms_audit.model.standard import Clause, Requirement, Standard
 from qms_audit.store.audits import CRITERIA_FILE
 
@@ -23,6 +24,7 @@ Issue = tuple[Sequence[str | int], str, str | None]
 
 def standard_problems(std: Standard) -> Iterator[Issue]:
     """Cross-reference checks that a JSON Schema cannot express, in the order a reader meets them in the file."""
+    yield from _id_problems(std)
     yield from _sop_id_problems(std)
     walk = _ClauseWalk([s.id for s in std.sops])
     for i, top in enumerate(std.clauses):
@@ -33,6 +35,13 @@ def standard_problems(std: Standard) -> Iterator[Issue]:
         yield ("clauses",), "the standard has no auditable requirements", "add requirements to a clause"
     yield from _rating_problems(std)
     yield from _scoring_problems(std)
+
+
+def _id_problems(std: Standard) -> Iterator[Issue]:
+    # `x.id.yaml` is the Indonesian overlay of standard x, so a standard cannot be named like one
+    if overlay_name_parts(f"{std.id}.yaml") is not None:
+        yield ("id",), f"id '{std.id}' ends like a translation overlay's name (.{'/.'.join(LANGUAGES)})", \
+            "choose an id that does not end in a language code after a dot"
 
 
 def _sop_id_problems(std: Standard) -> Iterator[Issue]:
@@ -266,8 +275,10 @@ class StandardLibrary:
         if not folder.is_dir():
             return []
         # anything but a folder is listed, so that a pipe or a device named like a standard is refused when read
-        # (with its name and kind) rather than skipped without a word
-        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.is_dir())
+        # (with its name and kind) rather than skipped without a word; translation overlays (`<id>.id.yaml`)
+        # are not standards and are read by services.overlays
+        return sorted(p for p in folder.iterdir()
+                      if p.suffix in (".yaml", ".yml") and not p.is_dir() and overlay_name_parts(p.name) is None)
 
     def load(self, path: Path) -> Standard:
         try:
