@@ -19,7 +19,12 @@ def init(app: AppContext, directory: Path, demo: bool) -> None:
     """Create a workspace in DIRECTORY: standards/, sop_templates/ and audits/."""
     created = create_workspace(directory, with_demo=demo)
     click.echo(f"created workspace {created.root}")
-    click.echo(f"  standards:     {len(list(created.standards_dir.glob('*.yaml')))} files")
+    from qms_audit.services.standards import StandardLibrary
+
+    standards = StandardLibrary(created).files()
+    translations = len(list(created.standards_dir.glob("*.yaml"))) - len(standards)
+    click.echo(f"  standards:     {len(standards)} files" + (f" and {translations} translations" if translations
+                                                             else ""))
     click.echo(f"  sop_templates: {len(list(created.sop_templates_dir.glob('*.j2')))} templates")
     click.echo(f"  audits:        {len(created.audit_ids())}")
     from qms_audit.services.team import setup_git_if_tracked
