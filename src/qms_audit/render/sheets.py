@@ -17,6 +17,7 @@ written as SpreadsheetML text (inline strings, which are never formulas) and spl
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -148,17 +149,34 @@ def sheet_is_wide(widths: Sequence[float]) -> bool:
     return sum(widths) * UNIT_MM > PORTRAIT_MM
 
 
+LANDSCAPE_MM = 270
+SMALLEST_PRINT = 0.55  # below this scale a printed sheet cannot be read
+
+
+def pages_wide(widths: Sequence[float]) -> int:
+    """How many pages wide a sheet prints: one, unless fitting its columns on one landscape page would shrink
+    them below a readable size (a register of thirty columns); then as few as keep it readable."""
+    across = sum(widths) * UNIT_MM
+    if across * SMALLEST_PRINT <= LANDSCAPE_MM:
+        return 1
+    return math.ceil(across * SMALLEST_PRINT / LANDSCAPE_MM)
+
+
 def print_setup(ws, widths: Sequence[float], *, title_rows: int = 0) -> None:
     """How every sheet prints: on the institution's paper (see `new_workbook`), landscape when its columns are
-    wider than a portrait page, scaled to one page wide and as many pages long as it takes, its first
+    wider than a portrait page, scaled to one page wide (or, for a sheet so wide that one page would be
+    unreadable, as few pages wide as keep it readable, each with the rows' first column) and as many pages long
+    as it takes, its first
     `title_rows` rows (the header) repeated on every page, and the sheet name and 'Page N of M' in the footer.
 
     `widths`: the widths of the columns that print."""
     setup = ws.page_setup
     setup.paperSize = PAPER_SIZES.get(paper_of(ws.parent), PAPER_SIZES["A4"])
     setup.orientation = "landscape" if sheet_is_wide(widths) else "portrait"
-    setup.fitToWidth = 1
+    setup.fitToWidth = pages_wide(widths)
     setup.fitToHeight = 0  # as many pages long as the rows take
+    if setup.fitToWidth > 1:
+        ws.print_title_cols = "A:A"  # each page of a row keeps the row's first cell (its id)
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.7, header=0.3, footer=0.3)
     if title_rows:
