@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -29,8 +30,18 @@ def made(tmp_path_factory):
     for name in ("standards", "sop_templates", "audits", "ncs", "institution.yaml", "programme.yaml"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    assert run(["-w", str(root), "report", DEMO, "--format", "docx", "-o", str(root / "r.docx")]) == 0
-    assert run(["-w", str(root), "report", DEMO, "--format", "xlsx", "-o", str(root / "r.xlsx")]) == 0
+    # made before the per-test settings apply (a module's fixture comes first): a cache of its own, so that the
+    # page numbers laid out for it (and the audit index) stay out of the person's cache
+    saved = os.environ.get("QMS_AUDIT_CACHE")
+    os.environ["QMS_AUDIT_CACHE"] = str(root.parent / "cache")
+    try:
+        assert run(["-w", str(root), "report", DEMO, "--format", "docx", "-o", str(root / "r.docx")]) == 0
+        assert run(["-w", str(root), "report", DEMO, "--format", "xlsx", "-o", str(root / "r.xlsx")]) == 0
+    finally:
+        if saved is None:
+            os.environ.pop("QMS_AUDIT_CACHE", None)
+        else:
+            os.environ["QMS_AUDIT_CACHE"] = saved
     return root
 
 
