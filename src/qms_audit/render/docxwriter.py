@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from qms_audit.render.textsafe import clean, escape_xml
@@ -130,6 +131,7 @@ class DocxWriter:
                     body.remove(child)
         else:
             self._page_setup(paper)
+        self._usable: dict[bool, float] = {}
         self.header_fill = DEFAULT_HEADER_FILL
         if template:
             self._derive_styles()
@@ -155,11 +157,16 @@ class DocxWriter:
 
     def usable_width_cm(self, *, landscape: bool | None = None) -> float:
         """The width a table may take: the page's width (its height in a landscape section) less the margins."""
-        section = self.doc.sections[-1]
         landscape = self.in_landscape if landscape is None else landscape
-        across = section.page_height if landscape else section.page_width
-        emu = (across or 0) - (section.left_margin or 0) - (section.right_margin or 0)
-        return round(emu / 360000, 2) if emu > 0 else 17.0
+        known = self._usable.get(landscape)
+        if known is None:
+            # asked for every table, and finding the section is a search of the document: the page set-up is
+            # the template's (or ours) and does not change while the body is written
+            section = self.doc.sections[-1]
+            across = section.page_height if landscape else section.page_width
+            emu = (across or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+            known = self._usable[landscape] = round(emu / 360000, 2) if emu > 0 else 17.0
+        return known
 
     def _ensure_styles(self) -> dict[str, str]:
         """The styles we write with, added when the template lacks them: each based on the template's nearest
@@ -684,20 +691,30 @@ CELL_PADDING_CM = 0.38 + 0.12  # Word's default cell margins (0.19 cm each side)
 
 def text_width_cm(text: str, font_pt: float, *, bold: bool = False) -> float:
     """How wide a run of text is on the page, in centimetres."""
-    em = sum(_CHAR_EM.get(ch, 640) for ch in text) / 1000
-    return em * font_pt * (1.12 if bold else 1.0) * 2.54 / 72
+    return _em_width(text) * font_pt * (1.12 if bold else 1.0) * 2.54 / 72
+
+
+@lru_cache(maxsize=65536)
+def _em_width(text: str) -> float:
+    # the same words come back in table after table (dates, names, grades): measured once each
+    return sum(_CHAR_EM.get(ch, 640) for ch in text) / 1000
 
 
 def column_minimum_cm(header: str, cells: Sequence[object], font_pt: float) -> float:
     """The narrowest a column can be without breaking a word of its header (bold) or of its cells; words
     longer than 24 characters (addresses, hashes) may break."""
-    words = [(w, True) for w in clean(header).split()]
+    # in ems, bold words a tenth wider; a plain loop, as a report's tables hold a hundred thousand words
+    widest = max((_em_width(w) * 1.12 for w in clean(header).split()), default=0.0)
     for value in cells[:500]:
-        if value is not None:
-            bold = isinstance(value, Cell) and "b" in value.flags
-            words.extend((w, bold) for w in clean(value).split() if len(w) <= 24)
-    widest = max((text_width_cm(w, font_pt, bold=bold) for w, bold in words), default=0.0)
-    return round(max(widest + CELL_PADDING_CM, 1.0), 2)
+        if value is None:
+            continue
+        factor = 1.12 if isinstance(value, Cell) and "b" in value.flags else 1.0
+        for word in str(value).split():  # measured as written: what `clean` drops is never visible
+            if len(word) <= 24:
+                width = _em_width(word) * factor
+                if width > widest:
+                    widest = width
+    return round(max(widest * font_pt * 2.54 / 72 + CELL_PADDING_CM, 1.0), 2)
 
 
 def fit_widths(shares: Sequence[float], minimums: Sequence[float], usable: float) -> list[float]:
