@@ -43,9 +43,10 @@ def documents(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
             shutil.copy2(source, ws / name)
     out = root / "out"
     out.mkdir()
-    saved = {key: os.environ.get(key) for key in ("QMS_AUDIT_NOW", "QMS_AUDIT_STATE")}
+    saved = {key: os.environ.get(key) for key in ("QMS_AUDIT_NOW", "QMS_AUDIT_STATE", "QMS_AUDIT_CACHE")}
     os.environ["QMS_AUDIT_NOW"] = NOW
     os.environ["QMS_AUDIT_STATE"] = str(root / "state")
+    os.environ["QMS_AUDIT_CACHE"] = str(root / "cache")  # the report's laid-out page numbers are kept there
     try:
         assert run(["-w", str(ws), "report", "demo-2026-foe", "-o", str(out / "report.docx")]) == 0
         assert run(["-w", str(ws), "review", "pack", "-o", str(out / "review-pack.docx")]) == 0

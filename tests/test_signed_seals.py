@@ -235,7 +235,8 @@ def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cl
     assert early.code == 2 and "once the audit is reported" in early.err
     assert cli("-w", reported, "--as", LEAD, "audit", "status", AUDIT, "reported").code == 0
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "draft.docx").code == 0
-    assert "DRAFT: not approved" in docx_text(reported / "draft.docx")
+    draft = docx_text(reported / "draft.docx")
+    assert "DRAFT 0.1:" in draft and "not approved yet" in draft
     other = cli("-w", reported, "--as", "Ms Ong", "audit", "approve", AUDIT)
     assert other.code == 2 and "is approved by its lead auditor, Dr Lee" in other.err
     assert cli("-w", reported, "--as", LEAD, "audit", "approve", AUDIT, "--note", "issued to the dean").code == 0
@@ -244,14 +245,17 @@ def test_the_lead_approves_the_report_with_a_signature_and_the_report_says_so(cl
     assert approval.signed_by.meaning == "approved the audit report as the lead auditor"
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "approved.docx").code == 0
     text = docx_text(reported / "approved.docx")
-    assert f"Approved by {LEAD}, lead auditor" in text and "DRAFT" not in text
+    # approved, and signed; still a draft, numbered as the first, until the audit is closed and sealed
+    assert f"{LEAD}, lead auditor" in text and f"key {approval.signed_by.key_id}" in text
+    assert "DRAFT 0.1:" in text and "needs approving again" not in text
     assert verify(cli, reported).code == 0
     shown = cli("-w", reported, "audit", "show", AUDIT).out
     assert f"report approved by {LEAD} on " in shown and "criteria mc-qms@1.1, pinned when planned" in shown
     # a later change to the findings or results makes the approved text a draft again
     assert cli("-w", reported, "--as", LEAD, "audit", "rate", AUDIT, "4.1.b", "--grade", "conformity").code == 0
     assert cli("-w", reported, "report", AUDIT, "-o", reported / "changed.docx").code == 0
-    assert "The records changed after the approval (1 later changes)" in docx_text(reported / "changed.docx")
+    changed = docx_text(reported / "changed.docx")
+    assert "DRAFT 0.2:" in changed and "the records changed afterwards (1 later change)" in changed
 
 
 def test_signers_are_added_by_key_and_listed_with_who_added_them(cli, workspace, tmp_path, monkeypatch):

@@ -109,8 +109,9 @@ def test_an_audit_against_it_is_rated_scored_and_reported(cli, own_checklist, tm
     assert "Clause 4: Context of the institution" in docx_paragraphs(docx)
     rows = {row[0]: row for table in docx_tables(docx) if table[0][:2] == ["Ref", "Requirement"] for row in table[1:]}
     question = data["clauses"][0]["requirements"][0]["question"]
-    assert rows["4.1.a"][1] == f"{question} (must, P)"  # untitled: its question stands for its title
-    assert rows["8.1.b"][1] == "Complaints answered (must, C)"
+    # untitled: its question stands for its title; force and phase in words
+    assert rows["4.1.a"][1] == f"{question} (required, Plan)"
+    assert rows["8.1.b"][1] == "Complaints answered (required, Check)"
     report_rows = {r["Ref"]: r for r in xlsx_rows(xlsx, "Checklist")}
     assert report_rows["4.1.a"]["PDCA"] == "P" and report_rows["8.1.a"]["PDCA"] == "D"
     checklist = {r["Ref"]: r for r in xlsx_rows(sheet, "Checklist")}

@@ -60,3 +60,34 @@ def sparkline(values: list[float | None], *, low: float = 0.0, high: float = 1.0
             x = (min(high, max(low, v)) - low) / span
             out.append(SPARKS[min(len(SPARKS) - 1, int(x * (len(SPARKS) - 1) + 0.5))])
     return "".join(out)
+
+
+# Corrective-action stages (`capa_rules.stage`) in the words a manager reads in a report: the codes stay in the
+# records, the CLI and the workbooks, where they are filtered on.
+CAPA_STAGE_WORDS = {
+    "open": "no action recorded yet",
+    "correction": "corrected; cause not yet analysed",
+    "analysed": "cause analysed; actions not yet planned",
+    "actions-in-progress": "actions under way",
+    "awaiting-verification": "actions done; effectiveness to be checked",
+    "verified": "found effective; to be closed",
+    "reopened": "actions found not effective; new actions needed",
+    "closed": "closed",
+}
+VERIFICATION_WORDS = {"effective": "effective", "not-effective": "not effective"}
+ROOT_CAUSE_METHOD_WORDS = {
+    "5-whys": "five whys", "ishikawa": "Ishikawa (fishbone) diagram", "fault-tree": "fault tree analysis",
+    "8d": "8D problem solving", "pareto": "Pareto analysis", "process-mapping": "process mapping",
+    "other": "another method",
+}
+# A finding's grade as a report marks it, in words that survive printing in grey: a major in capitals.
+GRADE_MARKS = {
+    "major_nc": "MAJOR NC", "minor_nc": "Minor NC", "observation": "Observation",
+    "ofi": "Opportunity for improvement", "good_practice": "Good practice",
+}
+
+
+def capa_stage_words(stage: str, *, late: bool = False) -> str:
+    """'actions under way, late' for the stage code 'actions-in-progress' of an overdue NC."""
+    words = CAPA_STAGE_WORDS.get(stage, stage.replace("-", " "))
+    return f"{words}, late" if late else words

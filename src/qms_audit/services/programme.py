@@ -178,6 +178,30 @@ def _clause_need(number: str, history: list[AuditDigest], std: Standard, year: i
     return None
 
 
+
+def needs_after(audit: AuditDigest, earlier: list[AuditDigest], std: Standard) -> dict[str, str]:
+    """What one audit's results ask of the programme, clause by clause: the need the proposal's rule
+    (`_clause_need`) finds for each clause in the audit's scope, this audit being the latest of its unit's audits
+    (`earlier`: other audits; those of other units or standards, or later, are ignored). Clauses that conformed
+    are left out."""
+    standard = audit.standard_key.split("@")[0]
+    history = sorted([*(d for d in earlier if d.id != audit.id and _same_unit(d.unit, audit.unit)
+                        and d.standard_key.split("@")[0] == standard and d.start <= audit.start), audit],
+                     key=lambda d: (d.start, d.id))
+    needs = {}
+    for number in sorted(audit.clauses, key=number_key):
+        need = _clause_need(number, history, std, audit.start.year)
+        if need is not None:
+            needs[number] = need[0]
+    return needs
+
+
+def planned_after(programme: Programme, audit: AuditDigest) -> list[PlannedAudit]:
+    """The programme's audits of the same unit planned after this one (not the entry this audit carries out)."""
+    month = f"{audit.start:%Y-%m}"
+    return [p for p in programme.audits if _same_unit(p.unit, audit.unit) and p.month > month
+            and p.audit != audit.id]
+
 @dataclass
 class _UnitPlan:
     """One unit in the proposal: its audits kept from the current programme and what each clause needs."""
