@@ -186,7 +186,7 @@ def test_as_laid_out_every_page_is_portrait_with_its_reference_and_page(drafts, 
             pdf.close()
 
 
-def test_the_paper_of_the_profile_sets_the_page_of_drafts_and_the_review_pack(cli, demo_workspace, tmp_path):
+def test_the_paper_of_the_profile_sets_the_page_of_drafts_the_review_pack_and_the_report(cli, demo_workspace, tmp_path):
     from docx import Document
 
     def page_size(path) -> tuple[int, int]:  # in millimetres (a page is stored in twentieths of a point)
@@ -196,12 +196,14 @@ def test_the_paper_of_the_profile_sets_the_page_of_drafts_and_the_review_pack(cl
     ws = demo_workspace
     assert cli("-w", ws, "sop", "generate", "SOP-RISK", "-o", tmp_path / "a4").code == 0
     assert cli("-w", ws, "review", "pack", "-o", tmp_path / "a4" / "pack.docx").code == 0
+    assert cli("-w", ws, "report", "demo-2026-foe", "-o", tmp_path / "a4" / "report.docx").code == 0
     profile = ws / "institution.yaml"
     profile.write_text(profile.read_text() + "paper: Letter\n")
     assert cli("-w", ws, "sop", "generate", "SOP-RISK", "-o", tmp_path / "letter").code == 0
     assert cli("-w", ws, "review", "pack", "-o", tmp_path / "letter" / "pack.docx").code == 0
+    assert cli("-w", ws, "report", "demo-2026-foe", "-o", tmp_path / "letter" / "report.docx").code == 0
     for folder, size in (("a4", (210, 297)), ("letter", (216, 279))):
         files = sorted((tmp_path / folder).glob("*.docx"))
-        assert len(files) == 2
+        assert len(files) == 3
         for path in files:
             assert page_size(path) == size, path

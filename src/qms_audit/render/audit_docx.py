@@ -30,9 +30,11 @@ def grade_cell(grade_key: str, text: str | None = None, detail: str = "") -> Cel
     return Cell(body, fill, "b") if fill else body
 
 
-def build_report(data: ReportData, *, template: Path | None = None, logo: Path | None = None) -> bytes:
-    """The report as a .docx; its contents' page numbers are PAGEREF fields (`render.build` fills them in)."""
-    w = DocxWriter(template)
+def build_report(data: ReportData, *, template: Path | None = None, logo: Path | None = None,
+                 paper: str = "A4") -> bytes:
+    """The report as a .docx on `paper` (a template keeps its own page set-up); its contents' page numbers are
+    PAGEREF fields (`render.build` fills them in)."""
+    w = DocxWriter(template, paper=paper)
     _cover(w, data, logo)
     _document_control(w, data)
     w.contents_page(page_refs=True)

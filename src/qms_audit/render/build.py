@@ -55,11 +55,12 @@ def build_docx(workspace: Workspace, audit_id: str, template: Path | None = None
     from qms_audit.views.report_content import gather
 
     opened = open_audit(workspace, audit_id)
-    data = gather(opened, maybe_profile(workspace))
+    profile = maybe_profile(workspace)
+    data = gather(opened, profile)
     chosen = report_template(workspace, template)
     logo = logo_path(workspace)
     try:
-        docx = build_report(data, template=chosen, logo=logo)
+        docx = build_report(data, template=chosen, logo=logo, paper=profile.paper if profile else "A4")
     except Exception as exc:  # a received Word file can break the Word library in many ways
         if chosen is None:
             raise
