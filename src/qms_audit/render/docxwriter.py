@@ -696,6 +696,9 @@ def text_width_cm(text: str, font_pt: float, *, bold: bool = False) -> float:
     return _em_width(text) * font_pt * (1.12 if bold else 1.0) * 2.54 / 72
 
 
+_WIDEST_EM = 1.0  # wider than any letter of the table below (W is 0.989)
+
+
 @lru_cache(maxsize=65536)
 def _em_width(text: str) -> float:
     # the same words come back in table after table (dates, names, grades): measured once each
@@ -712,7 +715,8 @@ def column_minimum_cm(header: str, cells: Sequence[object], font_pt: float) -> f
             continue
         factor = 1.12 if isinstance(value, Cell) and "b" in value.flags else 1.0
         for word in str(value).split():  # measured as written: what `clean` drops is never visible
-            if len(word) <= 24:
+            # no word can be wider than its length in the widest letter: most need no measuring
+            if len(word) <= 24 and len(word) * _WIDEST_EM * factor > widest:
                 width = _em_width(word) * factor
                 if width > widest:
                     widest = width
