@@ -70,13 +70,16 @@ class LazyGroup(click.Group):
                    "that has standards/).")
 @click.option("--as", "actor", metavar="NAME",
               help="Name recorded for changes (default: $QMS_AUDIT_USER, else the name saved with `whoami --set`).")
+@click.option("--lang", "lang", metavar="CODE",
+              help="Language to read in: en, id (Bahasa Indonesia) or ms (Bahasa Melayu) (default: "
+                   "$QMS_AUDIT_LANG, else `language:` in institution.yaml, else en).")
 @click.pass_context
-def cli(ctx: click.Context, workspace: str | None, actor: str | None) -> None:
+def cli(ctx: click.Context, workspace: str | None, actor: str | None, lang: str | None) -> None:
     """Audit a micro-credential quality management system from the terminal.
 
     Run without a command to open the auditor's TUI.
     """
-    ctx.obj = AppContext(workspace_arg=workspace, actor_arg=actor)
+    ctx.obj = AppContext(workspace_arg=workspace, actor_arg=actor, lang_arg=lang)
     if ctx.invoked_subcommand is None:
         from qms_audit.tui.app import run_tui
 

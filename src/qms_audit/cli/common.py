@@ -17,8 +17,21 @@ from qms_audit.infra.locations import Workspace, find_workspace
 class AppContext:
     workspace_arg: str | None = None
     actor_arg: str | None = None
+    lang_arg: str | None = None
     _workspace: Workspace | None = field(default=None, repr=False)
     _actor: str | None = field(default=None, repr=False)
+
+    @property
+    def language(self) -> str:
+        """The reader's language (`services.profile.language_for`); English outside a workspace."""
+        from qms_audit.infra.errors import NotFound
+        from qms_audit.services.profile import language_for
+
+        try:
+            workspace: Workspace | None = self.workspace
+        except NotFound:
+            workspace = None
+        return language_for(workspace, self.lang_arg)
 
     @property
     def workspace(self) -> Workspace:

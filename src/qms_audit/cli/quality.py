@@ -75,7 +75,8 @@ def credentials() -> None:
 @click.option("--credit-name", metavar="NAME",
               help="What the catalogue calls the national credit, e.g. SKS (default: the profile's, else 'credit').")
 @click.option("--language", "languages", multiple=True, metavar="CODE",
-              help="Language to read multilingual texts in, e.g. de (default English, else the first given).")
+              help="Language to read multilingual texts in, e.g. de (default: the reader's language (--lang), "
+                   "else English, else the first given).")
 @pass_app
 def credentials_check(app: AppContext, paths: tuple[Path, ...], as_json: bool, output: Path | None,
                       audit_id: str | None, on, credit_hours: float | None, credit_name: str | None,
@@ -96,7 +97,8 @@ def credentials_check(app: AppContext, paths: tuple[Path, ...], as_json: bool, o
         workspace = None
     check, attached = credential_check(workspace, list(paths), today=on or clock.today(),
                                        actor=app.actor if audit_id else "reader", audit_id=audit_id,
-                                       credit_name=credit_name, credit_hours=credit_hours, languages=languages,
+                                       credit_name=credit_name, credit_hours=credit_hours,
+                                       languages=languages or (app.language,),
                                        progress=progress_bar("checking credentials"))
     if output is not None:
         from qms_audit.infra.files import atomic_write_bytes, display_path

@@ -122,8 +122,9 @@ def show_standard(app: AppContext, standard_id: str, version: str | None, source
         _sources(std, as_json)
         return
     if as_json:
-        emit_json(std.model_dump(mode="json"))
+        emit_json(std.model_dump(mode="json"))  # the standard as written: JSON is the same in every language
         return
+    std = _in_language(app, std)
     _header(std)
     for clause in std.clauses:
         _clause_tree(clause, 0)
@@ -132,6 +133,25 @@ def show_standard(app: AppContext, standard_id: str, version: str | None, source
         click.echo("SOPs")
         for sop in std.sops:
             click.echo(f"  {sop.id:<14} clause {sop.clause:<6} {sop.title}")
+
+
+def _in_language(app: AppContext, std: Standard) -> Standard:
+    """The standard's texts in the reader's language, and a line saying where they come from."""
+    language = app.language
+    if language == "en":
+        return std
+    from qms_audit.model.overlay import LANGUAGES
+    from qms_audit.services.overlays import OverlayLibrary
+
+    shown = OverlayLibrary(StandardLibrary(app.workspace)).localised(std, language)
+    name = LANGUAGES[language]
+    if shown.overlay is None or shown.stale:
+        why = "its translation is for another version" if shown.stale else "it has no translation"
+        click.echo(f"({name}: {std.key} is shown in English, {why})")
+    elif shown.missing:
+        click.echo(f"({name} from {app.workspace.relative(shown.overlay)}; {len(shown.missing)} texts not "
+                   "translated are in English)")
+    return shown.standard
 
 
 @standards.command("validate")

@@ -82,6 +82,9 @@ class InstitutionProfile(StrictModel):
                                   "e.g. {name: SKS, hours: 45}.")
     paper: Literal["A4", "Letter"] = Field(
         default="A4", description="The paper documents and workbooks are laid out and printed on: A4 or Letter.")
+    language: Literal["en", "id", "ms"] | None = Field(
+        default=None, description="The language people read here: en (English), id (Bahasa Indonesia) or ms "
+                                  "(Bahasa Melayu); --lang and QMS_AUDIT_LANG choose otherwise for one person.")
 
     def national_credit(self) -> NationalCredit:
         return self.credits or NationalCredit(name="credit", hours=self.credit_hours)

@@ -52,6 +52,27 @@ def maybe_profile(workspace: Workspace) -> InstitutionProfile | None:
     return load_profile(workspace) if workspace.profile_path.exists() else None
 
 
+LANGUAGE_CODES = ("en", "id", "ms")
+ENV_LANGUAGE = "QMS_AUDIT_LANG"
+
+
+def language_for(workspace: Workspace | None, chosen: str | None = None) -> str:
+    """The language a person reads: `--lang`, else $QMS_AUDIT_LANG, else the profile's `language:`, else English.
+    Identifiers, file formats and --json keys stay the same in every language."""
+    import os
+
+    from qms_audit.infra.errors import BadInput
+
+    for value, origin in ((chosen, "--lang"), (os.environ.get(ENV_LANGUAGE), f"${ENV_LANGUAGE}")):
+        if value:
+            code = value.strip().lower()
+            if code not in LANGUAGE_CODES:
+                raise BadInput(f"{origin} {value}: choose en (English), id (Bahasa Indonesia) or ms (Bahasa Melayu)")
+            return code
+    profile = maybe_profile(workspace) if workspace is not None else None
+    return (profile.language if profile is not None else None) or "en"
+
+
 def paper_for(workspace: Workspace | None) -> str:
     """The paper the institution prints on (A4 unless its profile says Letter); A4 outside a workspace."""
     profile = maybe_profile(workspace) if workspace is not None else None
@@ -113,4 +134,5 @@ credits:                            # the national credit catalogues count workl
   hours: 40                         # notional learning hours of one (Malaysia's MQF: 40; an Indonesian SKS: 45)
 ects_hours: 27.5                    # hours per ECTS credit (25-30)
 paper: A4                           # paper for reports and workbooks: A4 or Letter
+# language: id                      # what people read here: en, id (Bahasa Indonesia), ms (Bahasa Melayu)
 """
