@@ -32,7 +32,6 @@ needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is n
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """The demo workspace (the audit is in progress) and its report, made by the CLI at a fixed time."""
-    import os
 
     from qms_audit.cli import run
     from tests.conftest import REPO
@@ -46,16 +45,10 @@ def demo(tmp_path_factory) -> Path:
     settings = {"QMS_AUDIT_NOW": NOW, "QMS_AUDIT_CACHE": str(root.parent / "cache"),
                 "QMS_AUDIT_STATE": str(root.parent / "state"), "QMS_AUDIT_CONFIG_DIR": str(root.parent / "config"),
                 "QMS_AUDIT_DATA_DIR": str(root.parent / "data")}
-    saved = {key: os.environ.get(key) for key in settings}
-    os.environ.update(settings)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in settings.items():
+            patch.setenv(key, value)
         assert run(["-w", str(root), "report", DEMO, "-o", str(root / "r.docx")]) == 0
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return root
 
 

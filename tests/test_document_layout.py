@@ -27,7 +27,6 @@ pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not inst
 @pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """name -> (docx, pdf) for the demo's report, the review pack and the SOP drafts."""
-    import os
 
     from qms_audit.cli import run
     from tests.conftest import REPO
@@ -43,20 +42,13 @@ def documents(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
             shutil.copy2(source, ws / name)
     out = root / "out"
     out.mkdir()
-    saved = {key: os.environ.get(key) for key in ("QMS_AUDIT_NOW", "QMS_AUDIT_STATE", "QMS_AUDIT_CACHE")}
-    os.environ["QMS_AUDIT_NOW"] = NOW
-    os.environ["QMS_AUDIT_STATE"] = str(root / "state")
-    os.environ["QMS_AUDIT_CACHE"] = str(root / "cache")  # the report's laid-out page numbers are kept there
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QMS_AUDIT_NOW", NOW)
+        patch.setenv("QMS_AUDIT_STATE", str(root / "state"))
+        patch.setenv("QMS_AUDIT_CACHE", str(root / "cache"))  # the report's laid-out page numbers are kept there
         assert run(["-w", str(ws), "report", "demo-2026-foe", "-o", str(out / "report.docx")]) == 0
         assert run(["-w", str(ws), "review", "pack", "-o", str(out / "review-pack.docx")]) == 0
         assert run(["-w", str(ws), "sop", "generate", "--all", "-o", str(out)]) == 0
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     sources = sorted(out.glob("*.docx"))
     subprocess.run([SOFFICE, f"-env:UserInstallation=file://{root / 'lo-profile'}", "--headless", "--convert-to",
                     "pdf", "--outdir", str(root / "pdf"), *map(str, sources)], check=True, capture_output=True,

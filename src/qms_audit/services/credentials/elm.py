@@ -158,11 +158,10 @@ def _date(c: Credential) -> ElementResult:
     said = c.text(at)
     if said is None:
         return missing("date_of_issue", "no issued, issuanceDate or validFrom date, and no awardedBy.awardingDate")
-    reading = v.read_date(said[0])
-    problem = v.date_problem(reading, said[0], c.today)
+    shown, problem = v.issue_date(said[0], c.today)
     if problem:
         c.problems.append(problem)
-    return found("date_of_issue", said[1], v.shown_date(reading, said[0]) if reading.day else said[0])
+    return found("date_of_issue", said[1], shown)
 
 
 def _outcomes(c: Credential) -> ElementResult:

@@ -150,11 +150,10 @@ def _date(b: Badge) -> ElementResult:
     said = b.text(b.root.any(("awardedDate",), ("validFrom",), ("issuanceDate",)))
     if said is None:
         return missing("date_of_issue", "no awardedDate, validFrom or issuanceDate")
-    reading = v.read_date(said[0])
-    problem = v.date_problem(reading, said[0], b.today)
+    shown, problem = v.issue_date(said[0], b.today)
     if problem:
         b.problems.append(problem)
-    return found("date_of_issue", said[1], v.shown_date(reading, said[0]) if reading.day else said[0])
+    return found("date_of_issue", said[1], shown)
 
 
 def _outcomes(b: Badge) -> ElementResult:

@@ -92,6 +92,12 @@ def read_date(text: str) -> DateReading:
     return DateReading(None, f"'{text}' is not a date (write YYYY-MM-DD, dd.mm.yyyy, dd/mm/yyyy or 5 May 2025)")
 
 
+def issue_date(written: str, today: dt.date) -> tuple[str, str | None]:
+    """A credential's date of issue as shown (the day it reads as, else as written), and what is wrong with it."""
+    reading = read_date(written)
+    return (shown_date(reading, written) if reading.day else written), date_problem(reading, written, today)
+
+
 def date_problem(reading: DateReading, text: str, today: dt.date) -> str | None:
     if reading.day is None:
         return f"date of issue: {reading.note}"
