@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test unit bench stress lint format schemas clean
+.PHONY: install run test unit bench stress lint format schemas catalogues clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,6 +43,13 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
+
+# The interface's words in Bahasa Indonesia and Bahasa Melayu: extract the words from the code, bring each
+# catalogue up to date (new words come in empty, words gone from the code go out), then compile. Translate the
+# empty entries of src/qms_audit/locale/*/LC_MESSAGES/qms_audit.po and run it again; tests/test_catalogues.py
+# fails on any word left untranslated or stale.
+catalogues: $(STAMP)
+	$(BIN)/python scripts/catalogues.py update
 
 schemas: $(STAMP)
 	$(BIN)/python -m qms_audit.schemas.regenerate

@@ -51,6 +51,13 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("QMS_AUDIT_CONFIG_DIR", str(personal / "config"))
     monkeypatch.setenv("QMS_AUDIT_DATA_DIR", str(personal / "data"))
     monkeypatch.setenv("QMS_AUDIT_STATE", str(personal / "state"))
+    monkeypatch.delenv("QMS_AUDIT_LANG", raising=False)
+    # A command run in-process sets the language for the process: each test starts and ends in English.
+    from qms_audit.infra import i18n
+
+    i18n.set_language(i18n.ENGLISH)
+    yield
+    i18n.set_language(i18n.ENGLISH)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from qms_audit import __version__
 from qms_audit.cli.common import AppContext
 from qms_audit.infra import exit_codes
 from qms_audit.infra.errors import QmsError
+from qms_audit.infra.i18n import set_language
 
 DEBUG_ENV = "QMS_AUDIT_DEBUG"
 
@@ -80,6 +81,8 @@ def cli(ctx: click.Context, workspace: str | None, actor: str | None, lang: str 
     Run without a command to open the auditor's TUI.
     """
     ctx.obj = AppContext(workspace_arg=workspace, actor_arg=actor, lang_arg=lang)
+    # Every word the command or the TUI shows from here on is in the reader's language.
+    set_language(ctx.obj.language)
     if ctx.invoked_subcommand is None:
         from qms_audit.tui.app import run_tui
 

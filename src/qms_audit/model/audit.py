@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from qms_audit.infra.i18n import N_, NP_, _, pgettext
 from qms_audit.model.common import NonEmpty, Phase, StrictModel
 
 UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
@@ -52,11 +53,12 @@ class Grade(StrEnum):
 
     @property
     def label(self) -> str:
-        return GRADE_LABELS[self]
+        """The grade in the reader's language (the English words are the table below)."""
+        return _(GRADE_LABELS[self])
 
     @property
     def short(self) -> str:
-        return GRADE_SHORT[self]
+        return pgettext("grade code", GRADE_SHORT[self])
 
     # The sets are looked up, not built here: reading a member off the class is slow, and a portfolio asks
     # these of every finding of ten thousand audits.
@@ -79,24 +81,24 @@ class Grade(StrEnum):
 
 
 GRADE_LABELS = {
-    Grade.CONFORMITY: "Conformity",
-    Grade.GOOD_PRACTICE: "Good practice",
-    Grade.OFI: "Opportunity for improvement",
-    Grade.OBSERVATION: "Observation",
-    Grade.MINOR_NC: "Minor nonconformity",
-    Grade.MAJOR_NC: "Major nonconformity",
-    Grade.NOT_APPLICABLE: "Not applicable",
-    Grade.NOT_ASSESSED: "Not assessed",
+    Grade.CONFORMITY: N_("Conformity"),
+    Grade.GOOD_PRACTICE: N_("Good practice"),
+    Grade.OFI: N_("Opportunity for improvement"),
+    Grade.OBSERVATION: N_("Observation"),
+    Grade.MINOR_NC: N_("Minor nonconformity"),
+    Grade.MAJOR_NC: N_("Major nonconformity"),
+    Grade.NOT_APPLICABLE: N_("Not applicable"),
+    Grade.NOT_ASSESSED: N_("Not assessed"),
 }
 GRADE_SHORT = {
-    Grade.CONFORMITY: "C",
-    Grade.GOOD_PRACTICE: "GP",
-    Grade.OFI: "OFI",
-    Grade.OBSERVATION: "OBS",
-    Grade.MINOR_NC: "MIN",
-    Grade.MAJOR_NC: "MAJ",
-    Grade.NOT_APPLICABLE: "N/A",
-    Grade.NOT_ASSESSED: "-",
+    Grade.CONFORMITY: NP_("grade code", "C"),
+    Grade.GOOD_PRACTICE: NP_("grade code", "GP"),
+    Grade.OFI: NP_("grade code", "OFI"),
+    Grade.OBSERVATION: NP_("grade code", "OBS"),
+    Grade.MINOR_NC: NP_("grade code", "MIN"),
+    Grade.MAJOR_NC: NP_("grade code", "MAJ"),
+    Grade.NOT_APPLICABLE: NP_("grade code", "N/A"),
+    Grade.NOT_ASSESSED: NP_("grade code", "-"),
 }
 GRADE_SEVERITY = {
     Grade.NOT_ASSESSED: -1,

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from qms_audit.infra.errors import NotFound, choice_hint
 from qms_audit.infra.files import MIB
+from qms_audit.infra.i18n import LANGUAGES
 from qms_audit.infra.loading import load_yaml_model
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.profile import InstitutionProfile
@@ -52,7 +53,7 @@ def maybe_profile(workspace: Workspace) -> InstitutionProfile | None:
     return load_profile(workspace) if workspace.profile_path.exists() else None
 
 
-LANGUAGE_CODES = ("en", "id", "ms")
+LANGUAGE_CODES = LANGUAGES
 ENV_LANGUAGE = "QMS_AUDIT_LANG"
 
 
