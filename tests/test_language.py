@@ -51,9 +51,21 @@ def test_requirements_are_shown_in_the_language_and_json_stays_the_same(cli, ws)
 
 
 def test_a_standard_without_a_translation_says_it_is_shown_in_english(cli, ws):
+    (ws / "standards" / "mc-qms.ms.yaml").unlink()
     result = cli("-w", ws, "--lang", "ms", "standards", "show", "mc-qms")
     assert result.code == 0
     assert result.out.splitlines()[0] == "(Bahasa Melayu: mc-qms@1.1 is shown in English, it has no translation)"
+
+
+def test_the_mc_qms_standard_is_shown_in_malay(cli, ws):
+    overlay = yaml.safe_load((ws / "standards" / "mc-qms.ms.yaml").read_text())
+    shown = cli("-w", ws, "--lang", "ms", "standards", "show", "mc-qms").out
+    assert shown.splitlines()[0] == overlay["title"]
+    titles = [r["title"] for r in overlay["requirements"]] + [c["title"] for c in overlay["clauses"]]
+    assert len(titles) == 75 + 44
+    assert [t for t in titles if t not in shown] == []
+    assert "Risks to micro-credentials identified" in cli("-w", ws, "standards", "show", "mc-qms").out
+    assert "Risks to micro-credentials identified" not in shown
 
 
 @pytest.mark.parametrize("where", ["option", "environment", "profile"])
