@@ -21,9 +21,12 @@ from qms_audit.services.standards import StandardLibrary, check_standard
 from qms_audit.store.index import StandardFiles
 from tests.conftest import REPO
 
-SHIPPED = [("eu-mc-2022", "id"), ("eu-mc-2022", "ms"), ("mc-readiness", "id"), ("mc-readiness", "ms")]
+SHIPPED = [(standard_id, language) for standard_id in ("eu-mc-2022", "mc-qms", "mc-readiness")
+           for language in ("id", "ms")]
 COVERAGE = {
     "eu-mc-2022": "44 of 44 requirements, 14 of 14 clauses, 8 of 8 grades, 4 of 4 score bands; complete (350 texts)",
+    "mc-qms": "75 of 75 requirements, 44 of 44 clauses, 7 of 7 SOPs, 8 of 8 grades, 4 of 4 score bands; "
+              "complete (732 texts)",
     "mc-readiness": "35 of 35 requirements, 8 of 8 clauses, 8 of 8 grades, 5 of 5 levels, 4 of 4 score bands; "
                     "complete (285 texts)",
 }
@@ -56,8 +59,7 @@ def test_shipped_overlays_translate_every_text_of_their_standard(cli):
     for standard_id, language in SHIPPED:
         line = next(x for x in result.lines if f"standards/{standard_id}.{language}.yaml" in x)
         assert line.endswith(f": {COVERAGE[standard_id]}"), line
-    for language in ("id", "ms"):
-        assert f"  mc-qms.{language}.yaml  {language} (" in result.out  # no overlay yet: said so
+    assert "none; " not in result.out  # every standard has both translations
     library = overlays(REPO)
     for standard_id, language in SHIPPED:
         std = standard(REPO, standard_id)
@@ -108,7 +110,7 @@ def test_an_unknown_ref_is_refused_with_one_line_naming_file_place_and_hint(cli,
     assert result.err_lines == [
         "error: standards/eu-mc-2022.id.yaml:5: requirement 1.1.aa, ref: eu-mc-2022 has no requirement 1.1.aa "
         "(did you mean '1.1.a'?)"]
-    assert "1 of 7 file(s) invalid" in result.out  # 3 standards, 4 overlays
+    assert "1 of 9 file(s) invalid" in result.out  # 3 standards, 6 overlays
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -274,7 +276,8 @@ def test_overlays_are_not_listed_as_standards(cli, workspace):
     listed = json.loads(cli("-w", workspace, "standards", "list", "--json").out)
     assert sorted(s["id"] for s in listed) == ["eu-mc-2022", "mc-qms", "mc-readiness"]
     assert [p.name for p in overlays(workspace).files()] == [
-        "eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "mc-readiness.id.yaml", "mc-readiness.ms.yaml"]
+        "eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "mc-qms.id.yaml", "mc-qms.ms.yaml", "mc-readiness.id.yaml",
+        "mc-readiness.ms.yaml"]
 
 
 def test_a_standard_cannot_take_an_id_that_reads_as_an_overlay_name(cli, workspace):

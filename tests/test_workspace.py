@@ -40,8 +40,8 @@ def test_init_creates_a_workspace_with_shipped_standards(cli, tmp_path):
     assert result.code == 0, result.err
     files = sorted(p.name for p in (target / "standards").glob("*.yaml"))
     # the standards, and their Indonesian and Malay translations (overlays)
-    assert files == ["eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "eu-mc-2022.yaml", "mc-qms.id.yaml", "mc-qms.yaml",
-                     "mc-readiness.id.yaml", "mc-readiness.ms.yaml", "mc-readiness.yaml"]
+    assert files == ["eu-mc-2022.id.yaml", "eu-mc-2022.ms.yaml", "eu-mc-2022.yaml", "mc-qms.id.yaml", "mc-qms.ms.yaml",
+                     "mc-qms.yaml", "mc-readiness.id.yaml", "mc-readiness.ms.yaml", "mc-readiness.yaml"]
     names = ["eu-mc-2022", "mc-qms", "mc-readiness"]
     assert (target / "sop_templates").is_dir()
     assert (target / "audits").is_dir()
