@@ -26,6 +26,7 @@ from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile, NotFound, Problem, QmsError, choice_hint
 from qms_audit.infra.files import MIB, human_size, read_text_bounded
+from qms_audit.infra.i18n import ENGLISH, _
 from qms_audit.infra.locations import SOP_TEMPLATES, Workspace, shipped_dir
 
 TEMPLATE_SUFFIX = ".md.j2"
@@ -41,22 +42,41 @@ class TemplateFile:
     sop_id: str
     path: Path
     source: str  # "workspace" or "shipped"
+    language: str = ENGLISH  # the language the template is written in
 
 
-def template_files(workspace: Workspace) -> dict[str, TemplateFile]:
-    """SOP id -> template; a workspace template overrides the shipped one of the same name."""
-    found: dict[str, TemplateFile] = {}
+def _template_folders(workspace: Workspace, language: str) -> list[tuple[Path, str]]:
+    """Where templates in `language` are, shipped first: English ones in sop_templates/ itself, the others in
+    sop_templates/<language>/."""
     folders = []
     with contextlib.suppress(QmsError):  # an installation without shipped data uses the workspace's templates
         folders.append((shipped_dir() / SOP_TEMPLATES, "shipped"))
     folders.append((workspace.sop_templates_dir, "workspace"))
-    for folder, source in folders:
+    return folders if language == ENGLISH else [(folder / language, source) for folder, source in folders]
+
+
+def template_files(workspace: Workspace, language: str = ENGLISH) -> dict[str, TemplateFile]:
+    """SOP id -> template written in `language`; a workspace template overrides the shipped one of the same name
+    and language."""
+    found: dict[str, TemplateFile] = {}
+    for folder, source in _template_folders(workspace, language):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
             sop_id = path.name[: -len(TEMPLATE_SUFFIX)]
             if source == "workspace" or sop_id not in found:
-                found[sop_id] = TemplateFile(sop_id, path, source)
+                found[sop_id] = TemplateFile(sop_id, path, source, language)
+    return found
+
+
+def templates_for(workspace: Workspace, language: str) -> dict[str, TemplateFile]:
+    """SOP id -> the template a draft in `language` is made from: the one written in that language, else the
+    English one (a draft in English is better than none; `TemplateFile.language` tells which it is). A language
+    template comes before an English one, even one the workspace overrides: the draft is wanted in the
+    reader's language, and an institution customises it by placing sop_templates/<language>/<SOP id>.md.j2."""
+    found = template_files(workspace)
+    if language != ENGLISH:
+        found.update(template_files(workspace, language))
     return found
 
 
@@ -241,7 +261,7 @@ def _collect(reader: int, pid: int) -> bytes | None:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([reader], [], [], left)
+            ready = select.select([reader], [], [], left)[0]
             if not ready:
                 return None
             chunk = os.read(reader, 1 << 16)
@@ -279,9 +299,9 @@ def _undefined_hint(message: str, context: dict) -> str:
     return "add the field to institution.yaml or fix the template"
 
 
-def find_template(workspace: Workspace, sop_id: str) -> TemplateFile:
-    files = template_files(workspace)
+def find_template(workspace: Workspace, sop_id: str, language: str = ENGLISH) -> TemplateFile:
+    files = templates_for(workspace, language)
     if sop_id not in files:
-        raise NotFound(f"no template for SOP '{sop_id}' ({choice_hint(sop_id, sorted(files))}); add "
-                       f"{SOP_TEMPLATES}/{sop_id}{TEMPLATE_SUFFIX}")
+        raise NotFound(_("no template for SOP '{sop_id}' ({hint}); add {path}").format(
+            sop_id=sop_id, hint=choice_hint(sop_id, sorted(files)), path=f"{SOP_TEMPLATES}/{sop_id}{TEMPLATE_SUFFIX}"))
     return files[sop_id]
