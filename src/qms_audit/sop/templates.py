@@ -106,11 +106,13 @@ def environment():
             if operator == "*":
                 size = _size_of_product(left, right)
                 if size is not None and size > MAX_RENDER_OUTPUT:
-                    raise TemplateTooLarge(f"a repetition of {size:,} items (the limit for a whole SOP is "
-                                           f"{MAX_RENDER_OUTPUT:,} characters)")
+                    raise TemplateTooLarge(_("a repetition of {size} items (the limit for a whole SOP is {limit} "
+                                             "characters)").format(size=f"{size:,}",
+                                                                   limit=f"{MAX_RENDER_OUTPUT:,}"))
             if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 \
                     and abs(left) > 1 and abs(left).bit_length() * right > MAX_POWER_BITS:
-                raise TemplateTooLarge(f"a power of {abs(left).bit_length() * right:,} bits")
+                raise TemplateTooLarge(_("a power of {bits} bits").format(
+                    bits=f"{abs(left).bit_length() * right:,}"))
             return super().call_binop(context, operator, left, right)
 
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -149,27 +151,32 @@ def _render(source: str, context: dict, shown: str) -> str:
     try:
         compiled = env.from_string(source)
     except TemplateSyntaxError as exc:
-        raise InvalidFile(problems=[Problem(f"template syntax error: {exc.message}", file=shown, line=exc.lineno,
-                                            hint="check the {% %} and {{ }} on this line")]) from None
+        raise InvalidFile(problems=[Problem(_("template syntax error: {message}").format(message=exc.message),
+                                            file=shown, line=exc.lineno,
+                                            hint=_("check the {% %} and {{ }} on this line"))]) from None
     try:
         return _bounded_output(compiled.generate(**context), shown)
     except TemplateTooLarge as exc:
-        raise InvalidFile(problems=[Problem(f"refused: {exc}", file=shown, line=_template_line(exc),
-                                            hint="an SOP template writes text from the profile, not bulk data")]
+        raise InvalidFile(problems=[Problem(_("refused: {reason}").format(reason=exc), file=shown,
+                                            line=_template_line(exc),
+                                            hint=_("an SOP template writes text from the profile, not bulk data"))]
                           ) from None
     except (MemoryError, OverflowError) as exc:
-        raise _too_much(shown, f"more memory than allowed ({type(exc).__name__})") from None
+        raise _too_much(shown, _("more memory than allowed ({error})").format(error=type(exc).__name__)) from None
     except SecurityError as exc:
-        raise InvalidFile(problems=[Problem(f"refused: the template tries to reach something it may not ({exc})",
+        raise InvalidFile(problems=[Problem(_("refused: the template tries to reach something it may not "
+                                              "({reason})").format(reason=exc),
                                             file=shown, line=_template_line(exc),
-                                            hint="templates may only use the profile and standard fields")]) from None
+                                            hint=_("templates may only use the profile and standard fields"))]
+                          ) from None
     except UndefinedError as exc:
         # Jinja leaves the message out when the template raised the error itself (an empty `undefined` call)
-        message = exc.message or "the template uses a value that is not defined"
+        message = exc.message or _("the template uses a value that is not defined")
         raise InvalidFile(problems=[Problem(message, file=shown, line=_template_line(exc),
                                             hint=_undefined_hint(message, context))]) from None
     except TemplateError as exc:
-        raise InvalidFile(problems=[Problem(f"template error: {exc}", file=shown, line=_template_line(exc))]) from None
+        raise InvalidFile(problems=[Problem(_("template error: {error}").format(error=exc), file=shown,
+                                            line=_template_line(exc))]) from None
 
 
 def _bounded_output(chunks: Iterable[str], shown: str) -> str:
@@ -178,15 +185,15 @@ def _bounded_output(chunks: Iterable[str], shown: str) -> str:
     for chunk in chunks:
         size += len(chunk)
         if size > MAX_RENDER_OUTPUT:
-            raise _too_much(shown, f"more than {MAX_RENDER_OUTPUT:,} characters of output")
+            raise _too_much(shown, _("more than {limit} characters of output").format(limit=f"{MAX_RENDER_OUTPUT:,}"))
         out.append(chunk)
     return "".join(out)
 
 
 def _too_much(shown: str, what: str) -> InvalidFile:
-    return InvalidFile(problems=[Problem(f"refused: the template needs {what}", file=shown,
-                                         hint="an SOP template writes text from the profile; look for loops and "
-                                              "repetitions that never end")])
+    return InvalidFile(problems=[Problem(_("refused: the template needs {what}").format(what=what), file=shown,
+                                         hint=_("an SOP template writes text from the profile; look for loops and "
+                                                "repetitions that never end"))])
 
 
 # -- a run in a child process --------------------------------------------------------------------------------
@@ -210,13 +217,14 @@ def _render_in_child(source: str, context: dict, shown: str) -> str:
     finally:
         os.close(reader)
     if data is None:
-        raise _too_much(shown, f"more than {MAX_RENDER_SECONDS:.0f} seconds")
+        raise _too_much(shown, _("more than {seconds} seconds").format(seconds=f"{MAX_RENDER_SECONDS:.0f}"))
     try:
         outcome = json.loads(data)
     except ValueError:
         outcome = None
     if not isinstance(outcome, dict):
-        raise _too_much(shown, f"more memory than allowed ({human_size(MAX_RENDER_MEMORY)} more than the tool's)")
+        raise _too_much(shown, _("more memory than allowed ({size} more than the tool's)").format(
+            size=human_size(MAX_RENDER_MEMORY)))
     if "text" in outcome:
         return str(outcome["text"])
     raise InvalidFile(problems=[Problem(**p) for p in outcome["problems"]])
@@ -293,10 +301,10 @@ def _undefined_hint(message: str, context: dict) -> str:
     match = re.search(r"'([^']+)' (?:has no attribute|is undefined)", message)
     attr = re.search(r"has no attribute '([^']+)'", message)
     if attr:
-        return "add that field to institution.yaml, or fix the template's spelling"
+        return _("add that field to institution.yaml, or fix the template's spelling")
     if match:
         return choice_hint(match.group(1), sorted(context))
-    return "add the field to institution.yaml or fix the template"
+    return _("add the field to institution.yaml or fix the template")
 
 
 def find_template(workspace: Workspace, sop_id: str, language: str = ENGLISH) -> TemplateFile:
