@@ -200,7 +200,8 @@ def test_the_sign_off_block_and_the_footer_are_in_the_language(cli, ws, tmp_path
     for sop_id, path in drafts.items():
         assert not any(t[0][0] == "Sign-off" for t in docx_tables(path)), sop_id
         # the sign-off block (the table with rows to sign in) is there, its rows tall enough to sign in
-        signing = [t for t in Document(str(path)).tables if t.rows[1]._tr.find(f"{W}trPr/{W}trHeight") is not None]
+        signing = [t for t in Document(str(path)).tables
+                   if len(t.rows) > 1 and t.rows[1]._tr.find(f"{W}trPr/{W}trHeight") is not None]
         assert signing, sop_id
         assert all(int(row._tr.find(f"{W}trPr/{W}trHeight").get(f"{W}val")) >= 600 for row in signing[0].rows[1:])
         for section in Document(str(path)).sections:
@@ -339,3 +340,32 @@ def test_check_templates_checks_the_templates_of_the_language(cli, ws, shipped, 
     result = cli("-w", ws, "--lang", language, "sop", "check-templates")
     assert result.code == 2
     assert len(result.err_lines) == 1 and "SOP-RISK" in result.err_lines[0] and scope in result.err_lines[0]
+
+
+@pytest.mark.parametrize(("language", "text", "approved", "approver", "effective", "review"), [
+    ("id", "| Nomor dokumen | UX-01 |\n| Versi | 2.0 |\n| Status | Berlaku |\n| Disetujui oleh | Prof Budi Santoso |\n"
+           "| Tanggal berlaku | 1 Agustus 2025 |\n| Tinjauan berikutnya | 1 Desember 2027 |\n",
+     True, "Prof Budi Santoso", dt.date(2025, 8, 1), dt.date(2027, 12, 1)),
+    ("id", "| Nomor dokumen | UX-01 |\n| Versi | 0.2 |\n| Status | Draf untuk ditinjau |\n"
+           "| Penyetuju | belum ditetapkan |\n| Tanggal berlaku | setelah disetujui |\n",
+     False, None, None, None),
+    ("ms", "| Nombor dokumen | UX-01 |\n| Versi | 3.1 |\n| Status | Berkuat kuasa |\n"
+           "| Diluluskan oleh | Dr Siti Hajar |\n| Tarikh berkuat kuasa | 15 Ogos 2025 |\n"
+           "| Kajian semula seterusnya | 15 Dis 2027 |\n",
+     True, "Dr Siti Hajar", dt.date(2025, 8, 15), dt.date(2027, 12, 15)),
+    # an approver named, but the status says draft: no approval
+    ("ms", "| Nombor dokumen | UX-01 |\n| Versi | 0.1 |\n| Status | Draf untuk semakan |\n"
+           "| Pelulus | Prof Rosli Ahmad |\n| Disediakan oleh | belum ditentukan |\n",
+     False, "Prof Rosli Ahmad", None, None),
+])
+def test_document_control_is_read_in_indonesian_and_malay(tmp_path, language, text, approved, approver, effective,
+                                                           review):
+    from qms_audit.services.deskreview import metadata, read_document
+
+    path = tmp_path / f"sop-{language}.md"
+    path.write_text(f"# SOP-RISK\n\n## 1. Kontrol\n\n| Butir | Isi |\n|---|---|\n{text}\n## 2. Isi\n\nTeks.\n",
+                    encoding="utf-8")
+    md = metadata(read_document(path))
+    assert (md.document_number, md.approved, md.approved_by) == ("UX-01", approved, approver)
+    assert (md.effective, md.next_review) == (effective, review)
+    assert md.version is not None

@@ -93,6 +93,11 @@ class SopFinding:
         """The states in the reader's language, as a list: "draft, overdue"."""
         return ", ".join(pgettext("SOP state", STATE_WORDS[s]) if s in STATE_WORDS else s for s in self.states)
 
+    def confidence_word(self) -> str:
+        """How sure the recognition is, in the reader's language ("" for an SOP no document was recognised as)."""
+        confidence = self.confidence or ""
+        return pgettext("confidence", CONFIDENCE_WORDS[confidence]) if confidence in CONFIDENCE_WORDS else confidence
+
     def _sections(self, names: list[str]) -> str:
         return ", ".join(self.section_names.get(name, name) for name in names)
 
@@ -103,10 +108,8 @@ class SopFinding:
             return []
         md = self.metadata or Metadata()
         why = "; ".join(_(message).format(**fields) for message, fields in self.reasons) or self.recognised_by
-        confidence = self.confidence or ""
         lines = [_("{document}: recognised with {confidence} confidence ({why})").format(
-            document=self.document, confidence=pgettext("confidence", CONFIDENCE_WORDS.get(confidence, confidence)),
-            why=why)]
+            document=self.document, confidence=self.confidence_word(), why=why)]
         control = [_(message).format(value=value) for message, value in (
             (N_("number {value}"), md.document_number), (N_("prepared by {value}"), md.prepared_by),
             (N_("reviewed by {value}"), md.reviewed_by),
