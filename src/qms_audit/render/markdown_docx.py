@@ -4,8 +4,9 @@ Pipe tables carry a little layout. When the dashes of a table's separator line d
 (`|---|----------|------|`), the columns share the page in those proportions (as in Pandoc); otherwise they
 share it by how much text each holds. Tables written alike (the same header and separator lines, such as the
 step tables of an SOP's Plan, Do, Check and Act) get the same column widths, wide enough for the words of all
-of them, so that they line up down the pages. A table with a "Signature" column is a sign-off block: its rows
-are tall enough to sign in.
+of them, so that they line up down the pages. A table with a "Signature" column (or its name in Indonesian or
+Malay, "Tanda tangan", "Tandatangan") is a sign-off block: its rows are tall enough to sign in. The words the
+file adds itself (the footer's "Page N of M") are in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qms_audit.infra import i18n
+from qms_audit.infra.i18n import _
 from qms_audit.infra.locations import Workspace
 from qms_audit.render.docxwriter import DocxWriter, Run, column_minimum_cm, fit_widths
 
@@ -23,6 +26,14 @@ _BULLET = re.compile(r"^\s*[-*]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.*)$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}")
 SIGNING_ROW_CM = 1.2  # room for a handwritten signature
+# the heading of a sign-off block's signature column, in every language a template is written in
+SIGNATURE_HEADINGS = frozenset({"signature", "tanda tangan", "tandatangan", "tanda-tangan"})
+
+
+def is_signature_heading(text: str) -> bool:
+    """A column heading that asks for signatures, in any of the languages (the catalogues' word included)."""
+    word = " ".join(text.lower().split())
+    return word in SIGNATURE_HEADINGS or word == _("Signature").lower()
 
 
 def _unescape(text: str) -> str:
@@ -168,7 +179,7 @@ def render_markdown(w: DocxWriter, markdown: str) -> None:
         if i in tables:
             flush_paragraph(keep_next=True)
             table = tables[i]
-            signing = any(h.strip().lower() == "signature" for h in table.headers)
+            signing = any(is_signature_heading(h) for h in table.headers)
             w.table(table.headers, table.rows, widths=widths.get(table.key, table.shares),
                     row_height_cm=SIGNING_ROW_CM if signing else None)
             i = table.end
@@ -198,4 +209,23 @@ def markdown_to_docx_bytes(markdown: str, *, workspace: Workspace | None = None,
     w = DocxWriter(template, paper=paper)
     render_markdown(w, markdown)
     w.page_numbers(footer)
+    _page_words(w)
     return w.save_bytes()
+
+
+def _page_words(w: DocxWriter) -> None:
+    """The footer's "Page N of M" in the reader's language: the words around the two page fields are put in
+    from one message, so a language may order them as it needs ("Halaman 1 dari 3")."""
+    if i18n.current_language() == i18n.ENGLISH:
+        return
+    # the fields stand where the message has {page} and {pages}; nothing follows the last one
+    before, _field, rest = _("Page {page} of {pages}").partition("{page}")
+    between = rest.partition("{pages}")[0]
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for section in w.doc.sections:
+        for t in section.footer._element.iter(f"{ns}t"):
+            if t.text == "Page ":
+                t.text = before
+            elif t.text == " of ":
+                t.text = between
+

@@ -4,6 +4,11 @@ Documents (.docx, .md, .pdf) are read without running anything in them: a .docx 
 received Office file (size, zip bomb, DTD, encryption) and its XML parsed with entities off; a PDF's text is
 read with PDFium (pypdfium2), page by page, up to a bound. A document that cannot be read is reported and
 skipped.
+
+Documents are read in English, Indonesian and Malay alike: a section is found by its name in the standard, its
+other names, or the name a translation overlay gives it (`SopNames`); an SOP by its id or its title in any of
+them; document control by its labels in the three languages. What the review says to a person (`details`,
+`state_words`) is in the reader's language; its JSON and the evidence it attaches to an audit are not.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from qms_audit.infra.clock import add_months
 from qms_audit.infra.errors import QmsError
 from qms_audit.infra.files import MIB, decode_text, read_bytes_bounded
+from qms_audit.infra.i18n import N_, NP_, _, current_language, format_date, pgettext
 from qms_audit.model.standard import SopDefinition, Standard
 
 SUFFIXES = (".docx", ".md", ".markdown", ".pdf")
@@ -53,6 +59,14 @@ class Metadata:
     reviewed_by: str | None = None
 
 
+# the states and confidences of the JSON, as a person reads them
+STATE_WORDS = {"missing": NP_("SOP state", "missing"), "incomplete": NP_("SOP state", "incomplete"),
+               "draft": NP_("SOP state", "draft"), "overdue": NP_("SOP state", "overdue"),
+               "unknown-dates": NP_("SOP state", "unknown dates"), "current": NP_("SOP state", "current")}
+CONFIDENCE_WORDS = {"high": NP_("confidence", "high"), "medium": NP_("confidence", "medium"),
+                    "low": NP_("confidence", "low")}
+
+
 @dataclass
 class SopFinding:
     sop_id: str
@@ -70,35 +84,56 @@ class SopFinding:
     confidence: str | None = None  # how sure the recognition is (`Recognition`); None when missing
     recognised_by: str | None = None  # why the document was taken for this SOP
     sections_empty: list[str] = field(default_factory=list)  # headed, but nothing under the heading
+    # for the reader only (left out of the JSON): the reasons of `recognised_by` as messages with their fields,
+    # and each section's name in the reader's language
+    reasons: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    section_names: dict[str, str] = field(default_factory=dict)
+
+    def state_words(self) -> str:
+        """The states in the reader's language, as a list: "draft, overdue"."""
+        return ", ".join(pgettext("SOP state", STATE_WORDS[s]) if s in STATE_WORDS else s for s in self.states)
+
+    def confidence_word(self) -> str:
+        """How sure the recognition is, in the reader's language ("" for an SOP no document was recognised as)."""
+        confidence = self.confidence or ""
+        return pgettext("confidence", CONFIDENCE_WORDS[confidence]) if confidence in CONFIDENCE_WORDS else confidence
+
+    def _sections(self, names: list[str]) -> str:
+        return ", ".join(self.section_names.get(name, name) for name in names)
 
     def details(self) -> list[str]:
-        """What stands behind the states, a line each (nothing for an SOP no document was recognised as)."""
+        """What stands behind the states, a line each, in the reader's language (nothing for an SOP no document
+        was recognised as)."""
         if self.document is None:
             return []
         md = self.metadata or Metadata()
-        lines = [f"{self.document}: recognised with {self.confidence} confidence ({self.recognised_by})"]
-        control = [f"{label} {value}" for label, value in (("number", md.document_number),
-                                                            ("prepared by", md.prepared_by),
-                                                            ("reviewed by", md.reviewed_by),
-                                                            ("approved by" if md.approved else "approver named",
-                                                             md.approved_by)) if value]
+        why = "; ".join(_(message).format(**fields) for message, fields in self.reasons) or self.recognised_by
+        lines = [_("{document}: recognised with {confidence} confidence ({why})").format(
+            document=self.document, confidence=self.confidence_word(), why=why)]
+        control = [_(message).format(value=value) for message, value in (
+            (N_("number {value}"), md.document_number), (N_("prepared by {value}"), md.prepared_by),
+            (N_("reviewed by {value}"), md.reviewed_by),
+            (N_("approved by {value}") if md.approved else N_("approver named {value}"), md.approved_by)) if value]
         if control:
-            lines.append("document control: " + ", ".join(control))
+            lines.append(_("document control: {fields}").format(fields=", ".join(control)))
         if self.sections_missing:
-            lines.append("missing sections: " + ", ".join(self.sections_missing))
+            lines.append(_("missing sections: {sections}").format(sections=self._sections(self.sections_missing)))
         if self.sections_empty:
-            lines.append("empty sections (a heading, nothing under it): " + ", ".join(self.sections_empty))
+            lines.append(_("empty sections (a heading, nothing under it): {sections}").format(
+                sections=self._sections(self.sections_empty)))
         if not md.approved:
-            lines.append(f"not approved: status {md.status}" if md.status else "not approved: no approval recorded")
+            lines.append(_("not approved: status {status}").format(status=md.status) if md.status
+                         else _("not approved: no approval recorded"))
         if self.overdue and self.review_due:
-            lines.append(f"overdue for review since {self.review_due.isoformat()}")
+            lines.append(_("overdue for review since {date}").format(date=format_date(self.review_due)))
         if self.review_due is None:
-            lines.append("no effective or next review date: the review cycle cannot be checked")
+            lines.append(_("no effective or next review date: the review cycle cannot be checked"))
         if self.other_documents:
-            lines.append("also recognised as it: " + ", ".join(self.other_documents))
+            lines.append(_("also recognised as it: {documents}").format(documents=", ".join(self.other_documents)))
         return lines
 
     def summary(self) -> str:
+        """One line in English: the text of the evidence the review attaches to an audit (a record)."""
         if self.document is None:
             return f"no document recognised as {self.sop_id} {self.title}"
         md = self.metadata or Metadata()
@@ -140,6 +175,8 @@ class DeskReview:
         data = asdict(self)
         data["reviewed_on"] = self.reviewed_on.isoformat()
         for sop in data["sops"]:
+            sop.pop("reasons")
+            sop.pop("section_names")
             if sop["metadata"]:
                 for key in ("effective", "next_review"):
                     if sop["metadata"][key]:
@@ -335,6 +372,7 @@ class Recognition:
     confidence: str
     why: str
     rank: tuple[int, int, int]
+    reasons: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # `why` as messages and fields
 
 
 def _title_area(document: Document) -> list[str]:
@@ -361,9 +399,11 @@ def _title_area(document: Document) -> list[str]:
     return lines
 
 
-def recognise_document(document: Document, sops: list[SopDefinition]) -> Recognition | None:
+def recognise_document(document: Document, sops: list[SopDefinition],
+                       titles: dict[str, list[str]] | None = None) -> Recognition | None:
     """The SOP of one standard a document is, or None: an SOP is named at the top of its document (its id or
-    its title, or the words that set its title apart); keywords alone, or another SOP's id cited in the text,
+    its title, in English or as `titles` gives it in another language, or the words that set its English
+    title apart); keywords alone, or another SOP's id cited in the text,
     do not make a document that SOP (a quality manual that mentions internal audits is not the audit SOP), and
     a document that never speaks of the SOPs' subject is not taken for one on its words alone (an information
     security risk procedure is not the micro-credential risk SOP)."""
@@ -380,20 +420,23 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
     for sop in sops:
         keywords = sum(1 for k in sop.keywords if _norm(k) in text)
         distinctive = _words(sop.title) - _FUNCTION_WORDS - subject
-        reasons = []
+        reasons: list[tuple[str, dict[str, str]]] = []
         if _norm(sop.id) in top:
-            reasons.append(f"its id {sop.id} at the top")
+            reasons.append((N_("its id {sop_id} at the top"), {"sop_id": sop.id}))
         if _norm(sop.title) in top:
-            reasons.append("its title at the top")
+            reasons.append((N_("its title at the top"), {}))
+        elif any(_norm(title) and _norm(title) in top for title in (titles or {}).get(sop.id, ())):
+            reasons.append((N_("its translated title at the top"), {}))
         if reasons:
             confidence = "high"
         elif not (distinctive and distinctive <= top_words and keywords >= 2):
             continue
         elif subject <= text_words:
             confidence = "medium"
-            reasons.append(f"the words of its title ({_in_order(distinctive, sop.title, ', ')}) at the top")
+            reasons.append((N_("the words of its title ({words}) at the top"),
+                            {"words": _in_order(distinctive, sop.title, ", ")}))
             if subject:
-                reasons.append(f"it speaks of {_in_order(subject, sop.title, '-')}s")
+                reasons.append((N_("it speaks of {subject}s"), {"subject": _in_order(subject, sop.title, "-")}))
         elif any(distinctive <= _title_words(line) and len(_title_words(line) - distinctive) <= 1
                  for line in title_lines):
             # titled as the SOP without its subject ("Internal audit procedure", "Internal and external audit
@@ -401,14 +444,17 @@ def recognise_document(document: Document, sops: list[SopDefinition]) -> Recogni
             # for the auditor to check; a title that names another field ("Information security risk
             # management") is another procedure
             confidence = "low"
-            reasons.append(f"titled '{_in_order(distinctive, sop.title, ' ')}' but never speaks of "
-                           f"{_in_order(subject, sop.title, '-')}s: check that its scope covers them")
+            reasons.append((N_("titled '{title}' but never speaks of {subject}s: check that its scope covers them"),
+                            {"title": _in_order(distinctive, sop.title, " "),
+                             "subject": _in_order(subject, sop.title, "-")}))
         else:
             continue  # titled for something else ("Information security risk assessment")
-        reasons.append(f"{keywords} of its {len(sop.keywords)} keywords")
+        reasons.append((N_("{found} of its {count} keywords"), {"found": str(keywords),
+                                                                 "count": str(len(sop.keywords))}))
         rank = ({"high": 3, "medium": 2}.get(confidence, 1), len(reasons), keywords)
         if best is None or rank > best.rank:
-            best = Recognition(sop, confidence, "; ".join(reasons), rank)
+            why = "; ".join(message.format(**fields) for message, fields in reasons)
+            best = Recognition(sop, confidence, why, rank, reasons)
     return best
 
 
@@ -457,9 +503,13 @@ _ALIASES_BY_WORDS = {_words(name): aliases for name, aliases in COMMON_SECTION_A
 _PLACEHOLDER_LINE = re.compile(
     r"(?i)^\W*(\[[^\]]*\]|<[^>]*>|\{[^}]*\}|tbd|tbc|tba|n/?a|x{3,}|lorem ipsum.*|text here.*|placeholder.*"
     r"|to be (completed|defined|written|added|confirmed|decided|drafted)\b.*"
+    # Indonesian and Malay: "belum ditetapkan", "akan dilengkapi", "(diisi kemudian)"
+    r"|(belum|akan) (ditetapkan|ditentukan|dilengkapi|diisi|ditulis|disusun|dirumuskan|disahkan)\b.*"
+    r"|diisi kemudian\b.*"
     r"|(insert|enter|describe|specify|add|list|state|write|provide|explain|outline|summari[sz]e)\s+"
     r"(the|your|here|a|an|any|all|each|how|what|who|which|where|when|why|this|relevant)\b.*)\W*$")
-_PAGE_LINE = re.compile(r"(?i)^\W*(page\s+\d+(\s+of\s+\d+)?|\d+\s*(/|of)\s*\d+|\d+)\W*$")
+_PAGE_LINE = re.compile(r"(?i)^\W*((page|halaman|muka surat)\s+\d+(\s+(of|dari|daripada)\s+\d+)?"
+                        r"|\d+\s*(/|of|dari|daripada)\s*\d+|\d+)\W*$")
 
 
 def _has_content(lines: list[str]) -> bool:
@@ -528,10 +578,14 @@ def sections(document: Document, sop: SopDefinition, *, has_control_fields: bool
 
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                           "nov", "dec"))}
+# the months as Indonesian and Malay write them where English differs: Mei, Agustus/Ogos, Oktober, Desember/Disember,
+# and Malay's Mac (March)
+_MONTHS.update({"mac": 3, "mei": 5, "agu": 8, "ogo": 8, "okt": 10, "des": 12, "dis": 12})
+_MONTH_WORD = "|".join(_MONTHS)
 _DATE_PATTERNS = [
     (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), lambda m: dt.date(int(m[1]), int(m[2]), int(m[3]))),
     (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), lambda m: dt.date(int(m[3]), int(m[2]), int(m[1]))),
-    (re.compile(r"(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})", re.I),
+    (re.compile(rf"(\d{{1,2}})\s+({_MONTH_WORD})[a-z]*\.?\s+(\d{{4}})", re.I),
      lambda m: dt.date(int(m[3]), _MONTHS[m[2].lower()[:3]], int(m[1]))),
 ]
 
@@ -552,15 +606,31 @@ def parse_date(text: str) -> dt.date | None:
 # line of the document-control part (before the body's first section, or under a document-control heading);
 # never from a sentence that merely starts with the word, and never across a line or a cell.
 _LABELS = {
-    "version": ("version", "version no", "version number", "revision", "rev", "issue"),
-    "approved_by": ("approved by", "approver", "approval", "approved", "authorised by", "authorized by"),
-    "status": ("document status", "status"),
-    "effective": ("effective date", "effective from", "date of effect", "effective"),
-    "next_review": ("next review date", "next review", "review date", "review due"),
+    "version": ("version", "version no", "version number", "revision", "rev", "issue",
+                # Indonesian and Malay
+                "versi", "no versi", "nomor versi", "nombor versi", "revisi", "no revisi", "nomor revisi",
+                "no semakan", "nombor semakan", "edisi", "keluaran"),
+    "approved_by": ("approved by", "approver", "approval", "approved", "authorised by", "authorized by",
+                    "penyetuju", "disetujui oleh", "disahkan oleh", "pengesah", "persetujuan",
+                    "pelulus", "diluluskan oleh", "kelulusan", "diluluskan"),
+    "status": ("document status", "status", "status dokumen"),
+    "effective": ("effective date", "effective from", "date of effect", "effective",
+                  "tanggal berlaku", "berlaku mulai", "berlaku sejak", "tanggal efektif", "mulai berlaku",
+                  "tarikh berkuat kuasa", "tarikh kuat kuasa", "berkuat kuasa", "tarikh berkuatkuasa"),
+    "next_review": ("next review date", "next review", "review date", "review due",
+                    "tinjauan berikutnya", "tanggal tinjauan berikutnya", "peninjauan berikutnya",
+                    "kaji ulang berikutnya", "kajian semula seterusnya", "tarikh kajian semula seterusnya",
+                    "tarikh kajian semula", "semakan seterusnya"),
     "document_number": ("document no", "document number", "document id", "doc no", "doc id", "sop no",
-                        "sop number", "document code"),
-    "prepared_by": ("prepared by", "author", "authored by", "written by", "drafted by"),
-    "reviewed_by": ("reviewed by", "reviewer", "checked by", "verified by"),
+                        "sop number", "document code",
+                        "nomor dokumen", "no dokumen", "kode dokumen", "nombor dokumen", "kod dokumen",
+                        "no rujukan", "nombor rujukan"),
+    "prepared_by": ("prepared by", "author", "authored by", "written by", "drafted by",
+                    "disiapkan oleh", "disusun oleh", "dibuat oleh", "penyusun",
+                    "disediakan oleh", "penyedia"),
+    "reviewed_by": ("reviewed by", "reviewer", "checked by", "verified by",
+                    "ditinjau oleh", "diperiksa oleh", "peninjau", "pemeriksa",
+                    "disemak oleh", "dikaji semula oleh", "penyemak"),
 }
 _FIELD_OF = {label: name for name, labels in _LABELS.items() for label in labels}
 # labels that a PDF's table cells may give separated by spaces only ("Version 2.0"): none that starts a sentence
@@ -568,7 +638,12 @@ _SPACED = ("version", "revision", "approved by", "document status", "status", "e
            "next review", "review date")
 _CONTROL_HEADINGS = ("document control", "document information", "document details", "document history",
                      "revision history", "version history", "change history", "approval", "approvals", "sign off",
-                     "signoff", "document approval")
+                     "signoff", "document approval",
+                     # Indonesian and Malay
+                     "pengendalian dokumen", "kendali dokumen", "informasi dokumen", "identitas dokumen",
+                     "riwayat revisi", "riwayat perubahan", "persetujuan", "pengesahan", "lembar pengesahan",
+                     "kawalan dokumen", "maklumat dokumen", "sejarah pindaan", "rekod pindaan", "sejarah semakan",
+                     "kelulusan", "pengesahan dokumen")
 
 
 def _label(text: str) -> str | None:
@@ -664,7 +739,10 @@ def control_fields(document: Document) -> dict[str, str]:
 
 
 _NOT_AN_APPROVAL = re.compile(r"(?i)^(n/?a|none|-+|tbc|tbd|to be \w+|pending.*|not (yet )?approved.*|draft.*|"
-                              r"\[.*\]|<.*>|[_*]*\(.*\)[_*]*|_+|\.+|signature|sign(ed)?|name)$")
+                              r"\[.*\]|<.*>|[_*]*\(.*\)[_*]*|_+|\.+|signature|sign(ed)?|name|"
+                              # Indonesian and Malay: "belum ditetapkan", "menunggu persetujuan", "draf", "nama"
+                              r"(belum|akan) \w+.*|menunggu.*|draf.*|rancangan.*|tiada|tidak ada|"
+                              r"tanda ?tangan|ttd|nama)$")
 
 
 def _a_name(value: str) -> str | None:
@@ -673,6 +751,12 @@ def _a_name(value: str) -> str | None:
     if not value or _NOT_AN_APPROVAL.match(value):
         return None
     return value if len(value) <= 120 else value[:119] + "…"
+
+
+# a status that says the document is not approved yet, in English, Indonesian or Malay ("Draf untuk ditinjau",
+# "Draf untuk semakan", "belum disetujui", "dalam semakan")
+_NOT_APPROVED_STATUS = re.compile(r"(?i)draft|pending|not approved|under review|\bdraf\b|rancangan|"
+                                  r"belum (disetujui|disahkan|diluluskan)|menunggu|dalam (tinjauan|semakan)")
 
 
 def metadata(document: Document, fields: dict[str, str] | None = None) -> Metadata:
@@ -685,7 +769,7 @@ def metadata(document: Document, fields: dict[str, str] | None = None) -> Metada
                                                           ("document_number", "prepared_by", "reviewed_by"))
     md.approved_by = _a_name(fields.get("approved_by", ""))
     if md.approved_by:
-        md.approved = not (md.status and re.search(r"(?i)draft|pending|not approved|under review", md.status))
+        md.approved = not (md.status and re.search(_NOT_APPROVED_STATUS, md.status))
     md.effective = parse_date(fields["effective"]) if fields.get("effective") else None
     md.next_review = parse_date(fields["next_review"]) if fields.get("next_review") else None
     return md
@@ -710,13 +794,62 @@ def _document_paths(folder: Path) -> list[Path]:
     return sorted(paths)
 
 
+@dataclass
+class SopNames:
+    """An SOP's title and required sections as the translation overlays name them, by language."""
+
+    titles: dict[str, str] = field(default_factory=dict)  # language -> title
+    sections: dict[str, dict[str, str]] = field(default_factory=dict)  # section in the standard -> language -> name
+
+    def with_sections(self, sop: SopDefinition) -> SopDefinition:
+        """The SOP with each section's translated names among its other names (a copy)."""
+        aliases = {name: list(others) for name, others in sop.section_aliases.items()}
+        for section, by_language in self.sections.items():
+            aliases.setdefault(section, []).extend(by_language.values())
+        return sop.model_copy(update={"section_aliases": aliases})
+
+
+def translated_names(library, standards: list[Standard]) -> dict[tuple[str, str], SopNames]:
+    """(standard key, SOP id) -> the names its translation overlays give it, from every overlay of the workspace
+    that can be read and translates the standard's version (a broken or stale one is `standards validate`'s to
+    report, and is passed over here)."""
+    from qms_audit.model.overlay import LANGUAGES
+    from qms_audit.services.overlays import OverlayLibrary
+
+    overlays = OverlayLibrary(library)
+    names: dict[tuple[str, str], SopNames] = {}
+    for std in standards:
+        for language in LANGUAGES:
+            try:
+                loaded = overlays.for_standard(std, language)
+            except QmsError:
+                continue
+            if loaded is None or loaded.overlay is None or loaded.stale:
+                continue
+            for text in loaded.overlay.sops:
+                if std.sop(text.id) is None:
+                    continue
+                entry = names.setdefault((std.key, text.id), SopNames())
+                if text.title:
+                    entry.titles[language] = text.title
+                for section, translated in text.sections.items():
+                    entry.sections.setdefault(section, {})[language] = translated
+    return names
+
+
 def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, review_cycle_months: int = 24,
-                  progress: Callable[[int, int], None] | None = None, workers: int = 1) -> DeskReview:
+                  progress: Callable[[int, int], None] | None = None, workers: int = 1,
+                  names: dict[tuple[str, str], SopNames] | None = None) -> DeskReview:
+    """The documents of `folder` against the SOPs of `standards`; `names` gives the SOPs' titles and sections in
+    other languages (`translated_names`), so that a translated SOP is read as the English one is."""
+    names = names or {}
     if not folder.is_dir():
         from qms_audit.infra.errors import NotFound
 
         raise NotFound(f"{folder}: no such folder")
     documents = _read_all(_document_paths(folder), progress, workers)
+    titles = {std.key: {sop.id: list(names[(std.key, sop.id)].titles.values()) for sop in std.sops
+                        if (std.key, sop.id) in names} for std in standards}
     # a document is recognised within each standard: one procedure may be the SOP of several standards
     matched: dict[tuple[str, str], list[tuple[Recognition, Document]]] = {}
     unreadable, unrecognised = [], []
@@ -728,7 +861,7 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
             continue
         recognised = False
         for std in standards:
-            found = recognise_document(doc, list(std.sops))
+            found = recognise_document(doc, list(std.sops), titles[std.key])
             if found is not None:
                 matched.setdefault((std.key, found.sop.id), []).append((found, doc))
                 recognised = True
@@ -739,19 +872,24 @@ def review_folder(folder: Path, standards: list[Standard], *, today: dt.date, re
         for sop in std.sops:
             candidates = sorted(matched.get((std.key, sop.id), []),
                                 key=lambda item: (tuple(-r for r in item[0].rank), item[1].path))
-            findings.append(_finding(std.key, sop, candidates, today, review_cycle_months))
+            findings.append(_finding(std.key, sop, candidates, today, review_cycle_months,
+                                     names.get((std.key, sop.id))))
     return DeskReview(str(folder), today, len(documents), unreadable, unrecognised, findings)
 
 
 def _finding(standard: str, sop: SopDefinition, candidates: list[tuple[Recognition, Document]], today: dt.date,
-             review_cycle_months: int) -> SopFinding:
+             review_cycle_months: int, names: SopNames | None = None) -> SopFinding:
     """What the desk review concludes of one SOP from the documents recognised as it (the best one first)."""
+    language = current_language()
+    shown = {section: by_language[language] for section, by_language in names.sections.items()
+             if language in by_language} if names else {}
     if not candidates:
         return SopFinding(sop.id, sop.title, standard, None, [], [], list(sop.required_sections), None, None, False,
-                          "missing", ["missing"])
+                          "missing", ["missing"], section_names=shown)
     chosen, doc = candidates[0]
     fields = control_fields(doc)
-    check = sections(doc, sop, has_control_fields=any(v.strip() for v in fields.values()))
+    check = sections(doc, names.with_sections(sop) if names else sop,
+                     has_control_fields=any(v.strip() for v in fields.values()))
     md = metadata(doc, fields)
     due = md.next_review or (add_months(md.effective, review_cycle_months) if md.effective else None)
     overdue = due is not None and due < today
@@ -760,7 +898,7 @@ def _finding(standard: str, sop: SopDefinition, candidates: list[tuple[Recogniti
                                          ("unknown-dates", due is None)) if applies] or ["current"]
     return SopFinding(sop.id, sop.title, standard, doc.path, [d.path for _, d in candidates[1:]], check.present,
                       check.missing, md, due, overdue, states[0], states, chosen.confidence, chosen.why,
-                      check.empty)
+                      check.empty, chosen.reasons, shown)
 
 
 def _read_all(paths: list[Path], progress, workers: int) -> list[Document]:
@@ -793,8 +931,8 @@ def desk_review(workspace, folder: Path, *, today: dt.date, actor: str, audit_id
     from qms_audit.services.profile import maybe_profile
     from qms_audit.services.standards import StandardLibrary
 
-    standards = [item.standard for item in StandardLibrary(workspace).load_all() if item.standard and
-                 item.standard.sops]
+    library = StandardLibrary(workspace)
+    standards = [item.standard for item in library.load_all() if item.standard and item.standard.sops]
     opened = None
     if audit_id:
         from qms_audit.services.auditing import open_audit
@@ -804,7 +942,7 @@ def desk_review(workspace, folder: Path, *, today: dt.date, actor: str, audit_id
     profile = maybe_profile(workspace)
     review = review_folder(folder, standards, today=today,
                            review_cycle_months=profile.review_cycle_months if profile else 24, progress=progress,
-                           workers=workers)
+                           workers=workers, names=translated_names(library, standards))
     return review, attach_to_audit(opened, review, actor=actor) if opened is not None else 0
 
 

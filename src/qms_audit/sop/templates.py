@@ -26,6 +26,7 @@ from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile, NotFound, Problem, QmsError, choice_hint
 from qms_audit.infra.files import MIB, human_size, read_text_bounded
+from qms_audit.infra.i18n import ENGLISH, _
 from qms_audit.infra.locations import SOP_TEMPLATES, Workspace, shipped_dir
 
 TEMPLATE_SUFFIX = ".md.j2"
@@ -41,22 +42,41 @@ class TemplateFile:
     sop_id: str
     path: Path
     source: str  # "workspace" or "shipped"
+    language: str = ENGLISH  # the language the template is written in
 
 
-def template_files(workspace: Workspace) -> dict[str, TemplateFile]:
-    """SOP id -> template; a workspace template overrides the shipped one of the same name."""
-    found: dict[str, TemplateFile] = {}
+def _template_folders(workspace: Workspace, language: str) -> list[tuple[Path, str]]:
+    """Where templates in `language` are, shipped first: English ones in sop_templates/ itself, the others in
+    sop_templates/<language>/."""
     folders = []
     with contextlib.suppress(QmsError):  # an installation without shipped data uses the workspace's templates
         folders.append((shipped_dir() / SOP_TEMPLATES, "shipped"))
     folders.append((workspace.sop_templates_dir, "workspace"))
-    for folder, source in folders:
+    return folders if language == ENGLISH else [(folder / language, source) for folder, source in folders]
+
+
+def template_files(workspace: Workspace, language: str = ENGLISH) -> dict[str, TemplateFile]:
+    """SOP id -> template written in `language`; a workspace template overrides the shipped one of the same name
+    and language."""
+    found: dict[str, TemplateFile] = {}
+    for folder, source in _template_folders(workspace, language):
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
             sop_id = path.name[: -len(TEMPLATE_SUFFIX)]
             if source == "workspace" or sop_id not in found:
-                found[sop_id] = TemplateFile(sop_id, path, source)
+                found[sop_id] = TemplateFile(sop_id, path, source, language)
+    return found
+
+
+def templates_for(workspace: Workspace, language: str) -> dict[str, TemplateFile]:
+    """SOP id -> the template a draft in `language` is made from: the one written in that language, else the
+    English one (a draft in English is better than none; `TemplateFile.language` tells which it is). A language
+    template comes before an English one, even one the workspace overrides: the draft is wanted in the
+    reader's language, and an institution customises it by placing sop_templates/<language>/<SOP id>.md.j2."""
+    found = template_files(workspace)
+    if language != ENGLISH:
+        found.update(template_files(workspace, language))
     return found
 
 
@@ -86,11 +106,13 @@ def environment():
             if operator == "*":
                 size = _size_of_product(left, right)
                 if size is not None and size > MAX_RENDER_OUTPUT:
-                    raise TemplateTooLarge(f"a repetition of {size:,} items (the limit for a whole SOP is "
-                                           f"{MAX_RENDER_OUTPUT:,} characters)")
+                    raise TemplateTooLarge(_("a repetition of {size} items (the limit for a whole SOP is {limit} "
+                                             "characters)").format(size=f"{size:,}",
+                                                                   limit=f"{MAX_RENDER_OUTPUT:,}"))
             if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 \
                     and abs(left) > 1 and abs(left).bit_length() * right > MAX_POWER_BITS:
-                raise TemplateTooLarge(f"a power of {abs(left).bit_length() * right:,} bits")
+                raise TemplateTooLarge(_("a power of {bits} bits").format(
+                    bits=f"{abs(left).bit_length() * right:,}"))
             return super().call_binop(context, operator, left, right)
 
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -129,27 +151,32 @@ def _render(source: str, context: dict, shown: str) -> str:
     try:
         compiled = env.from_string(source)
     except TemplateSyntaxError as exc:
-        raise InvalidFile(problems=[Problem(f"template syntax error: {exc.message}", file=shown, line=exc.lineno,
-                                            hint="check the {% %} and {{ }} on this line")]) from None
+        raise InvalidFile(problems=[Problem(_("template syntax error: {message}").format(message=exc.message),
+                                            file=shown, line=exc.lineno,
+                                            hint=_("check the {% %} and {{ }} on this line"))]) from None
     try:
         return _bounded_output(compiled.generate(**context), shown)
     except TemplateTooLarge as exc:
-        raise InvalidFile(problems=[Problem(f"refused: {exc}", file=shown, line=_template_line(exc),
-                                            hint="an SOP template writes text from the profile, not bulk data")]
+        raise InvalidFile(problems=[Problem(_("refused: {reason}").format(reason=exc), file=shown,
+                                            line=_template_line(exc),
+                                            hint=_("an SOP template writes text from the profile, not bulk data"))]
                           ) from None
     except (MemoryError, OverflowError) as exc:
-        raise _too_much(shown, f"more memory than allowed ({type(exc).__name__})") from None
+        raise _too_much(shown, _("more memory than allowed ({error})").format(error=type(exc).__name__)) from None
     except SecurityError as exc:
-        raise InvalidFile(problems=[Problem(f"refused: the template tries to reach something it may not ({exc})",
+        raise InvalidFile(problems=[Problem(_("refused: the template tries to reach something it may not "
+                                              "({reason})").format(reason=exc),
                                             file=shown, line=_template_line(exc),
-                                            hint="templates may only use the profile and standard fields")]) from None
+                                            hint=_("templates may only use the profile and standard fields"))]
+                          ) from None
     except UndefinedError as exc:
         # Jinja leaves the message out when the template raised the error itself (an empty `undefined` call)
-        message = exc.message or "the template uses a value that is not defined"
+        message = exc.message or _("the template uses a value that is not defined")
         raise InvalidFile(problems=[Problem(message, file=shown, line=_template_line(exc),
                                             hint=_undefined_hint(message, context))]) from None
     except TemplateError as exc:
-        raise InvalidFile(problems=[Problem(f"template error: {exc}", file=shown, line=_template_line(exc))]) from None
+        raise InvalidFile(problems=[Problem(_("template error: {error}").format(error=exc), file=shown,
+                                            line=_template_line(exc))]) from None
 
 
 def _bounded_output(chunks: Iterable[str], shown: str) -> str:
@@ -158,15 +185,15 @@ def _bounded_output(chunks: Iterable[str], shown: str) -> str:
     for chunk in chunks:
         size += len(chunk)
         if size > MAX_RENDER_OUTPUT:
-            raise _too_much(shown, f"more than {MAX_RENDER_OUTPUT:,} characters of output")
+            raise _too_much(shown, _("more than {limit} characters of output").format(limit=f"{MAX_RENDER_OUTPUT:,}"))
         out.append(chunk)
     return "".join(out)
 
 
 def _too_much(shown: str, what: str) -> InvalidFile:
-    return InvalidFile(problems=[Problem(f"refused: the template needs {what}", file=shown,
-                                         hint="an SOP template writes text from the profile; look for loops and "
-                                              "repetitions that never end")])
+    return InvalidFile(problems=[Problem(_("refused: the template needs {what}").format(what=what), file=shown,
+                                         hint=_("an SOP template writes text from the profile; look for loops and "
+                                                "repetitions that never end"))])
 
 
 # -- a run in a child process --------------------------------------------------------------------------------
@@ -190,13 +217,14 @@ def _render_in_child(source: str, context: dict, shown: str) -> str:
     finally:
         os.close(reader)
     if data is None:
-        raise _too_much(shown, f"more than {MAX_RENDER_SECONDS:.0f} seconds")
+        raise _too_much(shown, _("more than {seconds} seconds").format(seconds=f"{MAX_RENDER_SECONDS:.0f}"))
     try:
         outcome = json.loads(data)
     except ValueError:
         outcome = None
     if not isinstance(outcome, dict):
-        raise _too_much(shown, f"more memory than allowed ({human_size(MAX_RENDER_MEMORY)} more than the tool's)")
+        raise _too_much(shown, _("more memory than allowed ({size} more than the tool's)").format(
+            size=human_size(MAX_RENDER_MEMORY)))
     if "text" in outcome:
         return str(outcome["text"])
     raise InvalidFile(problems=[Problem(**p) for p in outcome["problems"]])
@@ -241,7 +269,7 @@ def _collect(reader: int, pid: int) -> bytes | None:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            ready, _, _ = select.select([reader], [], [], left)
+            ready = select.select([reader], [], [], left)[0]
             if not ready:
                 return None
             chunk = os.read(reader, 1 << 16)
@@ -273,15 +301,15 @@ def _undefined_hint(message: str, context: dict) -> str:
     match = re.search(r"'([^']+)' (?:has no attribute|is undefined)", message)
     attr = re.search(r"has no attribute '([^']+)'", message)
     if attr:
-        return "add that field to institution.yaml, or fix the template's spelling"
+        return _("add that field to institution.yaml, or fix the template's spelling")
     if match:
         return choice_hint(match.group(1), sorted(context))
-    return "add the field to institution.yaml or fix the template"
+    return _("add the field to institution.yaml or fix the template")
 
 
-def find_template(workspace: Workspace, sop_id: str) -> TemplateFile:
-    files = template_files(workspace)
+def find_template(workspace: Workspace, sop_id: str, language: str = ENGLISH) -> TemplateFile:
+    files = templates_for(workspace, language)
     if sop_id not in files:
-        raise NotFound(f"no template for SOP '{sop_id}' ({choice_hint(sop_id, sorted(files))}); add "
-                       f"{SOP_TEMPLATES}/{sop_id}{TEMPLATE_SUFFIX}")
+        raise NotFound(_("no template for SOP '{sop_id}' ({hint}); add {path}").format(
+            sop_id=sop_id, hint=choice_hint(sop_id, sorted(files)), path=f"{SOP_TEMPLATES}/{sop_id}{TEMPLATE_SUFFIX}"))
     return files[sop_id]
