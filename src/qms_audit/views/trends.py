@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from qms_audit.domain.deadlines import overdue_on
 from qms_audit.domain.means import mean_of_units, shown_mean_of
+from qms_audit.infra.i18n import N_, _
 from qms_audit.model.numbering import number_key
 from qms_audit.services.portfolio import AuditDigest, finding_facts, findings_facts
 from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, memory_facts
@@ -23,10 +24,18 @@ from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, mem
 if TYPE_CHECKING:
     from qms_audit.model.audit import Finding
 
-AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
+# The labels are keys of `CapaAgeing.open_by_age` (and of `trends --json`): they stay English there, and are
+# translated where shown (`age_words`)
+AGE_BUCKETS = ((30, N_("up to 30 days")), (90, N_("31-90 days")), (180, N_("91-180 days")),
+               (10**9, N_("over 180 days")))
 # the findings' grades (`model.audit.Grade` values, as the facts tables hold them) under the keys trends show
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
 NC_LABELS = dict(GRADES[:2])
+
+
+def age_words(label: str) -> str:
+    """An age bucket's label (a key of `CapaAgeing.open_by_age`) in the reader's language."""
+    return _(label)
 
 
 @dataclass
