@@ -22,6 +22,7 @@ from qms_audit.services.portfolio import AuditDigest, finding_facts, findings_fa
 from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, memory_facts
 
 if TYPE_CHECKING:
+    from qms_audit.infra.locations import Workspace
     from qms_audit.model.audit import Finding
 
 # The labels are keys of `CapaAgeing.open_by_age` (and of `trends --json`): they stay English there, and are
@@ -36,6 +37,36 @@ NC_LABELS = dict(GRADES[:2])
 def age_words(label: str) -> str:
     """An age bucket's label (a key of `CapaAgeing.open_by_age`) in the reader's language."""
     return _(label)
+
+
+def band_labels(workspace: Workspace, standards: Sequence[str]) -> dict[str, str]:
+    """The score bands (verdicts) of these standards (id@version) by name, labelled in the reader's language from
+    the standards' translations; none in English, where a verdict is shown by its name. A standard that cannot be
+    read labels nothing (its verdicts keep their names)."""
+    from qms_audit.infra.i18n import ENGLISH, current_language
+    from qms_audit.services.overlays import OverlayLibrary
+    from qms_audit.services.standards import StandardLibrary
+
+    language = current_language()
+    if language == ENGLISH:
+        return {}
+    library = StandardLibrary(workspace)
+    overlays = OverlayLibrary(library)
+    labels: dict[str, str] = {}
+    for key in standards:
+        std_id, _sep, version = key.partition("@")
+        try:
+            std = overlays.localised(library.get(std_id, version or None), language).standard
+        except Exception:  # a label is a courtesy: the verdict's name still says it
+            continue
+        for band in std.scoring.bands:
+            labels.setdefault(band.name, band.label)
+    return labels
+
+
+def verdict_words(verdict: str, labels: dict[str, str]) -> str:
+    """A verdict (a score band's name) as `band_labels` labels it, else its name."""
+    return labels.get(verdict, verdict)
 
 
 @dataclass
