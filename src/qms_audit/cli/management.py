@@ -34,6 +34,10 @@ def _left_out(error: str) -> None:
     warn(_("left out (unreadable): {error}").format(error=error))
 
 
+def _maturity(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value, places=1)
+
+
 def _programme_state(status: str) -> str:
     """A planned audit's state in the reader's language, an overdue one in capitals."""
     from qms_audit.views.review_pack import programme_state_words
@@ -198,7 +202,7 @@ def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, perio
     print_table([_("Cycle"), _("Audits"), _("Scored"), _("Mean"), _("Min"), _("Max"), _("Maturity"), _("Verdicts")], [
         (y, t.overall[y]["audits"], t.overall[y]["scored"], score_words(mean_text(t.overall[y]["mean"])),
          pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
-         "—" if t.maturity[y] is None else format_decimal(t.maturity[y], places=1),
+         _maturity(t.maturity[y]),
          ", ".join(f"{verdict_words(k, bands)} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years],
         right=(1, 2, 3, 4, 5, 6))
     click.echo("\n" + _("Clause scores per cycle (means over the audits that scored the clause; \"{not_scored}\": no "
