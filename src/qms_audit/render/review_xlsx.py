@@ -9,6 +9,7 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, Reference
 
 from qms_audit.domain.means import NOT_SCORED
+from qms_audit.domain.presentation import date
 from qms_audit.infra.i18n import _, pgettext
 from qms_audit.render.sheets import (
     DATE_FORMAT,
@@ -83,7 +84,7 @@ def _summary_facts(pack: ReviewPack) -> list[tuple[str, object]]:
          sum(1 for c in pack.carried if c.state in ("open", "overdue"))),
         (_("Review actions overdue {when}").format(when=pack.end_label), pack.review_overdue.at_end),
         (_("Review actions overdue {when}").format(when=pack.today_label), pack.review_overdue.today),
-        (_("Recurring nonconformities, audits up to {day}").format(day=pack.period_to.isoformat()),
+        (_("Recurring nonconformities, audits up to {day}").format(day=date(pack.period_to)),
          len(pack.trends.recurring)),
         (_("Recurring nonconformities whose latest audit is in the period"), pack.recurring_in_period),
         (_("Previous review"), pack.previous.id if pack.previous else _("none recorded")),
