@@ -209,3 +209,21 @@ def test_the_nc_register_names_the_sources_in_the_readers_language(cli, workspac
                     "with the audit report")
     left = english_left(cell_texts(sheets), recorded_texts(workspace))
     assert left == [], f"English left in the {lang} NC register: {sorted(set(left))}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_management_commands_speak_the_readers_language(cli, workspace, lang):
+    recorded = recorded_texts(workspace)
+    for command in (("trends",), ("programme", "show"), ("review", "list")):
+        result = cli("-w", workspace, "--lang", lang, *command)
+        assert result.code in (0, 1), result.err
+        # the programme's method, a record, is wrapped over lines: the words are read as one text
+        left = english_left([" ".join(result.out.split())], recorded)
+        assert left == [], f"English left in {lang} `{' '.join(command)}`: {sorted(set(left))}"
+    with i18n.language(lang):
+        heading, due = _("Findings per cycle"), _("due {due}  {owner}: {description}").split("{due}")[0]
+    assert heading in cli("-w", workspace, "--lang", lang, "trends").out
+    assert due in cli("-w", workspace, "--lang", lang, "review", "list").out
+    # the JSON stays the same in every language
+    english = cli("-w", workspace, "trends", "--json").out
+    assert cli("-w", workspace, "--lang", lang, "trends", "--json").out == english
