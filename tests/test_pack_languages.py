@@ -227,3 +227,31 @@ def test_the_management_commands_speak_the_readers_language(cli, workspace, lang
     # the JSON stays the same in every language
     english = cli("-w", workspace, "trends", "--json").out
     assert cli("-w", workspace, "--lang", lang, "trends", "--json").out == english
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_credential_check_workbook_labels_in_the_readers_language(cli, workspace, tmp_path, lang):
+    path = tmp_path / f"credentials-{lang}.xlsx"
+    catalogue = Path(__file__).resolve().parent.parent / "examples" / "mc-catalogue.csv"
+    result = cli("-w", workspace, "--lang", lang, "credentials", "check", catalogue, "--date", "2026-11-28",
+                 "-o", path)
+    assert result.code in (0, 1), result.err
+    sheets = xlsx_sheets(path)
+    with i18n.language(lang):
+        names = [_("Credentials"), _("Elements"), _("About")]
+        found, yes = _("found"), _("yes")
+    assert list(sheets) == names
+    credentials = sheets[names[0]]
+    # the labels this workbook gives: sheet names, column names, the About sheet's first column, and the words
+    # that start an element's cell (what the reading of a file says after them is the credential reader's)
+    labels = [*sheets, *map(str, credentials[0]), *(str(row[0]) for row in sheets[names[2]])]
+    assert english_left(labels, recorded_texts(workspace)) == []
+    cells = [str(v) for row in credentials[1:] for v in row[8:]]
+    assert cells and all(not c.startswith(("found", "missing", "not applicable")) for c in cells)
+    assert any(c.startswith(found + ": ") for c in cells)
+    assert {row[4] for row in credentials[1:]} <= {yes, _no(lang)}
+
+
+def _no(lang: str) -> str:
+    with i18n.language(lang):
+        return _("no")
