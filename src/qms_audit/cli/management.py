@@ -11,6 +11,7 @@ from qms_audit.cli.common import AppContext, emit_json, pass_app, print_table, p
 from qms_audit.cli.options import DATE
 from qms_audit.infra import exit_codes
 from qms_audit.infra.errors import BadInput, from_validation
+from qms_audit.infra.i18n import _, format_decimal, ngettext, pgettext
 
 
 def _today() -> dt.date:
@@ -19,14 +20,30 @@ def _today() -> dt.date:
     return clock.today()
 
 
-def _digests(app: AppContext, label: str = "reading audits"):
+def _digests(app: AppContext, label: str | None = None):
     from qms_audit.services.portfolio import load_digests
 
     errors: list[str] = []
-    digests = load_digests(app.workspace, errors=errors, progress=progress_bar(label))
+    digests = load_digests(app.workspace, errors=errors, progress=progress_bar(label or _("reading audits")))
     for error in errors:
-        warn(f"left out (unreadable): {error}")
+        _left_out(error)
     return digests
+
+
+def _left_out(error: str) -> None:
+    warn(_("left out (unreadable): {error}").format(error=error))
+
+
+def _maturity(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value, places=1)
+
+
+def _programme_state(status: str) -> str:
+    """A planned audit's state in the reader's language, an overdue one in capitals."""
+    from qms_audit.views.review_pack import programme_state_words
+
+    words = programme_state_words(status)
+    return words.upper() if status == "overdue" else words
 
 
 # -- programme -------------------------------------------------------------------------------------------
@@ -60,39 +77,44 @@ def programme_show(app: AppContext, as_json: bool, check: bool) -> None:
             "coverage": shown.coverage, "gaps": shown.gaps, "units_not_audited": shown.units_not_audited,
             "people_not_in_profile": shown.unknown_people})
     else:
-        click.echo(f"{prog.name}: owner {prog.owner}, cycle {prog.cycle_start} to {prog.cycle_end}")
+        click.echo(_("{name}: owner {owner}, cycle {start} to {end}").format(
+            name=prog.name, owner=prog.owner, start=prog.cycle_start, end=prog.cycle_end))
         if prog.method:
             import textwrap
 
-            click.echo(textwrap.fill(f"Method: {prog.method}", width=110, subsequent_indent="  "))
+            click.echo(textwrap.fill(_("Method: {method}").format(method=prog.method), width=110,
+                                     subsequent_indent="  "))
         click.echo("")
-        print_table(["Month", "Unit", "Standard", "Clauses", "Lead", "Status", "Audit"], [
-            (r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or "all",
-             r.planned.lead, r.status.upper() if r.status == "overdue" else r.status, r.audit or "")
+        print_table([_("Month"), _("Unit"), _("Standard"), _("Clauses"), _("Lead"), _("Status"), _("Audit")], [
+            (r.planned.month, r.planned.unit, r.planned.standard, ", ".join(r.planned.clauses) or _("all"),
+             r.planned.lead, _programme_state(r.status), r.audit or "")
             for r in shown.rows])
         for std_id, clauses in shown.coverage.items():
             numbers = sorted(clauses, key=number_key)
             units = sorted({entry.rsplit(" (", 1)[0] for entries in clauses.values() for entry in entries})
             one_year = prog.cycle_start[:4] == prog.cycle_end[:4]
-            click.echo(f"\nCoverage of {std_id}: when each unit is audited on each clause "
-                       f"({'MM' if one_year else 'YY-MM'})")
-            print_table(["Unit", *numbers], [
+            click.echo("\n" + _("Coverage of {standard}: when each unit is audited on each clause ({form})").format(
+                standard=std_id, form="MM" if one_year else "YY-MM"))
+            print_table([_("Unit"), *numbers], [
                 (unit, *[",".join(e.rsplit(" (", 1)[1][5:7] if one_year else e.rsplit(" (", 1)[1][2:7]
                                   for e in clauses.get(n, [])
                                   if e.rsplit(" (", 1)[0] == unit) or "·" for n in numbers])
                 for unit in units])
         click.echo("")
         for std_id, gaps in shown.gaps.items():
-            click.echo(f"Gaps in {std_id}: " + (("clauses " + ", ".join(gaps) + " are not planned in this cycle")
-                                                if gaps else "none, every auditable clause is planned"))
-        click.echo(f"Overdue: {len(overdue)}" + "".join(f"\n  {r.planned.month} {r.planned.unit}" for r in overdue))
-        click.echo(f"Independence conflicts: {len(conflicts)}" + "".join(
+            click.echo(_("Gaps in {standard}: clauses {clauses} are not planned in this cycle").format(
+                standard=std_id, clauses=", ".join(gaps)) if gaps
+                else _("Gaps in {standard}: none, every auditable clause is planned").format(standard=std_id))
+        click.echo(_("Overdue: {n}").format(n=len(overdue))
+                   + "".join(f"\n  {r.planned.month} {r.planned.unit}" for r in overdue))
+        click.echo(_("Independence conflicts: {n}").format(n=len(conflicts)) + "".join(
             f"\n  {r.planned.month} {r.planned.unit}: {'; '.join(r.conflicts)}" for r in conflicts))
         if shown.units_not_audited:
-            click.echo("Units of institution.yaml with no audit planned: " + ", ".join(shown.units_not_audited))
+            click.echo(_("Units of institution.yaml with no audit planned: {units}").format(
+                units=", ".join(shown.units_not_audited)))
         if shown.unknown_people:
-            click.echo("Auditors not in institution.yaml (independence not checked): "
-                       + ", ".join(shown.unknown_people))
+            click.echo(_("Auditors not in institution.yaml (independence not checked): {names}").format(
+                names=", ".join(shown.unknown_people)))
     if check and (overdue or conflicts or any(shown.gaps.values())):
         raise click.exceptions.Exit(exit_codes.FINDINGS)
 
@@ -124,11 +146,12 @@ def programme_suggest(app: AppContext, year: int | None, standard_id: str, outpu
             click.echo(f"# {reason}")
         return
     if output.resolve() == ws.programme_path.resolve() and output.exists():
-        raise BadInput(f"{output}: the current programme is there; write the proposal elsewhere and merge it")
+        raise BadInput(_("{file}: the current programme is there; write the proposal elsewhere and merge it").format(
+            file=output))
     atomic_write_text(output, text)
     kept = sum(1 for p in scheduled.audits if p in proposal.audits) if scheduled else 0
-    click.echo(f"wrote {output}: {len(proposal.audits) - kept} audits proposed for {year}, {kept} kept as "
-               "scheduled")
+    click.echo(_("wrote {file}: {proposed} audits proposed for {year}, {kept} kept as scheduled").format(
+        file=output, proposed=len(proposal.audits) - kept, year=year, kept=kept))
     for reason in reasons:
         click.echo(f"  {reason}")
 
@@ -145,60 +168,71 @@ def programme_suggest(app: AppContext, year: int | None, standard_id: str, outpu
 def trends_cmd(app: AppContext, unit: str | None, standard_id: str | None, period: str | None,
                as_json: bool) -> None:
     """Scores per cycle, NCs by grade and clause, recurring NCs, CAPA ageing and maturity across audits."""
-    from qms_audit.domain.means import mean_text
+    from qms_audit.domain.means import NOT_SCORED, mean_text
     from qms_audit.domain.presentation import pct, sparkline
     from qms_audit.infra.clock import parse_period
     from qms_audit.services.portfolio import open_portfolio
     from qms_audit.store.facts import FactsFilter
-    from qms_audit.views.trends import compute_facts, trend_floor
+    from qms_audit.views.review_pack import score_words
+    from qms_audit.views.trends import age_words, band_labels, compute_facts, trend_floor, verdict_words
 
     since, until = parse_period(period) if period else (None, None)
     where = FactsFilter(unit=unit, standard=standard_id, since=since, until=until)
     errors: list[str] = []
-    with open_portfolio(app.workspace, errors=errors, progress=progress_bar("reading audits")) as portfolio:
+    with open_portfolio(app.workspace, errors=errors, progress=progress_bar(_("reading audits"))) as portfolio:
         facts = portfolio.facts
         for error in errors:
-            warn(f"left out (unreadable): {error}")
+            _left_out(error)
         if not facts.count(where):
-            what = ", ".join(x for x in (unit and f"unit {unit}", standard_id and f"standard {standard_id}",
-                                         period and f"period {period}") if x) or "the workspace"
-            raise BadInput(f"no audits match {what} (of {facts.count(FactsFilter())} in the workspace)")
+            what = ", ".join(x for x in (unit and _("unit {unit}").format(unit=unit),
+                                         standard_id and _("standard {standard}").format(standard=standard_id),
+                                         period and _("period {period}").format(period=period)) if x) \
+                or _("the workspace")
+            raise BadInput(_("no audits match {what} (of {total} in the workspace)").format(
+                what=what, total=facts.count(FactsFilter())))
         t = compute_facts(facts, where, today=_today())
     if as_json:
         emit_json(t.to_json())
         return
     years = t.cycles
-    click.echo(f"Trends over {t.audits} audits of {len(t.units)} unit(s), {years[0]}-{years[-1]}; "
-               f"standards: {', '.join(t.standards)}")
-    click.echo("\nOverall score per cycle (means over the audits whose score is shown)")
-    print_table(["Cycle", "Audits", "Scored", "Mean", "Min", "Max", "Maturity", "Verdicts"], [
-        (y, t.overall[y]["audits"], t.overall[y]["scored"], mean_text(t.overall[y]["mean"]),
+    bands = band_labels(app.workspace, t.standards)
+    click.echo(_("Trends over {audits} audits of {units} unit(s), {first}-{last}; standards: {standards}").format(
+        audits=t.audits, units=len(t.units), first=years[0], last=years[-1], standards=", ".join(t.standards)))
+    click.echo("\n" + _("Overall score per cycle (means over the audits whose score is shown)"))
+    print_table([_("Cycle"), _("Audits"), _("Scored"), _("Mean"), _("Min"), _("Max"), _("Maturity"), _("Verdicts")], [
+        (y, t.overall[y]["audits"], t.overall[y]["scored"], score_words(mean_text(t.overall[y]["mean"])),
          pct(t.overall[y]["min"]), pct(t.overall[y]["max"]),
-         "—" if t.maturity[y] is None else f"{t.maturity[y]:.1f}",
-         ", ".join(f"{k} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years], right=(1, 2, 3, 4, 5, 6))
-    click.echo("\nClause scores per cycle (means over the audits that scored the clause; \"not scored\": no audit "
-               "assessed enough of it)")
+         _maturity(t.maturity[y]),
+         ", ".join(f"{verdict_words(k, bands)} {v}" for k, v in sorted(t.verdicts[y].items()))) for y in years],
+        right=(1, 2, 3, 4, 5, 6))
+    click.echo("\n" + _("Clause scores per cycle (means over the audits that scored the clause; \"{not_scored}\": no "
+                        "audit assessed enough of it)").format(not_scored=score_words(NOT_SCORED)))
     low = trend_floor(t)
-    print_table(["Clause", *[str(y) for y in years], f"Trend ({low:.0%}-100%)"], [
-        (number, *[mean_text(per.get(y)) for y in years], sparkline([per.get(y) for y in years], low=low))
+    print_table([_("Clause"), *[str(y) for y in years], _("Trend ({low}-100%)").format(low=f"{low:.0%}")], [
+        (number, *[score_words(mean_text(per.get(y))) for y in years],
+         sparkline([per.get(y) for y in years], low=low))
         for number, per in t.clauses.items()], right=tuple(range(1, len(years) + 1)))
-    click.echo("\nFindings per cycle")
-    print_table(["Cycle", "Major", "Minor", "Observation", "OFI"], [
+    click.echo("\n" + _("Findings per cycle"))
+    print_table([_("Cycle"), pgettext("grade", "Major"), pgettext("grade", "Minor"), _("Observation"), _("OFI")], [
         (y, t.ncs[y]["major"], t.ncs[y]["minor"], t.ncs[y]["observation"], t.ncs[y]["ofi"]) for y in years],
         right=(1, 2, 3, 4))
-    click.echo("\nNonconformities by clause (all cycles)")
-    print_table(["Clause", "Major", "Minor"], [(c, v["major"], v["minor"]) for c, v in t.ncs_by_clause.items()],
-                right=(1, 2))
-    click.echo(f"\nRecurring NCs (same requirement nonconforming in consecutive audits of a unit): {len(t.recurring)}")
+    click.echo("\n" + _("Nonconformities by clause (all cycles)"))
+    print_table([_("Clause"), pgettext("grade", "Major"), pgettext("grade", "Minor")],
+                [(c, v["major"], v["minor"]) for c, v in t.ncs_by_clause.items()], right=(1, 2))
+    click.echo("\n" + _("Recurring NCs (same requirement nonconforming in consecutive audits of a unit): {n}").format(
+        n=len(t.recurring)))
     for r in t.recurring[:30]:
-        click.echo(f"  {r.unit}: {r.ref} in {len(r.audits)} audits in a row ({', '.join(map(str, r.years))})")
+        click.echo("  " + _("{unit}: {ref} in {n} audits in a row ({years})").format(
+            unit=r.unit, ref=r.ref, n=len(r.audits), years=", ".join(map(str, r.years))))
     if len(t.recurring) > 30:
-        click.echo(f"  ... and {len(t.recurring) - 30} more (--json lists them all)")
+        click.echo("  " + _("... and {n} more (--json lists them all)").format(n=len(t.recurring) - 30))
     c = t.capa
-    click.echo(f"\nCAPA: {c.open} open ({c.overdue} overdue), {c.closed} closed ({c.closed_late} late), "
-               f"{c.not_effective} verified not effective at least once; mean "
-               f"{'—' if c.mean_days_to_close is None else f'{c.mean_days_to_close:.0f}'} days to close")
-    click.echo("  open by age: " + ", ".join(f"{label} {n}" for label, n in c.open_by_age.items()))
+    click.echo("\n" + _("CAPA: {open} open ({overdue} overdue), {closed} closed ({late} late), {not_effective} "
+                        "verified not effective at least once; mean {days} days to close").format(
+        open=c.open, overdue=c.overdue, closed=c.closed, late=c.closed_late, not_effective=c.not_effective,
+        days="—" if c.mean_days_to_close is None else format_decimal(c.mean_days_to_close, places=0)))
+    click.echo("  " + _("open by age: {ages}").format(
+        ages=", ".join(f"{age_words(label)} {n}" for label, n in c.open_by_age.items())))
 
 
 # -- management review -------------------------------------------------------------------------------------
@@ -218,7 +252,6 @@ def review() -> None:
 @pass_app
 def review_pack(app: AppContext, period: str | None, output: Path | None) -> None:
     """The management review pack: one section per 9.3.2 input a-f, charts, and an outputs section."""
-    from qms_audit.domain.presentation import plural
     from qms_audit.infra.clock import parse_period
     from qms_audit.render.build import build_review_pack
     from qms_audit.services.reviews import load_reviews
@@ -227,19 +260,26 @@ def review_pack(app: AppContext, period: str | None, output: Path | None) -> Non
     ws = app.workspace
     chosen = parse_period(period) if period else default_period(load_reviews(ws), today=_today())
     if chosen is None:
-        raise BadInput("the last review covered up to today; name the period with --period FROM..TO")
+        raise BadInput(_("the last review covered up to today; name the period with --period FROM..TO"))
     start, stop = chosen
     path, pack = write_review_pack(ws, start, stop, output, today=_today(), build=build_review_pack,
-                                   progress=progress_bar("reading audits"))
+                                   progress=progress_bar(_("reading audits")))
     for error in pack.errors:
-        warn(f"left out (unreadable): {error}")
-    click.echo(f"wrote {path}: {plural(len(pack.audits), 'audit')} in {start.isoformat()}..{stop.isoformat()}, "
-               f"{sum(1 for c in pack.carried if c.state in ('open', 'overdue'))} review actions still open")
-    for what, counts in (("corrective actions", pack.capa_overdue), ("review actions", pack.review_overdue)):
-        if pack.period_to == pack.prepared_on:  # the period ends today: one count says both
-            click.echo(f"  {what} overdue: {counts.today} {pack.today_label}, the last day of the period")
-        else:
-            click.echo(f"  {what} overdue: {counts.at_end} {pack.end_label}, {counts.today} {pack.today_label}")
+        _left_out(error)
+    n = len(pack.audits)
+    click.echo(ngettext("wrote {file}: {n} audit in {period}, {open} review actions still open",
+                        "wrote {file}: {n} audits in {period}, {open} review actions still open", n).format(
+        file=path, n=n, period=f"{start.isoformat()}..{stop.isoformat()}",
+        open=sum(1 for c in pack.carried if c.state in ("open", "overdue"))))
+    for counts, one_day, two_days in (
+            (pack.capa_overdue, _("  corrective actions overdue: {today} {today_label}, the last day of the period"),
+             _("  corrective actions overdue: {at_end} {end}, {today} {today_label}")),
+            (pack.review_overdue, _("  review actions overdue: {today} {today_label}, the last day of the period"),
+             _("  review actions overdue: {at_end} {end}, {today} {today_label}"))):
+        # the period ends today: one count says both
+        line = one_day if pack.period_to == pack.prepared_on else two_days
+        click.echo(line.format(today=counts.today, today_label=pack.today_label, at_end=counts.at_end,
+                               end=pack.end_label))
 
 
 @review.command("record")
@@ -268,23 +308,24 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
     ws = app.workspace
     if minutes_file is not None:
         if any((held_on, period, chair, attendees, issues, decisions, actions)):
-            raise BadInput("give the review either in --file or as options, not both")
+            raise BadInput(_("give the review either in --file or as options, not both"))
         minutes = load_minutes(minutes_file, base=ws.root)
     else:
         if held_on is None or not period or not chair:
             missing = [name for name, value in (("--held-on", held_on), ("--period", period), ("--chair", chair))
                        if not value]
-            raise BadInput(f"missing {', '.join(missing)} (or give the review in --file)")
+            raise BadInput(_("missing {options} (or give the review in --file)").format(options=", ".join(missing)))
         start, stop = parse_period(period)
         planned = []
         for text in actions:
             parts = [p.strip() for p in text.split("|")]
             if len(parts) != 3 or not all(parts):
-                raise BadInput(f"--action '{text}': write it as 'DESCRIPTION | OWNER | DUE'")
+                raise BadInput(_("--action '{text}': write it as 'DESCRIPTION | OWNER | DUE'").format(text=text))
             try:
                 due = dt.date.fromisoformat(parts[2])
             except ValueError:
-                raise BadInput(f"--action '{text}': '{parts[2]}' is not a date (YYYY-MM-DD)") from None
+                raise BadInput(_("--action '{text}': '{due}' is not a date (YYYY-MM-DD)").format(
+                    text=text, due=parts[2])) from None
             planned.append(PlannedReviewAction(description=parts[0], owner=parts[1], due=due))
         try:
             minutes = ReviewMinutes(title=title, held_on=held_on, period_from=start, period_to=stop,
@@ -293,9 +334,11 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
         except ValidationError as exc:
             raise from_validation(exc, "review") from None
     saved = record_review(ws, minutes, actor=app.actor)
-    click.echo(f"recorded review {saved.id}: {len(saved.decisions)} decision(s), {len(saved.actions)} action(s)")
+    click.echo(_("recorded review {id}: {decisions} decision(s), {actions} action(s)").format(
+        id=saved.id, decisions=len(saved.decisions), actions=len(saved.actions)))
     for action in saved.actions:
-        click.echo(f"  {action.id}  due {action.due.isoformat()}  {action.owner}: {action.description}")
+        click.echo("  " + _("{id}  due {due}  {owner}: {description}").format(
+            id=action.id, due=action.due.isoformat(), owner=action.owner, description=action.description))
 
 
 @review.command("list")
@@ -304,6 +347,7 @@ def review_record(app: AppContext, minutes_file: Path | None, held_on: dt.date |
 def review_list(app: AppContext, as_json: bool) -> None:
     """Reviews held, and the state of every action they set."""
     from qms_audit.services.reviews import action_state, load_reviews
+    from qms_audit.views.review_pack import action_state_words
 
     reviews = load_reviews(app.workspace)
     today = _today()
@@ -312,14 +356,16 @@ def review_list(app: AppContext, as_json: bool) -> None:
                    for r in reviews])
         return
     if not reviews:
-        click.echo("no management review recorded yet (qms-audit review record)")
+        click.echo(_("no management review recorded yet (qms-audit review record)"))
         return
     for r in reviews:
-        click.echo(f"{r.id}  {r.title}: period {r.period_from.isoformat()}..{r.period_to.isoformat()}, "
-                   f"chair {r.chair}, {len(r.decisions)} decision(s)")
+        click.echo(_("{id}  {title}: period {period}, chair {chair}, {n} decision(s)").format(
+            id=r.id, title=r.title, period=f"{r.period_from.isoformat()}..{r.period_to.isoformat()}", chair=r.chair,
+            n=len(r.decisions)))
         for a in r.actions:
-            click.echo(f"  {a.id:<4} {action_state(a, today):<10} due {a.due.isoformat()}  {a.owner}: "
-                       f"{a.description}")
+            state = action_state_words(action_state(a, today))
+            click.echo(f"  {a.id:<4} {state:<10} " + _("due {due}  {owner}: {description}").format(
+                due=a.due.isoformat(), owner=a.owner, description=a.description))
 
 
 @review.command("action")
@@ -333,10 +379,13 @@ def review_action(app: AppContext, review_id: str, action_id: str, status: str, 
                   on: dt.date | None) -> None:
     """Follow up an action set by a review: done, dropped, or open again."""
     from qms_audit.services.reviews import set_action
+    from qms_audit.views.review_pack import action_state_words
 
     action = set_action(app.workspace, review_id, action_id, status=status, actor=app.actor, note=note, on=on)
-    click.echo(f"{review_id} {action.id}: {action.status}"
-               + (f" on {action.closed_on.isoformat()}" if action.closed_on else ""))
+    state = action_state_words(action.status)
+    if action.closed_on:
+        state = _("{state} on {day}").format(state=state, day=action.closed_on.isoformat())
+    click.echo(f"{review_id} {action.id}: {state}")
 
 
 # -- generated portfolio -----------------------------------------------------------------------------------
@@ -358,6 +407,8 @@ def generate_portfolio_cmd(directory: Path, audits: int, years: int, seed: int) 
     from qms_audit.demo.portfolio import generate_sample_workspace
 
     ws, ids = generate_sample_workspace(directory, audits=audits, years=years, seed=seed,
-                                        progress=progress_bar("writing audits"))
-    click.echo(f"created {ws.root}: {len(ids)} audits over {years} year(s), NC register, reviews, programme.yaml")
-    click.echo(f"next: qms-audit -w {directory} trends   |   programme show   |   review pack -o pack.docx")
+                                        progress=progress_bar(_("writing audits")))
+    click.echo(_("created {root}: {audits} audits over {years} year(s), NC register, reviews, programme.yaml").format(
+        root=ws.root, audits=len(ids), years=years))
+    click.echo(_("next: qms-audit -w {directory} trends   |   programme show   |   review pack -o pack.docx").format(
+        directory=directory))

@@ -11,6 +11,8 @@ import io
 from pathlib import Path
 
 from qms_audit.infra.errors import InvalidFile
+from qms_audit.infra.i18n import ENGLISH, NP_, _, current_language, pgettext
+from qms_audit.model.standard import Standard
 from qms_audit.render.sheets import BOLD, REGULAR, print_setup, set_paper, set_row_height
 from qms_audit.render.textsafe import clean, looks_like_formula
 from qms_audit.services.auditing import OpenedAudit
@@ -25,6 +27,21 @@ from qms_audit.services.checklist import (
 )
 
 SHEET = "Checklist"
+# What each column of the Checklist sheet holds, in the reader's language: a note on its English name
+COLUMN_WORDS = {
+    "Ref": NP_("checklist column", "Ref"), "Clause": NP_("checklist column", "Clause"),
+    "Requirement": NP_("checklist column", "Requirement"), "Question": NP_("checklist column", "Question"),
+    "Force": NP_("checklist column", "Force"), "PDCA": NP_("checklist column", "PDCA"),
+    "Evidence so far": NP_("checklist column", "Evidence so far"), "Rating": NP_("checklist column", "Rating"),
+    "N/A reason": NP_("checklist column", "N/A reason"), "Note": NP_("checklist column", "Note"),
+    "Finding statement": NP_("checklist column", "Finding statement"),
+    "New evidence: phase": NP_("checklist column", "New evidence: phase"),
+    "New evidence: kind": NP_("checklist column", "New evidence: kind"),
+    "New evidence: what it is": NP_("checklist column", "New evidence: what it is"),
+    "New evidence: reference": NP_("checklist column", "New evidence: reference"),
+    "Sample size": NP_("checklist column", "Sample size"), "Population": NP_("checklist column", "Population"),
+    "File in the audit folder": NP_("checklist column", "File in the audit folder"),
+}
 META = "_export"
 LOCKED = 7  # the first seven columns are the standard and the record: read-only
 WIDTHS = [9, 20, 26, 40, 7, 6, 36, 16, 22, 34, 30, 11, 12, 34, 18, 9, 11, 22]
@@ -51,18 +68,19 @@ def export_checklist(opened: OpenedAudit, *, paper: str = "A4") -> bytes:
     from openpyxl import Workbook
 
     std = opened.standard
+    texts = _standard_texts(opened)
     grades = ([str(lvl.value) for lvl in std.rating.levels] + ["not applicable", "not assessed"]
               if std.uses_levels else GRADE_CHOICES)
     wb = Workbook()
     set_paper(wb, paper)
     intro = wb.active
-    intro.title = "Instructions"
+    intro.title = _("Instructions")
     ws = wb.create_sheet(SHEET)
     meta = wb.create_sheet(META)
     meta.sheet_state = "hidden"
-    _write_instructions(intro, opened, grades)
+    _write_instructions(intro, opened, texts, grades)
     _write_headers(ws, meta, opened)
-    last = _write_rows(ws, meta, opened)
+    last = _write_rows(ws, meta, opened, texts)
     _add_validations(ws, grades, last)
     _protect(ws, last)
     wb.active = 1
@@ -71,34 +89,55 @@ def export_checklist(opened: OpenedAudit, *, paper: str = "A4") -> bytes:
     return out.getvalue()
 
 
-def _write_instructions(intro, opened: OpenedAudit, grades: list[str]) -> None:
+def _standard_texts(opened: OpenedAudit) -> Standard:
+    """The audit's standard with its texts (title, clause titles, requirements and questions) in the reader's
+    language, English where its translation has none; the import reads none of them back."""
+    language = current_language()
+    if language == ENGLISH:
+        return opened.standard
+    from qms_audit.services.overlays import OverlayLibrary
+    from qms_audit.services.standards import StandardLibrary
+
+    return OverlayLibrary(StandardLibrary(opened.workspace)).localised(opened.standard, language).standard
+
+
+def _write_instructions(intro, opened: OpenedAudit, std: Standard, grades: list[str]) -> None:
     from openpyxl.styles import Alignment
 
-    std = opened.standard
+    fill_in, bring_back = _("How to fill it in"), _("Bringing it back")
     lines = [
-        f"Offline checklist for audit {opened.id}: {opened.record.title}",
-        f"Standard: {std.title}, version {std.version}. Exported by qms-audit; records as of the export.",
+        _("Offline checklist for audit {audit}: {title}").format(audit=opened.id, title=opened.record.title),
+        _("Standard: {standard}, version {version}. Exported by qms-audit; records as of the export.").format(
+            standard=std.title, version=std.version),
         "",
-        "How to fill it in",
-        "- Work on the Checklist sheet. Grey columns (ref to evidence so far) are the standard and the record: "
-        "they are locked.",
-        "- Rating: choose from the drop-down: " + ", ".join(grades) + ".",
-        "- Not applicable needs a written reason in 'N/A reason'. A 'should' requirement cannot be rated minor "
-        "or major NC (use OFI).",
-        "- A minor NC, major NC, observation or OFI needs a finding statement (or a note, which is used instead).",
-        "- To add one evidence entry to a requirement, fill the 'New evidence' columns on its row: phase (P, D, C, "
-        "A), kind, what it is; reference, sample size and population are optional. A file must already be in "
-        "the audit's evidence folder (give its path, e.g. evidence/minutes.pdf).",
-        "- Leave rows you did not assess as they are. Do not add, remove or reorder rows.",
+        fill_in,
+        _("- Work on the Checklist sheet. Grey columns (ref to evidence so far) are the standard and the record: "
+          "they are locked."),
+        _("- Rating: choose from the drop-down: {choices}.").format(choices=", ".join(grades)),
+        _("- Not applicable needs a written reason in 'N/A reason'. A 'should' requirement cannot be rated minor "
+          "or major NC (use OFI)."),
+        _("- A minor NC, major NC, observation or OFI needs a finding statement (or a note, which is used instead)."),
+        _("- To add one evidence entry to a requirement, fill the 'New evidence' columns on its row: phase (P, D, C, "
+          "A), kind, what it is; reference, sample size and population are optional. A file must already be in "
+          "the audit's evidence folder (give its path, e.g. evidence/minutes.pdf)."),
+        _("- Leave rows you did not assess as they are. Do not add, remove or reorder rows."),
+    ]
+    if current_language() != ENGLISH:
+        # the import reads the Checklist sheet by its English column names and choices: they stay as they are
+        lines.append(_("- The column names of the Checklist sheet and the choices of its drop-downs stay in English, "
+                       "as the import reads them; a note on each column name gives its meaning."))
+    lines += [
         "",
-        "Bringing it back",
-        f"  qms-audit checklist import {opened.id} THIS-FILE.xlsx --dry-run    shows what would change",
-        f"  qms-audit checklist import {opened.id} THIS-FILE.xlsx              records the changes (logged)",
-        "If the audit was changed in the meantime on a row you also changed, that row is refused as a conflict.",
+        bring_back,
+        "  " + _("qms-audit checklist import {audit} THIS-FILE.xlsx --dry-run    shows what would change").format(
+            audit=opened.id),
+        "  " + _("qms-audit checklist import {audit} THIS-FILE.xlsx              records the changes (logged)").format(
+            audit=opened.id),
+        _("If the audit was changed in the meantime on a row you also changed, that row is refused as a conflict."),
     ]
     wrap = Alignment(wrap_text=True, vertical="top")
     for i, line in enumerate(lines, start=1):
-        bold = line in ("How to fill it in", "Bringing it back") or i == 1
+        bold = line in (fill_in, bring_back) or i == 1
         _put(intro, i, 1, line, font=BOLD if bold else REGULAR, alignment=wrap)
         set_row_height(intro, i, [line], INSTRUCTIONS_WIDTHS, bold=bold)
     intro.column_dimensions["A"].width = INSTRUCTIONS_WIDTHS[0]
@@ -111,8 +150,14 @@ def _write_headers(ws, meta, opened: OpenedAudit) -> None:
 
     header_fill = PatternFill("solid", start_color="D9E2F3", end_color="D9E2F3")
     wrap = Alignment(wrap_text=True, vertical="top")
+    translated = current_language() != ENGLISH
     for col, name in enumerate(COLUMNS, start=1):
-        _put(ws, 1, col, name, font=BOLD, fill=header_fill, alignment=wrap)
+        # the names stay English: `checklist import` finds its columns by them
+        cell = _put(ws, 1, col, name, font=BOLD, fill=header_fill, alignment=wrap)
+        if translated:
+            from openpyxl.comments import Comment
+
+            cell.comment = Comment(pgettext("checklist column", COLUMN_WORDS[name]), "qms-audit")
         ws.column_dimensions[get_column_letter(col)].width = WIDTHS[col - 1]
     set_row_height(ws, 1, COLUMNS, WIDTHS, bold=True)
     print_setup(ws, WIDTHS, title_rows=1)
@@ -125,11 +170,11 @@ def _write_headers(ws, meta, opened: OpenedAudit) -> None:
             _put(meta, row, col, value)
 
 
-def _write_rows(ws, meta, opened: OpenedAudit) -> int:
-    """One row per requirement in scope, with the values at the export on the hidden sheet; the last row."""
+def _write_rows(ws, meta, opened: OpenedAudit, std: Standard) -> int:
+    """One row per requirement in scope, with the values at the export on the hidden sheet; the last row. `std`
+    gives the standard's texts in the reader's language."""
     from openpyxl.styles import Alignment, PatternFill, Protection
 
-    std = opened.standard
     grey = PatternFill("solid", start_color="EDEDED", end_color="EDEDED")
     wrap = Alignment(wrap_text=True, vertical="top")
     unlocked = Protection(locked=False)
@@ -137,6 +182,7 @@ def _write_rows(ws, meta, opened: OpenedAudit) -> int:
     for req in opened.scoped_requirements():
         result = opened.snapshot.result(req.ref)
         clause = std.clause_of(req.ref)
+        req = std.requirement(req.ref) or req
         evidence = "\n".join(f"{e.phase.value} {e.kind.value}: {e.text}" for e in result.evidence)
         values = [req.ref, f"{clause.number} {clause.title}", req.title, req.question, req.force.value,
                   req.pdca.value if req.pdca else "", evidence, rating_text(opened, req.ref), result.na_reason or "",
@@ -162,13 +208,13 @@ def _add_validations(ws, grades: list[str], last: int) -> None:
 
     for column, choices in (("H", grades), ("L", PHASE_CHOICES), ("M", KIND_CHOICES)):
         validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Not a valid value",
-                                    error="Choose a value from the list.")
+                                    showErrorMessage=True, errorTitle=_("Not a valid value"),
+                                    error=_("Choose a value from the list."))
         validation.add(f"{column}2:{column}{max(last, 2)}")
         ws.add_data_validation(validation)
     for column in ("P", "Q"):
         validation = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="1", allow_blank=True,
-                                    showErrorMessage=True, error="A whole number of at least 1.")
+                                    showErrorMessage=True, error=_("A whole number of at least 1."))
         validation.add(f"{column}2:{column}{max(last, 2)}")
         ws.add_data_validation(validation)
 

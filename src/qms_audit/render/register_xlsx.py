@@ -1,4 +1,7 @@
-"""The NC/CAPA register of the whole workspace as one workbook (audits and NCs raised outside audits)."""
+"""The NC/CAPA register of the whole workspace as one workbook (audits and NCs raised outside audits).
+
+The sheets and their columns are the audit workbook's (`render.audit_xlsx.register_sheets`), which words them in
+the reader's language; what this adds, where each NC came from, is worded here."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from qms_audit.services.capa import RegisterRow
 from qms_audit.services.profile import paper_for
 from qms_audit.services.standards import StandardLibrary
 from qms_audit.views.report_content import _finding_row
+from qms_audit.views.review_pack import source_words
 
 
 def build_register(workspace: Workspace, rows: list[RegisterRow]) -> bytes:
@@ -31,5 +35,6 @@ def build_register(workspace: Workspace, rows: list[RegisterRow]) -> bytes:
 
     wb = new_workbook(paper_for(workspace))
     register_sheets(wb, [(_finding_row(row.finding, standard_for(row.finding.standard), today), row.finding,
-                          row.finding.source.label, row.audit_id or "") for row in rows], table_name="Register")
+                          source_words(row.finding.source.label), row.audit_id or "") for row in rows],
+                    table_name="Register")
     return save(wb)

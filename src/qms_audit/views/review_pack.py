@@ -23,15 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qms_audit.domain.capa_rules import is_overdue, overdue_at_end_of, stage
-from qms_audit.domain.means import Shown, ShownMean, change_points, mean_shown
+from qms_audit.domain.means import NO_AUDIT, NOT_APPLICABLE, NOT_SCORED, Shown, ShownMean, change_points, mean_shown
 from qms_audit.domain.presentation import date
 from qms_audit.infra.clock import add_months
 from qms_audit.infra.errors import BadInput
 from qms_audit.infra.files import atomic_write_bytes
+from qms_audit.infra.i18n import ENGLISH, N_, NP_, _, current_language, ngettext, pgettext
 from qms_audit.infra.locations import Workspace
 from qms_audit.model.audit import Finding, Grade, NcSource
 from qms_audit.model.review import ManagementReview
 from qms_audit.model.standard import Standard
+from qms_audit.services.overlays import OverlayLibrary
 from qms_audit.services.portfolio import AuditDigest, FindingFacts, facts_of, open_portfolio, with_details
 from qms_audit.services.programme import ProgrammeView
 from qms_audit.services.reviews import CarriedAction, actions_to_report, load_reviews, overdue_review_actions
@@ -47,24 +49,99 @@ from qms_audit.views.trends import (
     findings_reader,
 )
 
+# The inputs' titles are in the reader's language once gathered (`gather` translates them)
 INPUTS = [
-    ("a", "9.3.2 a", "Status of actions from previous management reviews"),
-    ("b", "9.3.2 b", "Changes in external and internal issues"),
-    ("c1", "9.3.2 c 1", "Satisfaction of learners and other stakeholders"),
-    ("c2", "9.3.2 c 2", "How far quality objectives were met"),
-    ("c3", "9.3.2 c 3", "Process performance and conformity of micro-credentials"),
-    ("c4", "9.3.2 c 4", "Nonconformities and corrective actions"),
-    ("c5", "9.3.2 c 5", "Monitoring and measurement results"),
-    ("c6", "9.3.2 c 6", "Audit results"),
-    ("c7", "9.3.2 c 7", "Performance of external providers"),
-    ("d", "9.3.2 d", "Adequacy of resources"),
-    ("e", "9.3.2 e", "Effectiveness of actions on risks and opportunities"),
-    ("f", "9.3.2 f", "Opportunities for improvement"),
+    ("a", "9.3.2 a", N_("Status of actions from previous management reviews")),
+    ("b", "9.3.2 b", N_("Changes in external and internal issues")),
+    ("c1", "9.3.2 c 1", N_("Satisfaction of learners and other stakeholders")),
+    ("c2", "9.3.2 c 2", N_("How far quality objectives were met")),
+    ("c3", "9.3.2 c 3", N_("Process performance and conformity of micro-credentials")),
+    ("c4", "9.3.2 c 4", N_("Nonconformities and corrective actions")),
+    ("c5", "9.3.2 c 5", N_("Monitoring and measurement results")),
+    ("c6", "9.3.2 c 6", N_("Audit results")),
+    ("c7", "9.3.2 c 7", N_("Performance of external providers")),
+    ("d", "9.3.2 d", N_("Adequacy of resources")),
+    ("e", "9.3.2 e", N_("Effectiveness of actions on risks and opportunities")),
+    ("f", "9.3.2 f", N_("Opportunities for improvement")),
 ]
 FEEDBACK_SOURCES = (NcSource.COMPLAINT, NcSource.LEARNER_FEEDBACK, NcSource.INDUSTRY_FEEDBACK)
 MAX_FINDINGS_PER_INPUT = 25
-COMPACT_GRADES = {Grade.MAJOR_NC: "Major NC", Grade.MINOR_NC: "Minor NC", Grade.OBSERVATION: "Observation",
-                  Grade.OFI: "OFI"}
+COMPACT_GRADES = {Grade.MAJOR_NC: N_("Major NC"), Grade.MINOR_NC: N_("Minor NC"), Grade.OBSERVATION: N_("Observation"),
+                  Grade.OFI: N_("OFI")}
+# A finding's state in the pack's short columns: the corrective-action stage of an NC (`capa_rules.stage`),
+# written as its code in English, or whether it was withdrawn or only noted
+FINDING_STATES = {
+    "open": NP_("finding state", "open"), "correction": NP_("finding state", "correction"),
+    "analysed": NP_("finding state", "analysed"), "actions-in-progress": NP_("finding state", "actions-in-progress"),
+    "awaiting-verification": NP_("finding state", "awaiting-verification"),
+    "verified": NP_("finding state", "verified"), "reopened": NP_("finding state", "reopened"),
+    "closed": NP_("finding state", "closed"), "withdrawn": NP_("finding state", "withdrawn"),
+    "noted": NP_("finding state", "noted")}
+# Where an NC came from (`model.audit.NcSource` values), as the pack names it
+SOURCE_WORDS = {"internal_audit": N_("internal audit"), "external_audit": N_("external audit"),
+                "complaint": N_("complaint"), "learner_feedback": N_("learner feedback"),
+                "industry_feedback": N_("industry feedback"), "management_review": N_("management review"),
+                "other": N_("other")}
+# An audit's status (`model.audit.AuditStatus` values)
+AUDIT_STATES = {
+    "planned": NP_("audit status", "planned"), "in_progress": NP_("audit status", "in_progress"),
+    "reported": NP_("audit status", "reported"), "follow_up": NP_("audit status", "follow_up"),
+    "closed": NP_("audit status", "closed")}
+# A review action's state (`services.reviews.action_state`)
+ACTION_STATES = {"open": N_("open"), "overdue": N_("overdue"), "done": N_("done"), "done late": N_("done late"),
+                 "dropped": N_("dropped")}
+
+
+# The words a score is shown with when it gives no percentage (`domain.means`), as the pack says them
+SCORE_WORDS = {NOT_SCORED: N_("not scored"), NOT_APPLICABLE: N_("not applicable"), NO_AUDIT: N_("no audit")}
+
+
+def score_words(text: str) -> str:
+    """A shown score or mean (`Shown.text`, `ShownMean.text`) in the reader's language: a percentage as it is,
+    else its words, with the coverage when it gives one ("not scored (coverage 40%)")."""
+    if text in SCORE_WORDS:
+        return _(SCORE_WORDS[text])
+    prefix = f"{NOT_SCORED} (coverage "
+    if text.startswith(prefix) and text.endswith(")"):
+        return _("not scored (coverage {coverage})").format(coverage=text[len(prefix):-1])
+    return text
+
+
+def source_words(label: str) -> str:
+    """Where an NC came from, from its English label (`NcSource.label`, which the tables above hold)."""
+    return _(label) if label.replace(" ", "_") in SOURCE_WORDS else label
+
+
+def finding_state_words(state: str) -> str:
+    """A finding's state as the pack's columns show it (a code no table names reads as itself)."""
+    return pgettext("finding state", FINDING_STATES[state]) if state in FINDING_STATES else state
+
+
+# A planned audit's state in the programme (`services.programme`)
+PROGRAMME_STATES = {
+    "done": NP_("programme status", "done"), "in progress": NP_("programme status", "in progress"),
+    "scheduled": NP_("programme status", "scheduled"), "overdue": NP_("programme status", "overdue")}
+# The kinds of a review's decision (`model.review`)
+DECISION_KINDS = {
+    "improvement": NP_("decision kind", "improvement"), "qms-change": NP_("decision kind", "qms-change"),
+    "resources": NP_("decision kind", "resources"), "other": NP_("decision kind", "other")}
+
+
+def programme_state_words(status: str) -> str:
+    return pgettext("programme status", PROGRAMME_STATES[status]) if status in PROGRAMME_STATES else status
+
+
+def decision_kind_words(kind: str) -> str:
+    return pgettext("decision kind", DECISION_KINDS[kind]) if kind in DECISION_KINDS else kind
+
+
+def audit_state_words(status: str) -> str:
+    return pgettext("audit status", AUDIT_STATES[status]) if status in AUDIT_STATES else status
+
+
+def action_state_words(state: str) -> str:
+    """A review action's state in the reader's language."""
+    return _(ACTION_STATES[state]) if state in ACTION_STATES else state
 
 
 @dataclass
@@ -143,11 +220,11 @@ class ClauseLine:
 
     @property
     def now_text(self) -> str:
-        return self.now_mean.text
+        return score_words(self.now_mean.text)
 
     @property
     def before_text(self) -> str:
-        return self.before_mean.text
+        return score_words(self.before_mean.text)
 
     @property
     def change_text(self) -> str:
@@ -156,7 +233,9 @@ class ClauseLine:
     @property
     def audits_text(self) -> str:
         """Over how many audits the mean runs: "3", or "3 of 5" when some had too little coverage."""
-        return f"{self.audits} of {self.applicable_in}" if self.applicable_in > self.audits else str(self.audits)
+        if self.applicable_in > self.audits:
+            return _("{scored} of {audits}").format(scored=self.audits, audits=self.applicable_in)
+        return str(self.audits)
 
 
 @dataclass
@@ -218,12 +297,13 @@ class ReviewPack:
     @property
     def end_label(self) -> str:
         if self.period_to <= self.prepared_on:
-            return f"at the end of the period ({date(self.period_to)})"
-        return f"on {date(self.prepared_on)}, before the period ends ({date(self.period_to)})"
+            return _("at the end of the period ({day})").format(day=date(self.period_to))
+        return _("on {day}, before the period ends ({end})").format(day=date(self.prepared_on),
+                                                                   end=date(self.period_to))
 
     @property
     def today_label(self) -> str:
-        return f"today ({date(self.prepared_on)})"
+        return _("today ({day})").format(day=date(self.prepared_on))
 
     @property
     def recurring_in_period(self) -> int:
@@ -258,20 +338,25 @@ def _in(day: dt.date, start: dt.date, stop: dt.date) -> bool:
 
 
 def finding_line(f: Finding, today: dt.date, audit: str = "") -> FindingLine:
-    return FindingLine(id=f.id, grade=f.grade.label, grade_short=COMPACT_GRADES.get(f.grade, f.grade.short),
+    compact = _(COMPACT_GRADES[f.grade]) if f.grade in COMPACT_GRADES else f.grade.short
+    return FindingLine(id=f.id, grade=f.grade.label, grade_short=compact,
                        severity=f.grade.severity, unit=f.unit or "", ref=f.ref or "",
-                       statement=f.statement, source=f.source.label, raised=f.raised_at.date(),
+                       statement=f.statement, source=source_words(f.source.label), raised=f.raised_at.date(),
                        stage="withdrawn" if f.withdrawn else stage(f) if f.grade.is_nc else "noted",
                        overdue=f.grade.is_nc and is_overdue(f, today), audit=audit)
 
 
-def _audit_line(d: AuditDigest) -> AuditLine:
+def _audit_line(d: AuditDigest, bands: dict[str, str]) -> AuditLine:
+    """An audit of the period; `bands`: its standard's score band labels in the reader's language."""
     live = [f for f in d.findings if f.live]
     count = Counter(f.grade for f in live)
+    verdict, verdict_short = d.verdict_label, d.verdict.replace("-", " ")
+    if current_language() != ENGLISH and d.verdict in bands:
+        verdict = verdict_short = bands[d.verdict]
     return AuditLine(
         id=d.id, title=d.title, unit=d.unit, start=d.start,
         standard=d.standard_key, status=d.status.value, overall=d.overall, coverage=d.coverage,
-        verdict=d.verdict_label, verdict_short=d.verdict.replace("-", " "),
+        verdict=verdict, verdict_short=verdict_short,
         majors=count[Grade.MAJOR_NC], minors=count[Grade.MINOR_NC],
         observations=count[Grade.OBSERVATION], ofis=count[Grade.OFI],
         open_ncs=sum(1 for f in live if f.grade.is_nc and f.open))
@@ -336,12 +421,17 @@ def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, t
                                                                                period_to)]
     all_in_period = audit_findings + [(f, "") for f in register_in_period]
 
-    inputs: dict[str, InputBlock] = {key: InputBlock(key, label, title) for key, label, title in INPUTS}
+    inputs: dict[str, InputBlock] = {key: InputBlock(key, label, _(title)) for key, label, title in INPUTS}
     standards = {}
+    language = current_language()
+    overlays = OverlayLibrary(library)
     for d in in_period:
         if d.standard_key not in standards:
-            std_id, _, version = d.standard_key.partition("@")
-            standards[d.standard_key] = library.get(std_id, version or None)
+            std_id, _sep, version = d.standard_key.partition("@")
+            # the standard's texts (clause titles, score bands) in the reader's language, English where the
+            # overlay has none
+            standards[d.standard_key] = overlays.localised(library.get(std_id, version or None), language).standard
+    bands = {key: {b.name: b.label for b in std.scoring.bands} for key, std in standards.items()}
     audit_by_clause = _by_clause(audit_findings)
     clause_scores: list[ClauseLine] = []
     for key_std, std in standards.items():
@@ -382,7 +472,8 @@ def _gather(workspace: Workspace, period_from: dt.date, period_to: dt.date, *, t
     return ReviewPack(
         institution=profile.name if profile else workspace.root.name,
         period_from=period_from, period_to=period_to, before_from=before_from, before_to=before_to,
-        prepared_on=today, audits=[_audit_line(d) for d in in_period], audits_before=len(before),
+        prepared_on=today, audits=[_audit_line(d, bands.get(d.standard_key, {})) for d in in_period],
+        audits_before=len(before),
         trends=compute_facts(facts, history, today=today),
         capa_period=capa_period,
         capa_backlog=backlog,
@@ -505,7 +596,7 @@ def change(now: float | None, before: float | None) -> str:
     points = change_points(now, before)
     if points is None:
         return ""
-    return f"{points:+d} pts" if points else "same"
+    return _("{points} pts").format(points=f"{points:+d}") if points else _("same")
 
 
 FALL_POINTS = 5  # a clause whose shown mean fell by this many points or more stands out
@@ -516,39 +607,45 @@ def highlights(pack: ReviewPack) -> list[str]:
     check below found nothing, and names what was checked."""
     out: list[str] = []
     if pack.review_overdue:
-        out.append(f"Actions of earlier reviews overdue: {pack.review_overdue.at_end} {pack.end_label}, "
-                   f"{pack.review_overdue.today} {pack.today_label} (input a).")
+        out.append(_("Actions of earlier reviews overdue: {at_end} {end}, {today} {today_label} (input a).").format(
+            at_end=pack.review_overdue.at_end, end=pack.end_label, today=pack.review_overdue.today,
+            today_label=pack.today_label))
     seen: set[tuple[str, str]] = set()
     for c in [*pack.clause_scores, *(c for block in pack.inputs.values() for c in block.clauses)]:
         points = change_points(c.now, c.before)
         if points is not None and points <= -FALL_POINTS and (c.standard, c.number) not in seen:
             seen.add((c.standard, c.number))
-            out.append(f"Clause {c.number} {c.title} fell from {c.before_text} to {c.now_text}.")
+            out.append(_("Clause {number} {title} fell from {before} to {now}.").format(
+                number=c.number, title=c.title, before=c.before_text, now=c.now_text))
     if pack.capa_overdue:
-        out.append(f"Corrective actions overdue: {pack.capa_overdue.at_end} {pack.end_label}, "
-                   f"{pack.capa_overdue.today} {pack.today_label}; {pack.capa_backlog.open} NC(s) are still open "
-                   "(input c4).")
+        out.append(_("Corrective actions overdue: {at_end} {end}, {today} {today_label}; {open} NC(s) are still open "
+                     "(input c4).").format(at_end=pack.capa_overdue.at_end, end=pack.end_label,
+                                           today=pack.capa_overdue.today, today_label=pack.today_label,
+                                           open=pack.capa_backlog.open))
     if pack.recurring_in_period:
-        out.append(f"{pack.recurring_in_period} requirement(s) were nonconforming again in consecutive audits of the "
-                   "same unit, the latest in the period (input c4): the earlier corrective actions did not hold.")
+        out.append(_("{n} requirement(s) were nonconforming again in consecutive audits of the same unit, the latest "
+                     "in the period (input c4): the earlier corrective actions did not hold.").format(
+                         n=pack.recurring_in_period))
     majors = sum(a.majors for a in pack.audits)
     if majors:
-        out.append(f"{majors} major nonconformit{'y was' if majors == 1 else 'ies were'} raised in the period "
-                   "(input c6).")
-    checked = ["no corrective action and no action of an earlier review was overdue at the end of the period or "
-               "is overdue today", f"no clause fell by {FALL_POINTS} points or more",
-               "no nonconformity recurred in the period", "no major nonconformity was raised in the period"]
+        out.append(ngettext("{n} major nonconformity was raised in the period (input c6).",
+                            "{n} major nonconformities were raised in the period (input c6).", majors).format(n=majors))
+    checked = [_("no corrective action and no action of an earlier review was overdue at the end of the period or "
+                 "is overdue today"), _("no clause fell by {points} points or more").format(points=FALL_POINTS),
+               _("no nonconformity recurred in the period"), _("no major nonconformity was raised in the period")]
     if pack.programme is not None:
         overdue = [r for r in pack.programme.rows if r.status == "overdue"]
         conflicts = [r for r in pack.programme.rows if r.conflicts]
         gaps = {s: g for s, g in pack.programme.gaps.items() if g}
         if overdue:
-            out.append(f"{len(overdue)} planned audit(s) are overdue in the audit programme.")
+            out.append(_("{n} planned audit(s) are overdue in the audit programme.").format(n=len(overdue)))
         if conflicts:
-            out.append(f"{len(conflicts)} planned audit(s) have a lead or team member from the audited unit.")
+            out.append(_("{n} planned audit(s) have a lead or team member from the audited unit.").format(
+                n=len(conflicts)))
         for std_id, numbers in gaps.items():
-            out.append(f"The programme does not cover clauses {', '.join(numbers)} of {std_id} this cycle.")
-        checked.append("the audit programme has no overdue audit, no independence conflict and no gap")
+            out.append(_("The programme does not cover clauses {numbers} of {standard} this cycle.").format(
+                numbers=", ".join(numbers), standard=std_id))
+        checked.append(_("the audit programme has no overdue audit, no independence conflict and no gap"))
     if not out:
-        out.append("Nothing stands out: " + "; ".join(checked) + ".")
+        out.append(_("Nothing stands out: {checked}.").format(checked="; ".join(checked)))
     return out

@@ -16,17 +16,57 @@ from typing import TYPE_CHECKING
 
 from qms_audit.domain.deadlines import overdue_on
 from qms_audit.domain.means import mean_of_units, shown_mean_of
+from qms_audit.infra.i18n import N_, _
 from qms_audit.model.numbering import number_key
 from qms_audit.services.portfolio import AuditDigest, finding_facts, findings_facts
 from qms_audit.store.facts import AuditInSequence, FactsFilter, FactsReader, memory_facts
 
 if TYPE_CHECKING:
+    from qms_audit.infra.locations import Workspace
     from qms_audit.model.audit import Finding
 
-AGE_BUCKETS = ((30, "up to 30 days"), (90, "31-90 days"), (180, "91-180 days"), (10**9, "over 180 days"))
+# The labels are keys of `CapaAgeing.open_by_age` (and of `trends --json`): they stay English there, and are
+# translated where shown (`age_words`)
+AGE_BUCKETS = ((30, N_("up to 30 days")), (90, N_("31-90 days")), (180, N_("91-180 days")),
+               (10**9, N_("over 180 days")))
 # the findings' grades (`model.audit.Grade` values, as the facts tables hold them) under the keys trends show
 GRADES = (("major_nc", "major"), ("minor_nc", "minor"), ("observation", "observation"), ("ofi", "ofi"))
 NC_LABELS = dict(GRADES[:2])
+
+
+def age_words(label: str) -> str:
+    """An age bucket's label (a key of `CapaAgeing.open_by_age`) in the reader's language."""
+    return _(label)
+
+
+def band_labels(workspace: Workspace, standards: Sequence[str]) -> dict[str, str]:
+    """The score bands (verdicts) of these standards (id@version) by name, labelled in the reader's language from
+    the standards' translations; none in English, where a verdict is shown by its name. A standard that cannot be
+    read labels nothing (its verdicts keep their names)."""
+    from qms_audit.infra.i18n import ENGLISH, current_language
+    from qms_audit.services.overlays import OverlayLibrary
+    from qms_audit.services.standards import StandardLibrary
+
+    language = current_language()
+    if language == ENGLISH:
+        return {}
+    library = StandardLibrary(workspace)
+    overlays = OverlayLibrary(library)
+    labels: dict[str, str] = {}
+    for key in standards:
+        std_id, _sep, version = key.partition("@")
+        try:
+            std = overlays.localised(library.get(std_id, version or None), language).standard
+        except Exception:  # a label is a courtesy: the verdict's name still says it
+            continue
+        for band in std.scoring.bands:
+            labels.setdefault(band.name, band.label)
+    return labels
+
+
+def verdict_words(verdict: str, labels: dict[str, str]) -> str:
+    """A verdict (a score band's name) as `band_labels` labels it, else its name."""
+    return labels.get(verdict, verdict)
 
 
 @dataclass
