@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+from qms_audit.infra.i18n import _
+
 BAND_COLOURS = [(0.90, (46, 125, 50)), (0.75, (0, 121, 107)), (0.60, (230, 145, 56)), (0.0, (198, 40, 40))]
 GREY = (189, 189, 189)
 INK = (33, 33, 33)
@@ -82,7 +84,7 @@ def _legend(draw: ImageDraw.ImageDraw, names: tuple[str, str], width: int) -> No
     """At the top right, which bar of a row is which: the upper one coloured by band, the lower one grey."""
     s = SCALE
     font = _font(11)
-    text = f"upper bar: {names[0]}; lower bar (grey): {names[1]}"
+    text = _("upper bar: {upper}; lower bar (grey): {lower}").format(upper=names[0], lower=names[1])
     x = width - 20 - draw.textlength(text, font=font) / s
     draw.text((x * s, 13 * s), text, fill=INK, font=font)
 
