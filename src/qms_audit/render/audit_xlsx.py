@@ -20,6 +20,7 @@ from qms_audit.model.audit import Finding, Grade
 from qms_audit.render.sheets import SummaryRows, axes, new_workbook, save, table_sheet
 from qms_audit.store.audits import AuditSnapshot
 from qms_audit.views.report_content import (
+    CAPA_STAGES,
     EVIDENCE_KINDS,
     EVIDENCE_SOURCES,
     FORCES,
@@ -87,12 +88,13 @@ def yes(flag: bool) -> str:
 
 
 def finding_row(f: FindingRow, raw: Finding, *, source: str, audit_id: str) -> list:
-    """A finding as a register row: the report's words, and its dates as dates from the record. The stage stays
-    the corrective-action stage's code, to filter on."""
+    """A finding as a register row: the report's words, and its dates as dates from the record. The stage is the
+    corrective-action stage's code in English (filtered on), a short word for it in the other languages."""
     capa = raw.capa
+    stage = words(CAPA_STAGES, f.stage, "capa stage")
     return [f.id, f.grade, source, audit_id, f.ref, f.requirement, f.statement, f.evidence, raw.raised_at,
             raw.raised_by, position_words(f.position), f.response_text, f.response_by, yes(f.resolved),
-            raw.response_due, f.stage, f.owners, capa_rules.next_due(raw), yes(f.overdue), f.correction,
+            raw.response_due, stage, f.owners, capa_rules.next_due(raw), yes(f.overdue), f.correction,
             f.containment, f.root_cause, f.analysis, f.similar, "\n".join(f.verifications), f.risk_update,
             f.qms_update, capa.closed_at if capa else None,
             (capa.closed_by or "") if capa and capa.closed_at else ""]

@@ -39,6 +39,7 @@ from qms_audit.model.audit import (
     Finding,
     Grade,
     RequirementResult,
+    Sample,
 )
 from qms_audit.model.common import Phase
 from qms_audit.model.log import LogEntry
@@ -86,6 +87,14 @@ RCA_METHODS = {"5-whys": NP_("method", "5-whys"), "ishikawa": NP_("method", "ish
 POSITIONS = {"acknowledged": NP_("auditee position", "acknowledged"),
              "disputed": NP_("auditee position", "disputed"),
              "no response yet": NP_("auditee position", "no response yet")}
+# corrective-action stages (`capa_rules.stage`) as the registers' stage column shows them: the code itself in
+# English, which a register is filtered on; a short word in the other languages
+CAPA_STAGES = {"open": NP_("capa stage", "open"), "correction": NP_("capa stage", "correction"),
+               "analysed": NP_("capa stage", "analysed"),
+               "actions-in-progress": NP_("capa stage", "actions-in-progress"),
+               "awaiting-verification": NP_("capa stage", "awaiting-verification"),
+               "verified": NP_("capa stage", "verified"), "reopened": NP_("capa stage", "reopened"),
+               "closed": NP_("capa stage", "closed")}
 AUDIT_STATUSES = {"planned": NP_("audit status", "planned"), "in_progress": NP_("audit status", "in progress"),
                   "reported": NP_("audit status", "reported"), "follow_up": NP_("audit status", "follow up"),
                   "closed": NP_("audit status", "closed")}
@@ -487,11 +496,19 @@ class ReportData:
         return self.record.title
 
 
+def sample_words(sample: Sample) -> str:
+    """`Sample.__str__` in the reader's words: "3 of 11 (the MCs of 2026)"."""
+    text = (_("{size} of {population}").format(size=sample.size, population=sample.population)
+            if sample.population else str(sample.size))
+    return text + (f" ({sample.description})" if sample.description else "")
+
+
 def _evidence_rows(ref: str, result) -> list[EvidenceRow]:
     return [EvidenceRow(
         ref=ref, id=e.id, phase=e.phase.value, kind=e.kind.value, text=e.text, reference=e.reference or "",
         file=e.file.original_name if e.file else "", sha256=e.file.sha256 if e.file else "",
-        sample=str(e.sample) if e.sample else "", collected_by=e.collected_by, collected_at=date(e.collected_at),
+        sample=sample_words(e.sample) if e.sample else "", collected_by=e.collected_by,
+        collected_at=date(e.collected_at),
         source=e.source) for e in result.evidence]
 
 
