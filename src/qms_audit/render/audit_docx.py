@@ -393,7 +393,7 @@ def _corrective_action(w: DocxWriter, data: ReportData) -> None:
         return
     w.table([_("NC"), _("Grade"), _("Where it stands"), _("Owners"), _("Next due"), _("Overdue")],
             [(f.id, grade_cell(f.grade_key), f.stage_words, f.owners, f.next_due, _("yes") if f.overdue else "")
-             for f in ncs], widths=[3.5, 2.8, 3.7, 3.0, 2.1, 1.5])
+             for f in ncs], widths=[3.2, 3.4, 3.4, 2.8, 2.2, 1.5])  # room for a grade in capitals: KETAKAKURAN
     for f in ncs:
         w.heading(_("{finding} corrective action").format(finding=f.id), 3)
         steps = _capa_steps(f)

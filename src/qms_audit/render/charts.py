@@ -50,7 +50,9 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, thre
         _legend(draw, legend, width)
     for i, (label, value, text) in enumerate(rows):
         y = top + i * row_h
-        shown = label if len(label) <= 38 else label[:36] + "..."
+        # as many characters as the label's width holds (38 in the usual 300): a wider column cuts fewer
+        fits = max(12, label_width * 38 // 300)
+        shown = label if len(label) <= fits else label[:fits - 2] + "..."
         draw.text((10 * s, (y + 6) * s), shown, fill=INK, font=label_font)
         low = y + row_h - 7 if previous is None else y + 22
         _bar(draw, bar_x, bar_w, y + 5, low, value, _colour(value))
