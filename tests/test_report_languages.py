@@ -320,3 +320,21 @@ def test_the_pinned_criteria_take_the_overlay_of_their_version(demo_workspace):
         stale = localised_criteria(opened)
     assert stale.stale
     assert stale.standard.clause("5").title == opened.standard.clause("5").title
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_register_is_coloured_by_the_grades_as_written(made, language):
+    """Every finding of the register (nonconformities, observations, opportunities: each a coloured grade) has its
+    fill by the grade's label as the column writes it, and a late row turns red on the language's word for yes."""
+    from qms_audit.infra import i18n
+
+    wb = load_workbook(str(made[f"{language}.xlsx"]))
+    ws = wb[EXPECTED[language]["sheet"]]
+    formulas = {formula for rng in ws.conditional_formatting for rule in rng.rules for formula in rule.formula}
+    grades = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert len(grades) == 4
+    assert {f'$B2="{grade}"' for grade in grades} <= formulas
+    with i18n.language(language):
+        yes = i18n._("yes")
+    assert yes != "yes"
+    assert any(formula.endswith(f'="{yes}"') for formula in formulas)
