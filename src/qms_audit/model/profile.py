@@ -85,6 +85,10 @@ class InstitutionProfile(StrictModel):
     language: Literal["en", "id", "ms"] | None = Field(
         default=None, description="The language people read here: en (English), id (Bahasa Indonesia) or ms "
                                   "(Bahasa Melayu); --lang and QMS_AUDIT_LANG choose otherwise for one person.")
+    quality_cycle: Literal["pdca", "ppepp"] = Field(
+        default="pdca", description="The quality cycle the institution runs: pdca (Plan-Do-Check-Act), or ppepp "
+                                    "(Penetapan, Pelaksanaan, Evaluasi, Pengendalian, Peningkatan: the SPMI cycle of "
+                                    "Indonesian universities), which reports then show beside PDCA.")
 
     def national_credit(self) -> NationalCredit:
         return self.credits or NationalCredit(name="credit", hours=self.credit_hours)

@@ -9,10 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from qms_audit.domain.presentation import GRADE_MARKS, date, pct
-from qms_audit.model.common import Phase
+from qms_audit.infra.i18n import N_, _, pgettext
 from qms_audit.render.charts import bar_chart
 from qms_audit.render.docxwriter import Cell, DocxWriter
-from qms_audit.views.report_content import SAMPLING_STATEMENT, FindingRow, ReportData, RequirementRow
+from qms_audit.views.report_content import (
+    EVIDENCE_KINDS,
+    EVIDENCE_SOURCES,
+    FORCE_WORDS,
+    PPEPP_STEPS,
+    PPEPP_WORDS,
+    SAMPLING_STATEMENT,
+    TEAM_ROLES,
+    FindingRow,
+    ReportData,
+    RequirementRow,
+    decimal,
+    phase_words,
+    position_words,
+    shown_short,
+    shown_text,
+    words,
+)
 
 A4_TEXT_CM = 16.5
 
@@ -24,7 +41,7 @@ GRADE_FILLS = {"major_nc": "F4A6A6", "minor_nc": "F8CBAD", "observation": "FFE69
 def grade_cell(grade_key: str, text: str | None = None, detail: str = "") -> Cell | str:
     """A grade for a table: shaded and in bold words ("MAJOR NC") when it is a finding worth seeing at a glance;
     `detail` goes below it, in plain type."""
-    mark = text or GRADE_MARKS.get(grade_key, "")
+    mark = text or (_(GRADE_MARKS[grade_key]) if grade_key in GRADE_MARKS else "")
     body = mark + (f"\n\n{detail}" if detail else "")
     fill = GRADE_FILLS.get(grade_key)
     return Cell(body, fill, "b") if fill else body
@@ -47,7 +64,7 @@ def build_report(data: ReportData, *, template: Path | None = None, logo: Path |
     _areas_not_covered(w, data)
     _corrective_action(w, data)
     _conclusions(w, data)
-    letters = iter("ABCDEFG")
+    letters = iter("ABCDEFG")  # appendix letters stay A, B, C in every language
     _evidence_register(w, data, next(letters))
     if data.withdrawn:
         _withdrawn_findings(w, data, next(letters))
@@ -60,36 +77,37 @@ def _cover(w: DocxWriter, data: ReportData, logo: Path | None) -> None:
     if logo is not None:
         w.picture(logo.read_bytes(), 4.0)
     w.paragraph(data.institution, style="Subtitle")
-    w.paragraph("Internal audit report", style="Title")
+    w.paragraph(_("Internal audit report"), style="Title")
     w.paragraph(data.record.title, style="Subtitle")
-    w.paragraph(f"Auditee: {data.record.plan.scope.auditee_unit}.  Criteria: {data.standard.title}, version "
-                f"{data.standard.version}.")
+    w.paragraph(_("Auditee: {auditee}.  Criteria: {standard}, version {version}.").format(
+        auditee=data.record.plan.scope.auditee_unit, standard=data.standard.title, version=data.standard.version))
     if data.standing.final:
-        w.runs([(f"Final report, version {data.standing.version}: ", "b"),
-                (f"issued when the audit was closed and sealed on {date(data.seal.at.date()) if data.seal else ''}.",
-                 "")])
+        w.runs([(_("Final report, version {version}: ").format(version=data.standing.version), "b"),
+                (_("issued when the audit was closed and sealed on {date}.").format(
+                    date=date(data.seal.at.date()) if data.seal else ""), "")])
     else:
-        w.runs([(f"DRAFT {data.standing.version}: ", "br"),
-                (f"the audit is {data.status}; this report is final only once the audit is closed and sealed.", "")])
+        w.runs([(_("DRAFT {version}: ").format(version=data.standing.version), "br"),
+                (_("the audit is {status}; this report is final only once the audit is closed and sealed.").format(
+                    status=data.status), "")])
     w.paragraph("")
 
 
 def _document_control(w: DocxWriter, data: ReportData) -> None:
     record, plan = data.record, data.record.plan
-    w.heading("Document control", 2)
-    w.table(["Item", "Value"], [
-        ("Report id", data.report_id),
-        ("Version", f"{data.standing.label} (final)" if data.standing.final else
-         f"{data.standing.label} (a draft until the audit is closed and sealed)"),
-        ("Date (records as of)", date(data.as_of)),
-        ("Audit", f"{record.id} ({data.status})"),
-        ("Audit client", plan.client or "not stated"),
-        ("Distribution", "; ".join(plan.distribution) or "audit client and auditee"),
-        ("Confidentiality", plan.confidentiality or "internal"),
-        ("Integrity", _integrity(data)),
+    w.heading(_("Document control"), 2)
+    w.table([_("Item"), _("Value")], [
+        (_("Report id"), data.report_id),
+        (_("Version"), _("{label} (final)").format(label=data.standing.label) if data.standing.final else
+         _("{label} (a draft until the audit is closed and sealed)").format(label=data.standing.label)),
+        (_("Date (records as of)"), date(data.as_of)),
+        (pgettext("field", "Audit"), f"{record.id} ({data.status})"),
+        (_("Audit client"), plan.client or _("not stated")),
+        (_("Distribution"), "; ".join(plan.distribution) or _("audit client and auditee")),
+        (_("Confidentiality"), plan.confidentiality or _("internal")),
+        (_("Integrity"), _integrity(data)),
     ], widths=[5, 11.5], bold_first=True)
-    w.heading("Approval", 2)
-    w.table(["Step", "Name", "Date", "Signature"],
+    w.heading(_("Approval"), 2)
+    w.table([pgettext("approval", "Step"), _("Name"), pgettext("column", "Date"), _("Signature")],
             [(s.step, s.name, s.date, s.signature) for s in data.approvals], widths=[2.6, 4.4, 2.2, 7.3],
             bold_first=True)
     w.page_break()
@@ -100,42 +118,43 @@ def _integrity(data: ReportData) -> str:
     record against it, so a record silently reopened or rewritten after the report is caught."""
     seal = data.seal
     if seal is None:
-        return (f"Not sealed: the audit is open and its records may still change. This draft is built from "
-                f"{data.log_entries} recorded changes (Appendix: How to check this report).")
-    key = f" (signing key {seal.key_id})" if seal.key_id else " (unsigned)"
+        return _("Not sealed: the audit is open and its records may still change. This draft is built from "
+                 "{n} recorded changes (Appendix: How to check this report).").format(n=data.log_entries)
+    key = (_("signing key {key}").format(key=seal.key_id) if seal.key_id else _("unsigned"))
     # in groups of sixteen, so that a narrow column breaks the hash between groups rather than anywhere
     grouped = " ".join(seal.hash[i:i + 16] for i in range(0, 64, 16))
-    return (f"Sealed on {date(seal.at)} by {seal.signer}{key}, log entry {seal.seq}. Seal SHA-256 {grouped}. "
-            "The audit record can be checked against this seal (Appendix: How to check this report).")
+    return _("Sealed on {date} by {name} ({key}), log entry {seq}. Seal SHA-256 {hash}. The audit record can be "
+             "checked against this seal (Appendix: How to check this report).").format(
+        date=date(seal.at), name=seal.signer, key=key, seq=seal.seq, hash=grouped)
 
 
 def _executive_summary(w: DocxWriter, data: ReportData) -> None:
     score = data.score
-    w.heading("1. Executive summary", 1)
-    w.runs([("Verdict: ", "b"), (score.verdict_label, "b")])
-    for reason in score.verdict_reasons:
+    w.heading(_("1. Executive summary"), 1)
+    w.runs([(_("Verdict: "), "b"), (data.verdict, "b")])
+    for reason in data.verdict_reasons:
         w.bullets([reason])
-    w.paragraph(f"Overall score {score.shown.text} with {pct(score.coverage)} of "
-                f"the applicable requirements in scope assessed. PDCA maturity "
-                f"{'—' if score.maturity.overall is None else f'{score.maturity.overall:.1f}'} of 4.")
-    w.table(["Findings", "Open", "Total"], [
-        (grade_cell(key, label), score.findings[key]["open"], score.findings[key]["total"])
-        for key, label in (("major_nc", "MAJOR NC: major nonconformities"),
-                           ("minor_nc", "Minor NC: minor nonconformities"),
-                           ("observation", "Observations"), ("ofi", "Opportunities for improvement"))
-    ] + [(grade_cell("good_practice", "Good practices"), "", len(data.good_practices))], widths=[10, 3, 3.5])
-    w.heading("Top risks", 2)
+    w.paragraph(_("Overall score {score} with {coverage} of the applicable requirements in scope assessed. PDCA "
+                  "maturity {maturity} of 4.").format(score=shown_text(score.shown), coverage=pct(score.coverage),
+                                                      maturity=decimal(score.maturity.overall)))
+    w.table([_("Findings"), pgettext("count", "Open"), _("Total")], [
+        (grade_cell(key, _(label)), score.findings[key]["open"], score.findings[key]["total"])
+        for key, label in (("major_nc", N_("MAJOR NC: major nonconformities")),
+                           ("minor_nc", N_("Minor NC: minor nonconformities")),
+                           ("observation", N_("Observations")), ("ofi", N_("Opportunities for improvement")))
+    ] + [(grade_cell("good_practice", _("Good practices")), "", len(data.good_practices))], widths=[10, 3, 3.5])
+    w.heading(_("Top risks"), 2)
     if data.top_risks:
         w.bullets(data.top_risks)
     else:
-        w.paragraph("No open nonconformity or observation.")
+        w.paragraph(_("No open nonconformity or observation."))
     for item in score.escalations:
-        w.paragraph(f"Requirement {item['ref']} carries {item['minors']} minor nonconformities: consider treating "
-                    "them as one major.", flags="i")
+        w.paragraph(_("Requirement {ref} carries {n} minor nonconformities: consider treating them as one "
+                      "major.").format(ref=item["ref"], n=item["minors"]), flags="i")
 
 
 def _the_audit(w: DocxWriter, data: ReportData) -> None:
-    w.heading("2. The audit", 1)
+    w.heading(_("2. The audit"), 1)
     _objectives_and_scope(w, data)
     _team_and_participants(w, data)
     _plan_and_timetable(w, data)
@@ -145,24 +164,24 @@ def _the_audit(w: DocxWriter, data: ReportData) -> None:
 
 def _objectives_and_scope(w: DocxWriter, data: ReportData) -> None:
     plan, scope = data.record.plan, data.scope
-    w.heading("2.1 Objectives", 2)
-    w.bullets(plan.objectives or ["not stated"])
-    w.paragraph("Section 9.1 gives the conclusion on each objective.", flags="i")
-    w.heading("2.2 Scope", 2)
+    w.heading(_("2.1 Objectives"), 2)
+    w.bullets(plan.objectives or [_("not stated")])
+    w.paragraph(_("Section 9.1 gives the conclusion on each objective."), flags="i")
+    w.heading(_("2.2 Scope"), 2)
     rows = [
-        ("Auditee", f"{plan.scope.auditee_unit} ({plan.scope.unit_code})"),
-        ("Processes", "; ".join(plan.scope.processes) or "all micro-credential processes of the auditee"),
-        ("Clauses audited", ", ".join(_clause_names(data, scope.audited)) or "none"),
+        (_("Auditee"), f"{plan.scope.auditee_unit} ({plan.scope.unit_code})"),
+        (_("Processes"), "; ".join(plan.scope.processes) or _("all micro-credential processes of the auditee")),
+        (_("Clauses audited"), ", ".join(_clause_names(data, scope.audited)) or _("none")),
     ]
     if scope.deferred:
-        rows.append(("Clauses left out", f"{', '.join(_clause_names(data, scope.deferred))}: "
-                     f"{plan.scope.exclusions} The plan keeps them in scope, so their requirements count as not "
-                     "assessed in the coverage figures."))
+        rows.append((_("Clauses left out"), _("{clauses}: {exclusions} The plan keeps them in scope, so their "
+                                              "requirements count as not assessed in the coverage figures.").format(
+            clauses=", ".join(_clause_names(data, scope.deferred)), exclusions=plan.scope.exclusions)))
     else:
-        rows.append(("Exclusions", plan.scope.exclusions or "none"))
+        rows.append((_("Exclusions"), plan.scope.exclusions or _("none")))
     if plan.scope.clauses and scope.outside:
-        rows.append(("Outside the scope", ", ".join(_clause_names(data, scope.outside))))
-    w.table(["Item", "Value"], rows, widths=[5, 11.5], bold_first=True)
+        rows.append((_("Outside the scope"), ", ".join(_clause_names(data, scope.outside))))
+    w.table([_("Item"), _("Value")], rows, widths=[5, 11.5], bold_first=True)
 
 
 def _clause_names(data: ReportData, numbers: list[str]) -> list[str]:
@@ -175,94 +194,137 @@ def _clause_names(data: ReportData, numbers: list[str]) -> list[str]:
 
 def _team_and_participants(w: DocxWriter, data: ReportData) -> None:
     record, plan = data.record, data.record.plan
-    w.heading("2.3 Client, team and participants", 2)
-    team = [(m.name, m.role, m.home_unit or "not stated") for m in plan.auditors()]
-    w.paragraph(f"Audit client: {plan.client or 'not stated'}.")
-    w.table(["Auditor", "Role", "Home unit"], team, widths=[6, 4, 6.5])
+    w.heading(_("2.3 Client, team and participants"), 2)
+    team = [(m.name, words(TEAM_ROLES, m.role, "team role"), m.home_unit or _("not stated")) for m in plan.auditors()]
+    w.paragraph(_("Audit client: {client}.").format(client=plan.client or _("not stated")))
+    w.table([pgettext("column", "Auditor"), _("Role"), _("Home unit")], team, widths=[6, 4, 6.5])
     for override in record.independence_overrides:
-        w.paragraph(f"Independence: {override.auditor} audited their own unit; justification recorded by "
-                    f"{override.by} on {date(override.at)}: {override.justification}", flags="i")
-    w.table(["Auditee participant", "Position", "Unit"],
-            [(p.name, p.position or "", p.unit or "") for p in plan.auditee_participants] or [("not recorded", "", "")],
-            widths=[6, 5, 5.5])
+        w.paragraph(_("Independence: {auditor} audited their own unit; justification recorded by {name} on {date}: "
+                      "{justification}").format(auditor=override.auditor, name=override.by, date=date(override.at),
+                                                justification=override.justification), flags="i")
+    w.table([_("Auditee participant"), _("Position"), _("Unit")],
+            [(p.name, p.position or "", p.unit or "") for p in plan.auditee_participants]
+            or [(_("not recorded"), "", "")], widths=[6, 5, 5.5])
 
 
 def _plan_and_timetable(w: DocxWriter, data: ReportData) -> None:
     plan = data.record.plan
-    w.heading("2.4 Audit plan and timetable", 2)
-    w.paragraph(f"Planned from {date(plan.start_date, none='a date not stated')} to "
-                f"{date(plan.end_date, none='a date not stated')}"
-                + (f", at {'; '.join(plan.locations)}." if plan.locations else ".")
-                + f" Led by {plan.lead.name}" + (f" with {', '.join(m.name for m in plan.team)}" if plan.team else "")
-                + ". What was done, and when, as the audit's records show it:", keep_next=True)
-    w.table(["When", "Activity", "Who"], [(t.when, t.activity, t.who) for t in data.timetable],
+    w.heading(_("2.4 Audit plan and timetable"), 2)
+    unstated = _("a date not stated")
+    start, end = date(plan.start_date, none=unstated), date(plan.end_date, none=unstated)
+    planned = (_("Planned from {start} to {end}, at {locations}.").format(
+        start=start, end=end, locations="; ".join(plan.locations)) if plan.locations
+        else _("Planned from {start} to {end}.").format(start=start, end=end))
+    led = (_("Led by {lead} with {team}.").format(lead=plan.lead.name, team=", ".join(m.name for m in plan.team))
+           if plan.team else _("Led by {lead}.").format(lead=plan.lead.name))
+    w.paragraph(planned + " " + led + " " + _("What was done, and when, as the audit's records show it:"),
+                keep_next=True)
+    w.table([_("When"), _("Activity"), _("Who")], [(t.when, t.activity, t.who) for t in data.timetable],
             widths=[3.2, 9.3, 4])
 
 
 def _criteria_and_method(w: DocxWriter, data: ReportData) -> None:
     plan, std = data.record.plan, data.standard
-    w.heading("2.5 Criteria", 2)
-    pinned = (f"the text as planned, SHA-256 {plan.criteria.sha256[:16]}…, kept with the audit"
+    w.heading(_("2.5 Criteria"), 2)
+    pinned = (_("the text as planned, SHA-256 {hash}…, kept with the audit").format(hash=plan.criteria.sha256[:16])
               if plan.criteria.sha256 else "")
     notes = [note for note in (std.source.citation if std.source else "", pinned) if note]
-    w.bullets([f"{std.title}, version {std.version}" + (f" ({'; '.join(notes)})" if notes else ""),
-               *plan.criteria.other])
-    w.heading("2.6 Method and sampling", 2)
-    w.paragraph(plan.method or "Document review, record sampling, interviews and observation.")
-    w.paragraph(f"Sampling: {plan.sampling or 'as recorded with each evidence entry.'}")
-    w.paragraph(SAMPLING_STATEMENT, flags="i")
+    w.bullets([_("{standard}, version {version}").format(standard=std.title, version=std.version)
+               + (f" ({'; '.join(notes)})" if notes else ""), *plan.criteria.other])
+    w.heading(_("2.6 Method and sampling"), 2)
+    w.paragraph(plan.method or _("Document review, record sampling, interviews and observation."))
+    w.paragraph(_("Sampling: {sampling}").format(sampling=plan.sampling or _("as recorded with each evidence entry.")))
+    w.paragraph(_(SAMPLING_STATEMENT), flags="i")
 
 
 def _obstacles(w: DocxWriter, data: ReportData) -> None:
-    w.heading("2.7 Obstacles met", 2)
+    w.heading(_("2.7 Obstacles met"), 2)
     if data.obstacles:
-        w.paragraph("What the records show that may limit the conclusions:")
+        w.paragraph(_("What the records show that may limit the conclusions:"))
         w.bullets(data.obstacles)
-        w.paragraph("No other obstacle was recorded.")
+        w.paragraph(_("No other obstacle was recorded."))
     else:
-        w.paragraph("None recorded.")
+        w.paragraph(_("None recorded."))
 
 
 def _results_by_clause(w: DocxWriter, data: ReportData) -> None:
     std, score = data.standard, data.score
-    w.heading("3. Results by clause", 1)
-    w.paragraph(f"A score (of a clause, a PDCA phase or the audit) is shown when at least "
-                f"{pct(std.scoring.coverage_threshold)} of its applicable requirements are assessed; below that it "
-                f"is not scored. An open major nonconformity caps its clause at "
-                f"{pct(std.scoring.major_cap)}. Maturity (0-4) comes from the PDCA phases of the evidence.")
+    w.heading(_("3. Results by clause"), 1)
+    w.paragraph(_("A score (of a clause, a PDCA phase or the audit) is shown when at least {threshold} of its "
+                  "applicable requirements are assessed; below that it is not scored. An open major nonconformity "
+                  "caps its clause at {cap}. Maturity (0-4) comes from the PDCA phases of the evidence.").format(
+        threshold=pct(std.scoring.coverage_threshold), cap=pct(std.scoring.major_cap)))
     # a clause or phase that is not scored gets no bar: its words say why instead of a percentage
-    threshold, passing = std.scoring.pass_threshold, f"pass {pct(std.scoring.pass_threshold)}"
-    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, c.shown.short + (" (capped)" if c.capped else ""))
-                         for c in data.clauses], title="Score by clause", threshold=threshold,
+    threshold = std.scoring.pass_threshold
+    passing = _("pass {threshold}").format(threshold=pct(threshold))
+    capped = " " + _("(capped)")
+    w.picture(bar_chart([(f"{c.number} {c.title}", c.score, shown_short(c.shown) + (capped if c.capped else ""))
+                         for c in data.clauses], title=_("Score by clause"), threshold=threshold,
                         threshold_text=passing, text_width=130),
               A4_TEXT_CM,
-              caption="Figure 1. Score by clause (no bar: not enough coverage to show a score, or not applicable)")
-    w.picture(bar_chart([(f"{Phase(p).label}", s.score, f"{s.shown.short} ({s.assessed}/{s.applicable})")
-                         for p, s in score.pdca.items()], title="PDCA profile", threshold=threshold,
-                        threshold_text=passing, text_width=130),
-              A4_TEXT_CM, caption="Figure 2. Score by PDCA phase (assessed of applicable requirements in brackets)")
-    w.table(["Clause", "Score", "Coverage", "Band", "PDCA maturity", "Assessed"], [
-        (f"{c.number} {c.title}", c.shown.text + (" (capped)" if c.capped else ""), pct(c.coverage), c.band,
-         "—" if c.maturity is None else f"{c.maturity:.1f}", f"{c.assessed}/{c.applicable}") for c in data.clauses
+              caption=_("Figure 1. Score by clause (no bar: not enough coverage to show a score, or not "
+                        "applicable)"))
+    ppepp = data.quality_cycle == "ppepp"
+    w.picture(bar_chart([(_phase_label(p, ppepp), s.score, f"{shown_short(s.shown)} ({s.assessed}/{s.applicable})")
+                         for p, s in score.pdca.items()], title=_("PDCA profile"), threshold=threshold,
+                        threshold_text=passing, text_width=130, label_width=380 if ppepp else 300),
+              A4_TEXT_CM, caption=_("Figure 2. Score by PDCA phase (assessed of applicable requirements in "
+                                    "brackets)"))
+    if ppepp:
+        _ppepp_beside_pdca(w, data)
+    w.table([_("Clause"), _("Score"), _("Coverage"), _("Band"), _("PDCA maturity"), _("Assessed")], [
+        (f"{c.number} {c.title}", shown_text(c.shown) + (capped if c.capped else ""), pct(c.coverage), c.band,
+         decimal(c.maturity), f"{c.assessed}/{c.applicable}") for c in data.clauses
     ], widths=[4.6, 2.2, 2.2, 3.5, 2.2, 1.8])
     for clause in data.clauses:
         # the clause's own number heads it: a section number such as 3.4 would read as clause 3.4
-        w.heading(f"Clause {clause.number}: {clause.title}", 2)
+        w.heading(_("Clause {number}: {title}").format(number=clause.number, title=clause.title), 2)
         if clause.number in data.scope.deferred:
-            w.paragraph(f"Left to a later visit: {data.record.plan.scope.exclusions}", flags="i")
-        w.paragraph((f"Score {clause.shown.text}, coverage {pct(clause.coverage)}" if clause.shown.scored
-                     else clause.shown.text.capitalize()) + f", {clause.band.lower()}"
-                    + (", capped by an open major nonconformity" if clause.capped else "")
-                    + (f", maturity {clause.maturity:.1f}" if clause.maturity is not None else "") + ".",
-                    keep_next=True)
-        w.table(["Ref", "Requirement", "Rating", "Evidence and notes"], [
+            w.paragraph(_("Left to a later visit: {exclusions}").format(exclusions=data.record.plan.scope.exclusions),
+                        flags="i")
+        text = (_("Score {score}, coverage {coverage}").format(score=shown_text(clause.shown),
+                                                                coverage=pct(clause.coverage))
+                if clause.shown.scored else _capitalised(shown_text(clause.shown)))
+        text += f", {clause.band.lower()}"
+        if clause.capped:
+            text += _(", capped by an open major nonconformity")
+        if clause.maturity is not None:
+            text += _(", maturity {value}").format(value=decimal(clause.maturity))
+        w.paragraph(text + ".", keep_next=True)
+        w.table([_("Ref"), _("Requirement"), _("Rating"), _("Evidence and notes")], [
             (r.ref, f"{r.title} ({_force_and_phase(r)})", _rating_cell(r), _evidence_cell(r)) for r in clause.rows
         ], widths=[1.6, 4.4, 2.8, 7.7])
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _phase_label(phase: str, ppepp: bool) -> str:
+    """A PDCA phase, with its PPEPP step(s) beside it for an institution that runs the PPEPP cycle."""
+    if not ppepp:
+        return phase_words(phase)
+    return _("{phase} / {steps}").format(phase=phase_words(phase), steps=" + ".join(PPEPP_STEPS[phase]))
+
+
+def _ppepp_beside_pdca(w: DocxWriter, data: ReportData) -> None:
+    """The institution runs the PPEPP cycle of its internal quality assurance system (SPMI): the scores by PDCA
+    phase are read against its five steps, the mapping stated."""
+    w.paragraph(_("The institution runs the PPEPP cycle (Penetapan, Pelaksanaan, Evaluasi, Pengendalian, "
+                  "Peningkatan) of its internal quality assurance system. Its steps stand beside the PDCA phases "
+                  "as follows: Plan is Penetapan, Do is Pelaksanaan, Check is Evaluasi, and Act is Pengendalian "
+                  "and Peningkatan together. This audit is the Evaluasi step; its findings go to Pengendalian."),
+                keep_next=True)
+    rows = []
+    for phase, s in data.score.pdca.items():
+        steps = "\n".join(_(PPEPP_WORDS[step]) for step in PPEPP_STEPS.get(phase, ()))
+        rows.append((phase_words(phase), steps, f"{shown_text(s.shown)} ({s.assessed}/{s.applicable})"))
+    w.table([_("PDCA phase"), _("PPEPP step"), _("Score")], rows, widths=[3, 9.5, 4])
+
+
 def _force_and_phase(r: RequirementRow) -> str:
-    force = {"must": "required", "should": "recommended"}.get(r.force, r.force)
-    return ", ".join(filter(None, (force, Phase(r.pdca).label if r.pdca else "")))
+    force = _(FORCE_WORDS[r.force]) if r.force in FORCE_WORDS else r.force
+    return ", ".join(filter(None, (force, phase_words(r.pdca) if r.pdca else "")))
 
 
 def _rating_cell(r: RequirementRow) -> Cell | str:
@@ -275,138 +337,154 @@ def _rating_cell(r: RequirementRow) -> Cell | str:
 
 
 def _findings(w: DocxWriter, data: ReportData) -> None:
-    w.heading("4. Findings", 1)
+    w.heading(_("4. Findings"), 1)
     if not data.findings:
-        w.paragraph("No nonconformity, observation or opportunity for improvement was raised.")
+        w.paragraph(_("No nonconformity, observation or opportunity for improvement was raised."))
     for f in data.findings:
         w.heading(f"{f.id}: {f.grade}", 2)
+        response = position_words(f.position)
+        if f.response_by:
+            response = _("{position} by {name}").format(position=response, name=f.response_by)
         rows: list[tuple[str, object]] = [
-            ("Grade", grade_cell(f.grade_key, f"{f.mark}" if f.is_nc else f.grade)),
-            ("Requirement", f"{f.ref} {f.requirement}"),
-            ("Finding", f.statement),
-            ("Evidence", f.evidence or "—"),
-            ("Raised", f.raised),
-            ("Auditee response", f"{f.position}" + (f" by {f.response_by}" if f.response_by else "")
-             + (f": {f.response_text}" if f.response_text else "")),
+            (_("Grade"), grade_cell(f.grade_key, f"{f.mark}" if f.is_nc else f.grade)),
+            (_("Requirement"), f"{f.ref} {f.requirement}"),
+            (pgettext("field", "Finding"), f.statement),
+            (_("Evidence"), f.evidence or "—"),
+            (_("Raised"), f.raised),
+            (_("Auditee response"), response + (f": {f.response_text}" if f.response_text else "")),
         ]
         if f.is_nc:
-            rows += [("Correction due", f.response_due or "—"), ("Corrective action", f.stage_words)]
-        w.table(["Item", "Detail"], rows, widths=[3.5, 13], bold_first=True, keep_together=True)
+            rows += [(_("Correction due"), f.response_due or "—"), (_("Corrective action"), f.stage_words)]
+        w.table([_("Item"), _("Detail")], rows, widths=[3.5, 13], bold_first=True, keep_together=True)
 
 
 def _diverging_opinions(w: DocxWriter, data: ReportData) -> None:
-    w.heading("5. Diverging opinions", 1)
+    w.heading(_("5. Diverging opinions"), 1)
     if data.disputes:
-        w.table(["Finding", "Auditee's position", "By"],
+        w.table([pgettext("field", "Finding"), _("Auditee's position"), _("By")],
                 [(f"{f.id} ({f.grade}): {f.statement}", f.response_text, f.response_by) for f in data.disputes],
                 widths=[7, 7, 2.5])
     else:
-        w.paragraph("None unresolved.")
+        w.paragraph(_("None unresolved."))
 
 
 def _good_practices(w: DocxWriter, data: ReportData) -> None:
-    w.heading("6. Good practices", 1)
+    w.heading(_("6. Good practices"), 1)
     if data.good_practices:
-        w.table(["Ref", "Requirement", "What is worth sharing"],
+        w.table([_("Ref"), _("Requirement"), _("What is worth sharing")],
                 [(g.ref, g.title, g.note) for g in data.good_practices], widths=[1.6, 5, 9.9])
     else:
-        w.paragraph("None recorded.")
+        w.paragraph(_("None recorded."))
 
 
 def _areas_not_covered(w: DocxWriter, data: ReportData) -> None:
-    w.heading("7. Areas not covered", 1)
+    w.heading(_("7. Areas not covered"), 1)
     if data.not_covered:
-        w.table(["Area", "Why"], data.not_covered, widths=[7, 9.5])
+        w.table([_("Area"), _("Why")], data.not_covered, widths=[7, 9.5])
     else:
-        w.paragraph("Every requirement in scope was assessed.")
+        w.paragraph(_("Every requirement in scope was assessed."))
 
 
 def _corrective_action(w: DocxWriter, data: ReportData) -> None:
-    w.heading("8. Corrective action status", 1)
+    w.heading(_("8. Corrective action status"), 1)
     ncs = [f for f in data.findings if f.is_nc]
     if not ncs:
-        w.paragraph("No nonconformity requires corrective action.")
+        w.paragraph(_("No nonconformity requires corrective action."))
         return
-    w.table(["NC", "Grade", "Where it stands", "Owners", "Next due", "Overdue"],
-            [(f.id, grade_cell(f.grade_key), f.stage_words, f.owners, f.next_due, "yes" if f.overdue else "")
-             for f in ncs], widths=[3.5, 2.8, 3.7, 3.0, 2.1, 1.5])
+    w.table([_("NC"), _("Grade"), _("Where it stands"), _("Owners"), _("Next due"), _("Overdue")],
+            [(f.id, grade_cell(f.grade_key), f.stage_words, f.owners, f.next_due, _("yes") if f.overdue else "")
+             for f in ncs], widths=[3.2, 3.4, 3.4, 2.8, 2.2, 1.5])  # room for a grade in capitals: KETAKAKURAN
     for f in ncs:
-        w.heading(f"{f.id} corrective action", 3)
+        w.heading(_("{finding} corrective action").format(finding=f.id), 3)
         steps = _capa_steps(f)
-        w.table(["Step", "Record"], steps, widths=[3.5, 13], bold_first=True, keep_together=len(steps) <= 16)
+        w.table([pgettext("approval", "Step"), _("Record")], steps, widths=[3.5, 13], bold_first=True,
+                keep_together=len(steps) <= 16)
 
 
 def _capa_steps(f: FindingRow) -> list[tuple[str, str]]:
     """One NC's corrective action, step by step, as the rows of its table."""
-    rows = [("Correction", f.correction or "—"), ("Containment", f.containment or "—"),
-            ("Root cause", f.root_cause_words or "—")]
+    rows = [(_("Correction"), f.correction or "—"), (_("Containment"), f.containment or "—"),
+            (_("Root cause"), f.root_cause_words or "—")]
     if f.analysis:
-        rows.append(("Analysis", f.analysis))
-    rows += [("Similar NCs", f.similar or "—")]
-    rows += [(f"Action {a.id}", f"{a.description} — owner {a.owner}, due {a.due}, {a.status}"
-              + (f" {a.done}" if a.done else "") + (f"; {a.note}" if a.note else "")
-              + (", late" if a.overdue else "")) for a in f.actions]
-    rows += [("Effectiveness", v) for v in f.verification_words] or [("Effectiveness", "not checked yet")]
-    rows += [("Risks updated", f.risk_update or "—"), ("QMS updated", f.qms_update or "—"),
-             ("Closed", f.closed or "open")]
+        rows.append((_("Analysis"), f.analysis))
+    rows += [(_("Similar NCs"), f.similar or "—")]
+    for a in f.actions:
+        line = _("{description} — owner {owner}, due {due}, {status}").format(
+            description=a.description, owner=a.owner, due=a.due, status=a.status)
+        line += (f" {a.done}" if a.done else "") + (f"; {a.note}" if a.note else "")
+        line += _(", late") if a.overdue else ""
+        rows.append((_("Action {action}").format(action=a.id), line))
+    rows += [(_("Effectiveness"), v) for v in f.verification_words] or [(_("Effectiveness"), _("not checked yet"))]
+    rows += [(_("Risks updated"), f.risk_update or "—"), (_("QMS updated"), f.qms_update or "—"),
+             (_("Closed"), f.closed or pgettext("capa", "open"))]
     return rows
 
 
 def _conclusions(w: DocxWriter, data: ReportData) -> None:
-    w.heading("9. Conclusions", 1)
-    w.heading("9.1 Conclusions on the audit objectives", 2)
+    w.heading(_("9. Conclusions"), 1)
+    w.heading(_("9.1 Conclusions on the audit objectives"), 2)
     if data.objectives:
-        w.table(["Objective", "Conclusion"], data.objectives, widths=[6, 10.5])
+        w.table([_("Objective"), _("Conclusion")], data.objectives, widths=[6, 10.5])
     else:
-        w.paragraph("The plan states no objective.")
-    w.heading("9.2 Overall conclusions", 2)
+        w.paragraph(_("The plan states no objective."))
+    w.heading(_("9.2 Overall conclusions"), 2)
     w.bullets(data.conclusions)
-    w.heading("9.3 Degree of fulfilment of the audit criteria", 2)
+    w.heading(_("9.3 Degree of fulfilment of the audit criteria"), 2)
     w.paragraph(data.fulfilment)
-    w.paragraph(SAMPLING_STATEMENT, flags="i")
-    w.heading("9.4 What the results mean for the audit programme", 2)
+    w.paragraph(_(SAMPLING_STATEMENT), flags="i")
+    w.heading(_("9.4 What the results mean for the audit programme"), 2)
     w.bullets(data.programme)
 
 
+def _appendix(letter: str, title: str) -> str:
+    return _("Appendix {letter}. {title}").format(letter=letter, title=title)
+
+
 def _evidence_register(w: DocxWriter, data: ReportData, letter: str) -> None:
+    title = _appendix(letter, _("Evidence register"))
     if not data.evidence:
-        w.heading(f"Appendix {letter}. Evidence register", 1)
-        w.paragraph("No evidence recorded.")
+        w.heading(title, 1)
+        w.paragraph(_("No evidence recorded."))
         return
     w.landscape_begin()  # seven columns of which one holds long text: on landscape pages, with its heading
-    w.heading(f"Appendix {letter}. Evidence register", 1)
-    w.table(["Ref", "Id", "PDCA", "Kind", "Evidence", "Sample", "Collected"], [
-        (e.ref, e.id, e.phase, e.kind,
-         e.text + (f" [{e.reference}]" if e.reference else "") + (f"\n\nfile {e.file} sha256 {e.sha256}"
-                                                                    if e.file else ""),
-         e.sample, f"{e.collected_by}, {e.collected_at}" + (f" ({e.source})" if e.source != "auditor" else ""))
-        for e in data.evidence], widths=[1.3, 2.1, 1.1, 1.9, 9.0, 1.4, 3.2])
+    w.heading(title, 1)
+    rows = []
+    for e in data.evidence:
+        text = e.text + (f" [{e.reference}]" if e.reference else "")
+        if e.file:
+            text += "\n\n" + _("file {file} sha256 {sha256}").format(file=e.file, sha256=e.sha256)
+        collected = f"{e.collected_by}, {e.collected_at}"
+        if e.source != "auditor":
+            collected += f" ({words(EVIDENCE_SOURCES, e.source, 'evidence source')})"
+        rows.append((e.ref, e.id, e.phase, words(EVIDENCE_KINDS, e.kind, "evidence kind"), text, e.sample, collected))
+    w.table([_("Ref"), _("Id"), "PDCA", _("Kind"), _("Evidence"), _("Sample"), _("Collected")], rows,
+            widths=[1.3, 2.1, 1.1, 1.9, 9.0, 1.4, 3.2])
     w.landscape_end()
 
 
 def _withdrawn_findings(w: DocxWriter, data: ReportData, letter: str) -> None:
-    w.heading(f"Appendix {letter}. Withdrawn findings", 1)
-    w.table(["Finding", "Statement"], [(f"{f.id} ({f.grade})", f.statement) for f in data.withdrawn],
-            widths=[4, 12.5])
+    w.heading(_appendix(letter, _("Withdrawn findings")), 1)
+    w.table([pgettext("field", "Finding"), _("Statement")], [(f"{f.id} ({f.grade})", f.statement)
+                                                             for f in data.withdrawn], widths=[4, 12.5])
 
 
 def _how_to_check(w: DocxWriter, data: ReportData, letter: str) -> None:
     """The commands, kept out of the body: for the quality unit and anyone checking the report's integrity."""
     audit = data.record.id
-    w.heading(f"Appendix {letter}. How to check this report", 1)
-    w.paragraph("The audit's records are kept by the qms-audit tool, each change logged with who made it and when, "
-                "in a chain of hashes. The lead auditor's approval and the seal that makes the report final are "
-                "electronic signatures in that log. Anyone with the audit's records can check them with these "
-                "commands:")
-    w.table(["To check", "Command"], [
-        ("That the audit record is whole and its signatures valid", f"qms-audit verify {audit}"),
-        ("That a final report still describes the record (its seal is in the log and was not reopened)",
+    w.heading(_appendix(letter, _("How to check this report")), 1)
+    w.paragraph(_("The audit's records are kept by the qms-audit tool, each change logged with who made it and "
+                  "when, in a chain of hashes. The lead auditor's approval and the seal that makes the report final "
+                  "are electronic signatures in that log. Anyone with the audit's records can check them with these "
+                  "commands:"))
+    w.table([_("To check"), _("Command")], [
+        (_("That the audit record is whole and its signatures valid"), f"qms-audit verify {audit}"),
+        (_("That a final report still describes the record (its seal is in the log and was not reopened)"),
          f"qms-audit verify {audit} --report REPORT.docx"),
-        ("Every recorded change, who made it and when", f"qms-audit audit log {audit}"),
-        ("The scores, worked out again from the records", f"qms-audit score {audit} --json"),
-        ("The lead auditor approves the report (once the audit is reported)", f"qms-audit audit approve {audit}"),
-        ("The audit is closed and sealed, and the report becomes final", f"qms-audit audit close {audit}"),
-        ("This report made again from the records (Word, Excel or PDF)",
+        (_("Every recorded change, who made it and when"), f"qms-audit audit log {audit}"),
+        (_("The scores, worked out again from the records"), f"qms-audit score {audit} --json"),
+        (_("The lead auditor approves the report (once the audit is reported)"), f"qms-audit audit approve {audit}"),
+        (_("The audit is closed and sealed, and the report becomes final"), f"qms-audit audit close {audit}"),
+        (_("This report made again from the records (Word, Excel or PDF)"),
          f"qms-audit report {audit} --format docx"),
     ], widths=[8.5, 8])
 
@@ -415,20 +493,23 @@ def _page_furniture(w: DocxWriter, data: ReportData) -> None:
     """Header and footer, fields refreshed on opening, and the document's properties."""
     record, std = data.record, data.standard
     if not data.standing.final:
-        w.header_note(f"DRAFT {data.standing.version}: not final until the audit is closed and sealed")
+        w.header_note(_("DRAFT {version}: not final until the audit is closed and sealed").format(
+            version=data.standing.version))
     w.page_numbers(f"{data.report_id} {data.standing.label}")
     w.update_fields_on_open()
-    w.properties(title=f"Internal audit report {record.title}", subject=f"{std.title} {std.version}",
+    w.properties(title=_("Internal audit report {title}").format(title=record.title),
+                 subject=f"{std.title} {std.version}",
                  author=record.plan.lead.name, when=data.as_of, keywords=f"{record.id}; {std.key}")
+    # a document property read by programs, not people: it stays in English
     w.doc.core_properties.content_status = "Final" if data.standing.final else "Draft"
 
 
 def _evidence_cell(r: RequirementRow) -> str:
     parts = [e.summary() for e in r.evidence]
     if r.note:
-        parts.append(f"Note: {r.note}")
+        parts.append(_("Note: {note}").format(note=r.note))
     if r.na_reason:
-        parts.append(f"Not applicable: {r.na_reason}")
+        parts.append(_("Not applicable: {reason}").format(reason=r.na_reason))
     if r.findings:
-        parts.append("Findings: " + ", ".join(r.findings))
+        parts.append(_("Findings: {findings}").format(findings=", ".join(r.findings)))
     return "\n\n".join(parts) or "—"

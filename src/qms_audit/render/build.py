@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qms_audit.infra.errors import BadInput, StorageError
 from qms_audit.infra.files import atomic_write_bytes
+from qms_audit.infra.i18n import _
 from qms_audit.infra.locations import Workspace
 from qms_audit.services.auditing import open_audit
 from qms_audit.services.profile import maybe_profile
@@ -166,6 +167,7 @@ def pdf_contents_pages(pdf: bytes) -> list[int] | None:
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
+    contents_title = _("Contents")  # the title `DocxWriter.contents_page` gives the page, in the reader's words
     numbers: list[int] = []
     started = False
     try:
@@ -175,7 +177,7 @@ def pdf_contents_pages(pdf: bytes) -> list[int] | None:
             lines = [line.strip() for line in text_page.get_text_range().splitlines()]
             text_page.close()
             page.close()
-            started = started or "Contents" in lines
+            started = started or contents_title in lines
             if not started:
                 continue
             found = [int(m.group(1)) for line in lines if (m := _CONTENTS_LINE.search(line))]

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+from qms_audit.infra.i18n import _
+
 BAND_COLOURS = [(0.90, (46, 125, 50)), (0.75, (0, 121, 107)), (0.60, (230, 145, 56)), (0.0, (198, 40, 40))]
 GREY = (189, 189, 189)
 INK = (33, 33, 33)
@@ -48,7 +50,9 @@ def bar_chart(rows: Sequence[tuple[str, float | None, str]], *, title: str, thre
         _legend(draw, legend, width)
     for i, (label, value, text) in enumerate(rows):
         y = top + i * row_h
-        shown = label if len(label) <= 38 else label[:36] + "..."
+        # as many characters as the label's width holds (38 in the usual 300): a wider column cuts fewer
+        fits = max(12, label_width * 38 // 300)
+        shown = label if len(label) <= fits else label[:fits - 2] + "..."
         draw.text((10 * s, (y + 6) * s), shown, fill=INK, font=label_font)
         low = y + row_h - 7 if previous is None else y + 22
         _bar(draw, bar_x, bar_w, y + 5, low, value, _colour(value))
@@ -82,7 +86,7 @@ def _legend(draw: ImageDraw.ImageDraw, names: tuple[str, str], width: int) -> No
     """At the top right, which bar of a row is which: the upper one coloured by band, the lower one grey."""
     s = SCALE
     font = _font(11)
-    text = f"upper bar: {names[0]}; lower bar (grey): {names[1]}"
+    text = _("upper bar: {upper}; lower bar (grey): {lower}").format(upper=names[0], lower=names[1])
     x = width - 20 - draw.textlength(text, font=font) / s
     draw.text((x * s, 13 * s), text, fill=INK, font=font)
 

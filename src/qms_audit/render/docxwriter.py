@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from qms_audit.infra.i18n import _
 from qms_audit.render.textsafe import clean, escape_xml
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -69,6 +70,20 @@ def _run_xml(text: str, flags: str) -> str:
     else:
         body = f'<w:t xml:space="preserve">{escape_xml(text)}</w:t>'
     return f"<w:r>{_rpr(flags)}{body}</w:r>"
+
+
+def _page_of_pages_xml() -> str:
+    """'Page N of M' in the reader's words, N and M as the PAGE and NUMPAGES fields, in the order the words put
+    them."""
+    small = '<w:rPr><w:sz w:val="18"/></w:rPr>'
+    fields = {"page": "PAGE", "pages": "NUMPAGES"}
+    out = []
+    for part in re.split(r"(\{page\}|\{pages\})", _("Page {page} of {pages}")):
+        if part in ("{page}", "{pages}"):
+            out.append(f'<w:fldSimple w:instr=" {fields[part[1:-1]]} "><w:r>{small}<w:t>1</w:t></w:r></w:fldSimple>')
+        elif part:
+            out.append(f'<w:r>{small}<w:t xml:space="preserve">{escape_xml(part)}</w:t></w:r>')
+    return "".join(out)
 
 
 def _runs_xml(runs: Sequence[Run]) -> str:
@@ -243,7 +258,7 @@ class DocxWriter:
 
     def contents_page(self, levels: int = 2, *, page_refs: bool = False) -> None:
         """A page of its own with the title "Contents" and the table of contents."""
-        self.paragraph("Contents", style="Title")
+        self.paragraph(_("Contents"), style="Title")
         self.toc(levels=levels, page_refs=page_refs)
         self.page_break()
 
@@ -272,7 +287,7 @@ class DocxWriter:
         if self.toc_page_refs:
             self.pending[marker] = self._linked_toc()
             return
-        entries = self.toc_entries() or [(1, "Contents")]
+        entries = self.toc_entries() or [(1, _("Contents"))]
         paragraphs = []
         last = len(entries) - 1
         for i, (lvl, text) in enumerate(entries):
@@ -479,13 +494,8 @@ class DocxWriter:
             if paragraph.text.strip():
                 paragraph = footer.add_paragraph()
             xml = (f'<w:p {NS_DECL}><w:pPr><w:tabs><w:tab w:val="right" w:pos="9638"/></w:tabs></w:pPr>'
-                   f"{_runs_xml([(left_text, 's')])}<w:r><w:rPr><w:sz w:val=\"18\"/></w:rPr><w:tab/>"
-                   '<w:t xml:space="preserve">Page </w:t></w:r>'
-                   '<w:fldSimple w:instr=" PAGE "><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t>1</w:t></w:r>'
-                   "</w:fldSimple>"
-                   '<w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t xml:space="preserve"> of </w:t></w:r>'
-                   '<w:fldSimple w:instr=" NUMPAGES "><w:r><w:rPr><w:sz w:val="18"/></w:rPr><w:t>1</w:t></w:r>'
-                   "</w:fldSimple></w:p>")
+                   f"{_runs_xml([(left_text, 's')])}<w:r><w:rPr><w:sz w:val=\"18\"/></w:rPr><w:tab/></w:r>"
+                   f"{_page_of_pages_xml()}</w:p>")
             paragraph._p.addprevious(parse_xml(xml))
             if not paragraph.text.strip():
                 paragraph._p.getparent().remove(paragraph._p)
@@ -732,7 +742,7 @@ def fit_widths(shares: Sequence[float], minimums: Sequence[float], usable: float
         return [round(m * usable / sum(minimums), 3) for m in minimums]
     total = sum(shares) or 1.0
     widths = [max(share * usable / total, low) for share, low in zip(shares, minimums, strict=True)]
-    for _ in range(10):
+    for _round in range(10):
         excess = sum(widths) - usable
         if excess <= 0.001:
             break

@@ -29,6 +29,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from qms_audit.infra.i18n import _
 from qms_audit.render.textsafe import clean, escape_xml, looks_like_formula
 
 HEADER_FILL = PatternFill("solid", start_color="D9E2F3", end_color="D9E2F3")
@@ -182,7 +183,7 @@ def print_setup(ws, widths: Sequence[float], *, title_rows: int = 0) -> None:
     if title_rows:
         ws.print_title_rows = f"1:{title_rows}"
     ws.oddFooter.left.text = "&A"
-    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.right.text = _("Page {page} of {pages}").format(page="&P", pages="&N")
 
 
 # --- cells and tables ----------------------------------------------------------------------------------------
