@@ -204,9 +204,6 @@ def test_the_nc_register_names_the_sources_in_the_readers_language(cli, workspac
     with i18n.language(lang):
         sources = {_("complaint"), _("internal audit")}
     assert sources <= {row[2] for row in register[1:]}
-    if "NC register" in sheets:
-        pytest.skip("the register's sheets and columns are the audit workbook's (render/audit_xlsx.py), worded "
-                    "with the audit report")
     left = english_left(cell_texts(sheets), recorded_texts(workspace))
     assert left == [], f"English left in the {lang} NC register: {sorted(set(left))}"
 
@@ -216,7 +213,7 @@ def test_the_management_commands_speak_the_readers_language(cli, workspace, lang
     recorded = recorded_texts(workspace)
     for command in (("trends",), ("programme", "show"), ("review", "list")):
         result = cli("-w", workspace, "--lang", lang, *command)
-        assert result.code in (0, 1), result.err
+        assert result.code == 0, result.err
         # the programme's method, a record, is wrapped over lines: the words are read as one text
         left = english_left([" ".join(result.out.split())], recorded)
         assert left == [], f"English left in {lang} `{' '.join(command)}`: {sorted(set(left))}"
@@ -235,7 +232,7 @@ def test_the_credential_check_workbook_labels_in_the_readers_language(cli, works
     catalogue = Path(__file__).resolve().parent.parent / "examples" / "mc-catalogue.csv"
     result = cli("-w", workspace, "--lang", lang, "credentials", "check", catalogue, "--date", "2026-11-28",
                  "-o", path)
-    assert result.code in (0, 1), result.err
+    assert result.code == 1, result.err  # the example catalogue has credentials with missing elements
     sheets = xlsx_sheets(path)
     with i18n.language(lang):
         names = [_("Credentials"), _("Elements"), _("About")]

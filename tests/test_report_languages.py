@@ -28,7 +28,8 @@ NOW = "2026-11-28T10:00:00Z"
 LANGUAGES = ("id", "ms")
 
 # English words that are not also Indonesian or Malay words ("audit", "status", "data", "final", "internal",
-# "unit", "program", "major", "minor", "auditor" are both, and are left out), and that a report of ours would use.
+# "unit", "program", "major", "minor", "auditor", "register" are both, and are left out), and that a report of ours
+# would use.
 STOP_WORDS = frozenset(re.findall(r"[a-z]+", """
 the and of with for by from into to in on at or as is are was were be been has have not no yes none its their
 this that these those which when who what where how than then only once after before until each every all report
@@ -37,7 +38,7 @@ approval issued signature signed sealed seal conformity conforming nonconformity
 observations summary scope objective objectives verdict score scores coverage assessed applicable rating rated
 grade band maturity capped pass figure contents appendix draft version overall open closed due overdue late
 owner owners action actions corrective correction containment root cause analysis effectiveness verified checked
-sample sampling sampled file register checklist question force note notes reason reasons opportunity
+sample sampling sampled file checklist question force note notes reason reasons opportunity
 opportunities improvement improvements good practice practices risk risks top plan planned check act phase
 profile level auditee client team lead participant participants role position home method criteria obstacles
 obstacle distribution confidentiality integrity recorded records record management review programme previous
@@ -227,7 +228,7 @@ EXPECTED = {
            "page": "Halaman 1 dari", "major": "KTS MAYOR", "lead": "ketua tim audit", "ppepp": "Tahap PPEPP",
            "findings": "4. Temuan", "appendix": "Lampiran A. Daftar bukti audit", "sheet": "Daftar KTS"},
     "ms": {"title": "Laporan audit dalaman", "summary": "1. Ringkasan eksekutif", "contents": "Kandungan",
-           "page": "Halaman 1 daripada", "major": "KETAKAKURAN MAJOR", "lead": "ketua juruaudit",
+           "page": "Muka surat 1 daripada", "major": "KETAKAKURAN MAJOR", "lead": "ketua juruaudit",
            "ppepp": "Langkah PPEPP", "findings": "4. Penemuan audit", "appendix": "Lampiran A. Daftar bukti audit",
            "sheet": "Daftar ketakakuran"},
 }
